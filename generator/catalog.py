@@ -1,0 +1,364 @@
+"""The in-memory schema catalog that earlier migrations are replayed into.
+
+The catalog holds just enough about every object to write the SQL that recreates it
+as it was: definitions are kept as SQL text rendered by pglast (fully qualified names
+where the generator builds them), plus the structured fields inversions need.
+
+Keys:
+- relations, types, functions... are keyed by ``(schema, name)``;
+- functions by ``(schema, name, identity_args)`` where ``identity_args`` is the
+  comma-separated list of input argument types (``"bigint, text"``), as in
+  ``DROP FUNCTION public.f(bigint, text)``;
+- triggers and policies by ``(schema, table, name)``;
+- grants and comments by an ``ObjRef``: ``(kind, identity)``, e.g.
+  ``("table", "public.t")``, ``("column", "public.t.c")``, ``("function", "public.f(bigint)")``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+Key = tuple[str, str]
+FuncKey = tuple[str, str, str]
+SubKey = tuple[str, str, str]  # (schema, table, name) for policies and triggers
+ObjRef = tuple[str, str]
+
+DEFAULT_SEARCH_PATH: tuple[str, ...] = ("$user", "public", "extensions")
+CURRENT_USER = "postgres"
+
+# Privileges PostgreSQL knows per object kind, in the order ``aclitem`` prints them.
+ALL_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "table": ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "view": ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "column": ("INSERT", "SELECT", "UPDATE", "REFERENCES"),
+    "sequence": ("USAGE", "SELECT", "UPDATE"),
+    "function": ("EXECUTE",),
+    "procedure": ("EXECUTE",),
+    "schema": ("USAGE", "CREATE"),
+    "type": ("USAGE",),
+}
+
+
+@dataclass
+class Column:
+    name: str
+    type: str  # as PostgreSQL would accept it back: "text", "numeric(10,2)", "public.mood[]"
+    default: str | None = None  # expression SQL
+    not_null: bool = False
+    identity: str | None = None  # "ALWAYS" or "BY DEFAULT"
+    identity_options: str | None = None  # "(START WITH 10 ...)" or None
+    generated: str | None = None  # expression of GENERATED ALWAYS AS (...) STORED
+    collation: str | None = None
+
+    def definition(self) -> str:
+        """Column definition as used in CREATE TABLE / ADD COLUMN (without constraints)."""
+        from .sqltext import quote_ident
+
+        parts = [quote_ident(self.name), self.type]
+        if self.collation:
+            parts.append(f"COLLATE {self.collation}")
+        if self.generated is not None:
+            parts.append(f"GENERATED ALWAYS AS ({self.generated}) STORED")
+        if self.identity:
+            parts.append(f"GENERATED {self.identity} AS IDENTITY")
+            if self.identity_options:
+                parts.append(self.identity_options)
+        if self.default is not None and self.generated is None:
+            parts.append(f"DEFAULT {self.default}")
+        if self.not_null:
+            parts.append("NOT NULL")
+        return " ".join(parts)
+
+
+@dataclass
+class Constraint:
+    name: str
+    kind: str  # "p" primary, "u" unique, "f" foreign, "c" check, "x" exclusion
+    definition: str  # "PRIMARY KEY (id)", "CHECK (x > 0)", "FOREIGN KEY (a) REFERENCES s.t(id)"
+    columns: list[str] = field(default_factory=list)
+    references: Key | None = None  # for foreign keys
+    index: str | None = None  # backing index name for p/u/x (same schema as the table)
+    deferrable: bool = False
+    not_valid: bool = False
+
+
+@dataclass
+class Table:
+    schema: str
+    name: str
+    columns: dict[str, Column] = field(default_factory=dict)  # in attnum order
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    replica_identity: str = "default"  # "default" | "full" | "nothing" | "index:<name>"
+    persistence: str = "permanent"  # "permanent" | "unlogged"
+    partition_by: str | None = None  # "RANGE (created_at)"
+    partition_of: tuple[Key, str] | None = None  # (parent, "FOR VALUES ...")
+    inherits: list[Key] = field(default_factory=list)
+    options: str | None = None  # "WITH (fillfactor=70)"
+    owner: str | None = None
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+
+    @property
+    def key(self) -> Key:
+        return (self.schema, self.name)
+
+
+@dataclass
+class Index:
+    schema: str
+    name: str
+    table: Key
+    definition: str  # full "CREATE [UNIQUE] INDEX name ON schema.table USING ... (...)"
+    unique: bool = False
+    constraint: str | None = None  # set when the index backs a constraint
+
+
+@dataclass
+class Sequence:
+    schema: str
+    name: str
+    definition: str  # full CREATE SEQUENCE statement
+    owned_by: tuple[Key, str] | None = None  # (table, column)
+    identity: bool = False  # created implicitly for an identity column
+
+
+@dataclass
+class View:
+    schema: str
+    name: str
+    definition: str  # full CREATE VIEW / CREATE MATERIALIZED VIEW statement
+    materialized: bool = False
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+
+
+@dataclass
+class Function:
+    schema: str
+    name: str
+    identity_args: str  # "bigint, text"
+    definition: str  # full CREATE OR REPLACE FUNCTION/PROCEDURE statement
+    returns: str | None = None  # None for procedures
+    kind: str = "function"  # "function" | "procedure" | "aggregate"
+    owner: str | None = None
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+
+    @property
+    def key(self) -> FuncKey:
+        return (self.schema, self.name, self.identity_args)
+
+    @property
+    def signature(self) -> str:
+        from .sqltext import qname
+
+        return f"{qname(self.schema, self.name)}({self.identity_args})"
+
+
+@dataclass
+class Trigger:
+    schema: str  # the table's schema
+    table: str
+    name: str
+    definition: str  # full CREATE TRIGGER statement
+    enabled: str = "O"  # O origin/enabled, D disabled, R replica, A always
+
+
+@dataclass
+class Policy:
+    schema: str
+    table: str
+    name: str
+    permissive: bool = True
+    command: str = "ALL"  # ALL | SELECT | INSERT | UPDATE | DELETE
+    roles: list[str] = field(default_factory=lambda: ["public"])
+    using: str | None = None
+    check: str | None = None
+
+    def create_sql(self) -> str:
+        from .sqltext import qname, quote_ident
+
+        roles = ", ".join(r if r in ("public", "PUBLIC") else quote_ident(r) for r in self.roles)
+        sql = (
+            f"CREATE POLICY {quote_ident(self.name)} ON {qname(self.schema, self.table)}"
+            f" AS {'PERMISSIVE' if self.permissive else 'RESTRICTIVE'}"
+            f" FOR {self.command} TO {roles}"
+        )
+        if self.using is not None:
+            sql += f" USING ({self.using})"
+        if self.check is not None:
+            sql += f" WITH CHECK ({self.check})"
+        return sql
+
+
+@dataclass
+class Type:
+    schema: str
+    name: str
+    kind: str  # "enum" | "domain" | "composite" | "range"
+    definition: str  # full CREATE TYPE / CREATE DOMAIN statement
+    labels: list[str] = field(default_factory=list)  # enum labels in order
+
+
+@dataclass
+class Extension:
+    name: str
+    schema: str | None = None
+    version: str | None = None
+
+
+@dataclass
+class Schema:
+    name: str
+    owner: str | None = None
+
+
+@dataclass
+class Publication:
+    name: str
+    all_tables: bool = False
+    tables: list[Key] = field(default_factory=list)
+    definition: str | None = None  # WITH (...) options, if any
+
+
+@dataclass
+class DefaultPrivilege:
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privs ON kind TO role."""
+
+    owner: str
+    schema: str | None
+    kind: str  # "table" | "sequence" | "function" | "type" | "schema"
+    role: str
+    privileges: frozenset[str]
+
+
+@dataclass
+class Catalog:
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    tables: dict[Key, Table] = field(default_factory=dict)
+    indexes: dict[Key, Index] = field(default_factory=dict)
+    sequences: dict[Key, Sequence] = field(default_factory=dict)
+    views: dict[Key, View] = field(default_factory=dict)
+    functions: dict[FuncKey, Function] = field(default_factory=dict)
+    triggers: dict[SubKey, Trigger] = field(default_factory=dict)
+    policies: dict[SubKey, Policy] = field(default_factory=dict)
+    types: dict[Key, Type] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    publications: dict[str, Publication] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)
+    # grants[objref][role] = set of privileges ("SELECT", ...); "public" is PUBLIC.
+    grants: dict[ObjRef, dict[str, set[str]]] = field(default_factory=dict)
+    comments: dict[ObjRef, str] = field(default_factory=dict)
+    default_privileges: list[DefaultPrivilege] = field(default_factory=list)
+    # Objects changed by a statement the generator could not analyse: their recorded
+    # definition may be wrong, so nothing is restored from it. objref -> "path:line".
+    tainted: dict[ObjRef, str] = field(default_factory=dict)
+    # Session state of the file being replayed.
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+    current_user: str = CURRENT_USER
+    notify_pgrst: bool = False  # the file sent NOTIFY pgrst (repeat it after the rollback)
+
+    def copy(self) -> Catalog:
+        return copy.deepcopy(self)
+
+    # -- name resolution ---------------------------------------------------------------
+
+    def effective_path(self) -> list[str]:
+        out = []
+        for s in self.search_path:
+            s = self.current_user if s == "$user" else s
+            if s in self.schemas and s not in out:
+                out.append(s)
+        return out
+
+    def creation_schema(self) -> str:
+        """Where an unqualified CREATE puts its object: the first existing schema on the path."""
+        path = self.effective_path()
+        if not path:
+            return "public"
+        return path[0]
+
+    def relation_kind(self, key: Key) -> str | None:
+        if key in self.tables:
+            return "table"
+        if key in self.views:
+            return "materialized view" if self.views[key].materialized else "view"
+        if key in self.indexes:
+            return "index"
+        if key in self.sequences:
+            return "sequence"
+        if key in self.types and self.types[key].kind == "composite":
+            return "type"
+        return None
+
+    def resolve_relation(self, schema: str | None, name: str) -> Key:
+        """The key of an existing relation named ``name`` (search_path when unqualified).
+
+        If none exists, the key it would be created under.
+        """
+        if schema:
+            return (schema, name)
+        for s in ["pg_catalog", *self.effective_path()]:
+            if self.relation_kind((s, name)):
+                return (s, name)
+        return (self.creation_schema(), name)
+
+    def resolve_type(self, schema: str | None, name: str) -> Key | None:
+        """The key of a user-defined type, or None for a built-in/unknown one."""
+        if schema:
+            return (schema, name) if (schema, name) in self.types else None
+        for s in self.effective_path():
+            if (s, name) in self.types:
+                return (s, name)
+        return None
+
+    def resolve_function_schema(self, name: str) -> str | None:
+        for s in self.effective_path():
+            if any(k[0] == s and k[1] == name for k in self.functions):
+                return s
+        return None
+
+    def relation_name_taken(self, schema: str, name: str) -> bool:
+        return self.relation_kind((schema, name)) is not None
+
+    def constraint_name_taken(self, schema: str, name: str) -> bool:
+        return any(
+            name in t.constraints for k, t in self.tables.items() if k[0] == schema
+        )
+
+    # -- grants ---------------------------------------------------------------------------
+
+    def privileges(self, obj: ObjRef, role: str) -> set[str]:
+        return set(self.grants.get(obj, {}).get(role, set()))
+
+    def set_privileges(self, obj: ObjRef, role: str, privs: set[str]) -> None:
+        roles = self.grants.setdefault(obj, {})
+        if privs:
+            roles[role] = set(privs)
+        else:
+            roles.pop(role, None)
+
+    def drop_object_refs(self, prefix: ObjRef) -> None:
+        """Forget grants/comments/taint of an object (and, for tables, its columns)."""
+        kind, ident = prefix
+        for store in (self.grants, self.comments, self.tainted):
+            for ref in [r for r in store if r == prefix or (
+                kind in ("table", "view") and r[0] == "column" and r[1].startswith(ident + ".")
+            )]:
+                del store[ref]
+
+    def apply_default_privileges(self, kind: str, schema: str, obj: ObjRef) -> None:
+        """Grant what ALTER DEFAULT PRIVILEGES promises to a new object of ``kind``.
+
+        Mirrors PostgreSQL: the owner gets all privileges implicitly (not recorded);
+        functions are executable by PUBLIC unless a default privilege revokes it.
+        """
+        if kind in ("function", "procedure"):
+            self.set_privileges(obj, "public", {"EXECUTE"})
+        for dp in self.default_privileges:
+            if dp.owner != self.current_user or dp.kind != ("function" if kind == "procedure" else kind):
+                continue
+            if dp.schema not in (None, schema):
+                continue
+            cur = self.privileges(obj, dp.role)
+            self.set_privileges(obj, dp.role, cur | set(dp.privileges))

@@ -1,0 +1,195 @@
+"""parse → replay into catalog → invert.
+
+Handlers are small functions registered per pglast node type (and, for the generic
+statements such as ``DropStmt``, per object type). A handler receives the node and a
+``Context``; it computes the inverse steps against the catalog *before* the statement,
+then applies the statement to the catalog, and returns the steps in the order the
+rollback must run them. Anything a handler cannot invert with certainty becomes a
+manual step (``ctx.manual(...)``): never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pglast import ast
+from pglast.visitors import Visitor
+
+from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
+from .parse import Migration, Statement
+from .sqltext import qname
+from .steps import Hazard, Step, overall_risk
+
+Handler = Callable[[ast.Node, "Context"], list[Step]]
+_HANDLERS: dict[tuple[type, object], Handler] = {}
+
+
+class Unsupported(Exception):
+    """Raised by a handler for a form it does not know how to invert: becomes a manual step."""
+
+
+def handles(node_type: type, *kinds: object) -> Callable[[Handler], Handler]:
+    """Register a handler for ``node_type``; ``kinds`` narrows by the node's object type."""
+
+    def deco(fn: Handler) -> Handler:
+        for kind in kinds or (None,):
+            key = (node_type, kind)
+            if key in _HANDLERS:
+                raise RuntimeError(f"two handlers for {key}")
+            _HANDLERS[key] = fn
+        return fn
+
+    return deco
+
+
+# Attribute that tells generic statements apart, per node type.
+_KIND_ATTR = {
+    ast.DropStmt: "removeType",
+    ast.RenameStmt: "renameType",
+    ast.CommentStmt: "objtype",
+    ast.GrantStmt: "objtype",
+    ast.AlterObjectSchemaStmt: "objectType",
+    ast.AlterOwnerStmt: "objectType",
+    ast.DefineStmt: "kind",
+    ast.AlterTableStmt: "objtype",
+}
+
+
+def find_handler(node: ast.Node) -> Handler | None:
+    attr = _KIND_ATTR.get(type(node))
+    if attr is not None:
+        h = _HANDLERS.get((type(node), getattr(node, attr)))
+        if h is not None:
+            return h
+    return _HANDLERS.get((type(node), None))
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    stmt: Statement
+    migration: Migration | None = None
+
+    def manual(self, reason: str, sql: Iterable[str] = (), title: str | None = None) -> list[Step]:
+        """A step a person must carry out; ``sql`` is a suggestion shown commented out."""
+        return [
+            Step(
+                title=title or f"Manual step for `{_first_line(self.stmt.sql)}`",
+                group="Manual Steps",
+                sql=list(sql),
+                manual=reason,
+            ).hazard(Hazard.MANUAL, reason)
+        ]
+
+    def taint(self, ref: ObjRef) -> None:
+        self.catalog.tainted[ref] = self.stmt.where
+
+    def tainted_reason(self, ref: ObjRef) -> str | None:
+        where = self.catalog.tainted.get(ref)
+        if where is None:
+            return None
+        return f"{ref[0]} {ref[1]} was changed by a statement the generator could not analyse ({where}), so its earlier definition is not known"
+
+
+def _first_line(sql: str, width: int = 72) -> str:
+    line = " ".join(sql.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class _Relations(Visitor):
+    def __init__(self) -> None:
+        self.names: list[tuple[str | None, str]] = []
+
+    def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
+        self.names.append((node.schemaname, node.relname))
+
+
+def _taint_referenced(node: ast.Node, ctx: Context) -> None:
+    """After an opaque statement, distrust what we know of every relation it names."""
+    v = _Relations()
+    try:
+        v(node)
+    except Exception:  # pragma: no cover - visitor is best effort
+        return
+    for schema, name in v.names:
+        key = ctx.catalog.resolve_relation(schema, name)
+        kind = ctx.catalog.relation_kind(key)
+        if kind:
+            ctx.taint(("view" if "view" in kind else "table", qname(*key)))
+
+
+def handle_statement(stmt: Statement, catalog: Catalog, migration: Migration | None) -> list[Step]:
+    ctx = Context(catalog, stmt, migration)
+    handler = find_handler(stmt.node)
+    if handler is None:
+        steps = ctx.manual(
+            f"the generator does not know how to invert {type(stmt.node).__name__} statements",
+            title=f"Manual step for `{_first_line(stmt.sql)}`",
+        )
+        _taint_referenced(stmt.node, ctx)
+    else:
+        try:
+            steps = handler(stmt.node, ctx)
+        except Unsupported as exc:
+            steps = ctx.manual(str(exc))
+            _taint_referenced(stmt.node, ctx)
+    for s in steps:
+        s.source = s.source or stmt.where
+    return steps
+
+
+@dataclass
+class Rollback:
+    migration: Migration
+    steps: list[Step] = field(default_factory=list)
+    notify_pgrst: bool = False
+
+    @property
+    def risk(self) -> str:
+        return overall_risk(self.steps)
+
+    @property
+    def manual_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.manual]
+
+
+def replay(migration: Migration, catalog: Catalog, statements: list[Statement] | None = None) -> Rollback:
+    """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order)."""
+    catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
+    catalog.notify_pgrst = False
+    per_stmt: list[list[Step]] = []
+    for stmt in statements if statements is not None else migration.statements():
+        per_stmt.append(handle_statement(stmt, catalog, migration))
+    catalog.search_path = DEFAULT_SEARCH_PATH
+    steps = [s for group in reversed(per_stmt) for s in group]
+    return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst)
+
+
+@lru_cache(maxsize=1)
+def _baseline() -> Catalog:
+    from . import baseline
+
+    return baseline.build_catalog()
+
+
+def baseline_catalog() -> Catalog:
+    """A fresh copy of the catalog of a Supabase database before any migration."""
+    return _baseline().copy()
+
+
+def generate(history: list[Migration], targets: set[str] | None = None) -> list[Rollback]:
+    """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
+
+    With ``targets`` None, every migration's rollback is returned.
+    """
+    from . import handlers  # noqa: F401  (registers every handler)
+
+    catalog = baseline_catalog()
+    out = []
+    for m in history:
+        rb = replay(m, catalog)
+        if targets is None or m.version in targets:
+            out.append(rb)
+    return out

@@ -1,0 +1,7 @@
+"""Every statement handler; importing this package registers them all.
+
+One object kind per module. Each handler inverts a statement against the catalog
+state before it and then applies the statement to the catalog (see ``engine``).
+"""
+
+from . import session  # noqa: F401

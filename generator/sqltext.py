@@ -1,0 +1,111 @@
+"""Small helpers that turn names, literals and pglast nodes into SQL text.
+
+Everything the generator writes goes through these functions, so quoting rules live in
+one place: identifiers are quoted exactly when PostgreSQL's own ``quote_ident`` would
+quote them, and literals are always single-quoted with doubled quotes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pglast import ast, keywords
+from pglast.stream import RawStream
+
+NAMEDATALEN = 64  # PostgreSQL's NAMEDATALEN: identifiers are at most 63 bytes.
+
+_SIMPLE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_KEYWORDS = (
+    keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote ``name`` the way PostgreSQL's ``quote_ident()`` does."""
+    if _SIMPLE.match(name) and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qname(schema: str | None, name: str) -> str:
+    """A possibly schema-qualified, correctly quoted name."""
+    if schema:
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
+    return quote_ident(name)
+
+
+def literal(value: str | None) -> str:
+    """A SQL string literal (or NULL)."""
+    if value is None:
+        return "NULL"
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def render(node: ast.Node) -> str:
+    """Render a pglast node (statement, expression, type name...) back to SQL."""
+    return RawStream()(node)
+
+
+def truncate_identifier(name: str) -> str:
+    """Truncate to 63 bytes on a character boundary, as PostgreSQL does."""
+    raw = name.encode()
+    if len(raw) < NAMEDATALEN:
+        return name
+    return raw[: NAMEDATALEN - 1].decode(errors="ignore")
+
+
+def _clip(name: str, nbytes: int) -> str:
+    return name.encode()[:nbytes].decode(errors="ignore")
+
+
+def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
+    """PostgreSQL's ``makeObjectName``: ``name1_name2_label`` truncated to fit 63 bytes.
+
+    When the result is too long, the longer of ``name1`` and ``name2`` is shortened
+    one byte at a time, exactly like ``src/backend/commands/indexcmds.c``.
+    """
+    n1 = len(name1.encode())
+    n2 = len(name2.encode()) if name2 is not None else 0
+    overhead = (1 if name2 is not None else 0) + (len(label.encode()) + 1 if label else 0)
+    avail = NAMEDATALEN - 1 - overhead
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    parts = [_clip(name1, n1)]
+    if name2 is not None:
+        parts.append(_clip(name2, n2))
+    if label:
+        parts.append(label)
+    return "_".join(parts)
+
+
+def choose_name(name1: str, name2: str | None, label: str, taken) -> str:
+    """PostgreSQL's ``ChooseRelationName``/``ChooseConstraintName``.
+
+    ``taken(name)`` says whether a candidate collides; on collision the label gets a
+    numeric suffix (``key1``, ``key2``...).
+    """
+    modlabel = label
+    n = 0
+    while True:
+        candidate = make_object_name(name1, name2, modlabel)
+        if not taken(candidate):
+            return candidate
+        n += 1
+        modlabel = f"{label}{n}"
+
+
+def name_addition(colnames: list[str]) -> str:
+    """PostgreSQL's ``ChooseIndexNameAddition``: column names joined by ``_``, capped."""
+    buf = ""
+    for name in colnames:
+        if buf:
+            buf += "_"
+        buf += name
+        if len(buf.encode()) >= NAMEDATALEN:
+            break
+    return _clip(buf, NAMEDATALEN - 1)
