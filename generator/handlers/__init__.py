@@ -4,4 +4,19 @@ One object kind per module. Each handler inverts a statement against the catalog
 state before it and then applies the statement to the catalog (see ``engine``).
 """
 
-from . import session  # noqa: F401
+from . import (  # noqa: F401
+    alter_table,
+    comments,
+    extensions,
+    functions,
+    grants,
+    indexes,
+    policies,
+    publications,
+    schemas,
+    session,
+    tables,
+    triggers,
+    types,
+    views,
+)

@@ -1,0 +1,1 @@
+"""alter_table handlers (being written)."""

@@ -1,0 +1,1 @@
+"""comments handlers (being written)."""

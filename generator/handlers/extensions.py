@@ -1,0 +1,1 @@
+"""extensions handlers (being written)."""

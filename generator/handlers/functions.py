@@ -1,0 +1,1 @@
+"""functions handlers (being written)."""

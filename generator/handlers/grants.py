@@ -1,0 +1,1 @@
+"""grants handlers (being written)."""

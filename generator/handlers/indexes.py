@@ -1,0 +1,1 @@
+"""indexes handlers (being written)."""

@@ -1,0 +1,1 @@
+"""policies handlers (being written)."""

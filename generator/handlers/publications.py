@@ -1,0 +1,1 @@
+"""publications handlers (being written)."""

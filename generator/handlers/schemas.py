@@ -1,0 +1,1 @@
+"""schemas handlers (being written)."""

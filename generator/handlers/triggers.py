@@ -1,0 +1,1 @@
+"""triggers handlers (being written)."""

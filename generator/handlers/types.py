@@ -1,0 +1,1 @@
+"""types handlers (being written)."""

@@ -1,0 +1,1 @@
+"""views handlers (being written)."""
