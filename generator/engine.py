@@ -44,6 +44,31 @@ def handles(node_type: type, *kinds: object) -> Callable[[Handler], Handler]:
     return deco
 
 
+AlterHandler = Callable[[ast.AlterTableCmd, tuple[str, str], "Context"], list[Step]]
+_ALTER_HANDLERS: dict[object, AlterHandler] = {}
+
+
+def handles_alter(*subtypes: object) -> Callable[[AlterHandler], AlterHandler]:
+    """Register a handler for ``ALTER TABLE`` subcommands (``AlterTableType`` values).
+
+    The handler gets the subcommand, the table's key and the context; like statement
+    handlers it returns the inverse steps and applies the subcommand to the catalog.
+    """
+
+    def deco(fn: AlterHandler) -> AlterHandler:
+        for st in subtypes:
+            if st in _ALTER_HANDLERS:
+                raise RuntimeError(f"two ALTER TABLE handlers for {st}")
+            _ALTER_HANDLERS[st] = fn
+        return fn
+
+    return deco
+
+
+def find_alter_handler(cmd: ast.AlterTableCmd) -> AlterHandler | None:
+    return _ALTER_HANDLERS.get(cmd.subtype)
+
+
 # Attribute that tells generic statements apart, per node type.
 _KIND_ATTR = {
     ast.DropStmt: "removeType",
