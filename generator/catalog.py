@@ -31,12 +31,27 @@ CURRENT_USER = "postgres"
 ALL_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "table": ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
     "view": ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "materialized view": ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
     "column": ("INSERT", "SELECT", "UPDATE", "REFERENCES"),
     "sequence": ("USAGE", "SELECT", "UPDATE"),
     "function": ("EXECUTE",),
     "procedure": ("EXECUTE",),
     "schema": ("USAGE", "CREATE"),
     "type": ("USAGE",),
+}
+
+
+# ObjRef kind -> the object class ALTER DEFAULT PRIVILEGES names ("ON TABLES" = "table").
+DEFAULT_PRIVILEGE_KIND: dict[str, str] = {
+    "view": "table",
+    "materialized view": "table",
+    "procedure": "function",
+    "domain": "type",
+}
+# PostgreSQL's acldefault() for a new object, minus the owner: what PUBLIC gets.
+BUILTIN_DEFAULT_ACL: dict[str, dict[str, set[str]]] = {
+    "function": {"public": {"EXECUTE"}},
+    "type": {"public": {"USAGE"}},
 }
 
 
@@ -198,6 +213,8 @@ class Type:
     kind: str  # "enum" | "domain" | "composite" | "range"
     definition: str  # full CREATE TYPE / CREATE DOMAIN statement
     labels: list[str] = field(default_factory=list)  # enum labels in order
+    constraints: dict[str, str] = field(default_factory=dict)  # domain: name -> "CHECK (...)"
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH  # path the definition was written under
 
 
 @dataclass
@@ -219,11 +236,19 @@ class Publication:
     all_tables: bool = False
     tables: list[Key] = field(default_factory=list)
     definition: str | None = None  # WITH (...) options, if any
+    # Column list / row filter of a member table, as written after its name: "(a, b) WHERE (x > 1)".
+    table_specs: dict[Key, str] = field(default_factory=dict)
 
 
 @dataclass
 class DefaultPrivilege:
-    """ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privs ON kind TO role."""
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privs ON kind TO role.
+
+    One entry per (owner, schema, kind, role). Entries with ``schema`` None form the
+    owner's global ACL for ``kind``; once any exists it replaces PostgreSQL's built-in
+    default (so revoking EXECUTE on functions from PUBLIC globally is an entry for
+    "public" with no privileges). Per-schema entries add to the global/built-in ACL.
+    """
 
     owner: str
     schema: str | None
@@ -247,7 +272,13 @@ class Catalog:
     publications: dict[str, Publication] = field(default_factory=dict)
     roles: set[str] = field(default_factory=set)
     # grants[objref][role] = set of privileges ("SELECT", ...); "public" is PUBLIC.
+    # The owner's own privileges are implicit and never recorded.
     grants: dict[ObjRef, dict[str, set[str]]] = field(default_factory=dict)
+    # grant_options[objref][role] = the privileges ``role`` holds WITH GRANT OPTION
+    # (always a subset of grants[objref][role]).
+    grant_options: dict[ObjRef, dict[str, set[str]]] = field(default_factory=dict)
+    # Role memberships known to the generator: (role, member) for "GRANT role TO member".
+    role_members: set[tuple[str, str]] = field(default_factory=set)
     comments: dict[ObjRef, str] = field(default_factory=dict)
     default_privileges: list[DefaultPrivilege] = field(default_factory=list)
     # Objects changed by a statement the generator could not analyse: their recorded
@@ -337,28 +368,52 @@ class Catalog:
             roles[role] = set(privs)
         else:
             roles.pop(role, None)
+        if not roles:
+            del self.grants[obj]
+        opts = self.grant_options.get(obj, {}).get(role)
+        if opts is not None:
+            self.set_grant_options(obj, role, opts & set(privs))
+
+    def grant_options_of(self, obj: ObjRef, role: str) -> set[str]:
+        return set(self.grant_options.get(obj, {}).get(role, set()))
+
+    def set_grant_options(self, obj: ObjRef, role: str, privs: set[str]) -> None:
+        roles = self.grant_options.setdefault(obj, {})
+        if privs:
+            roles[role] = set(privs)
+        else:
+            roles.pop(role, None)
+        if not roles:
+            del self.grant_options[obj]
 
     def drop_object_refs(self, prefix: ObjRef) -> None:
         """Forget grants/comments/taint of an object (and, for tables, its columns)."""
         kind, ident = prefix
-        for store in (self.grants, self.comments, self.tainted):
+        for store in (self.grants, self.grant_options, self.comments, self.tainted):
             for ref in [r for r in store if r == prefix or (
-                kind in ("table", "view") and r[0] == "column" and r[1].startswith(ident + ".")
+                kind in ("table", "view", "materialized view") and r[0] == "column" and r[1].startswith(ident + ".")
             )]:
                 del store[ref]
 
     def apply_default_privileges(self, kind: str, schema: str, obj: ObjRef) -> None:
         """Grant what ALTER DEFAULT PRIVILEGES promises to a new object of ``kind``.
 
-        Mirrors PostgreSQL: the owner gets all privileges implicitly (not recorded);
-        functions are executable by PUBLIC unless a default privilege revokes it.
+        Mirrors PostgreSQL's ``get_user_default_acl``: the owner gets all privileges
+        implicitly (not recorded); the built-in default (``acldefault``: EXECUTE to PUBLIC
+        on functions and procedures, USAGE to PUBLIC on types and domains) applies unless
+        the owner has a global (no ``IN SCHEMA``) default-privilege entry for the kind,
+        which replaces it; per-schema entries add to either. Views and materialized views
+        take the TABLES defaults. ``kind`` is the ObjRef kind ("table", "view",
+        "function", "procedure", "sequence", "type", "schema").
         """
-        if kind in ("function", "procedure"):
-            self.set_privileges(obj, "public", {"EXECUTE"})
-        for dp in self.default_privileges:
-            if dp.owner != self.current_user or dp.kind != ("function" if kind == "procedure" else kind):
-                continue
-            if dp.schema not in (None, schema):
+        dkind = DEFAULT_PRIVILEGE_KIND.get(kind, kind)
+        owner = self.current_user
+        entries = [dp for dp in self.default_privileges if dp.owner == owner and dp.kind == dkind]
+        if not any(dp.schema is None for dp in entries):
+            for role, privs in BUILTIN_DEFAULT_ACL.get(dkind, {}).items():
+                self.set_privileges(obj, role, self.privileges(obj, role) | privs)
+        for dp in entries:
+            if dp.schema not in (None, schema) or not dp.privileges:
                 continue
             cur = self.privileges(obj, dp.role)
             self.set_privileges(obj, dp.role, cur | set(dp.privileges))
