@@ -189,6 +189,7 @@ class Policy:
     roles: list[str] = field(default_factory=lambda: ["public"])
     using: str | None = None
     check: str | None = None
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH  # path the expressions were written under
 
     def create_sql(self) -> str:
         from .sqltext import qname, quote_ident
