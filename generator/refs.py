@@ -224,3 +224,14 @@ def move_refs(catalog: Catalog, old: ObjRef, new: ObjRef) -> None:
                 and ref[1].startswith(prefix)
             ):
                 store[("column", new[1] + "." + ref[1][len(prefix):])] = store.pop(ref)
+
+
+def role_name(spec, current_user: str) -> str:
+    """The role a ``RoleSpec`` names: "public" for PUBLIC, the user for CURRENT_USER."""
+    from pglast.enums import RoleSpecType
+
+    if spec.roletype == RoleSpecType.ROLESPEC_CSTRING:
+        return spec.rolename
+    if spec.roletype == RoleSpecType.ROLESPEC_PUBLIC:
+        return "public"
+    return current_user  # CURRENT_USER, CURRENT_ROLE, SESSION_USER
