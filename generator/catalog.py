@@ -128,6 +128,7 @@ class Index:
     definition: str  # full "CREATE [UNIQUE] INDEX name ON schema.table USING ... (...)"
     unique: bool = False
     constraint: str | None = None  # set when the index backs a constraint
+    search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH  # path opclasses/expressions were written under
 
 
 @dataclass
@@ -146,6 +147,7 @@ class View:
     definition: str  # full CREATE VIEW / CREATE MATERIALIZED VIEW statement
     materialized: bool = False
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+    owner: str | None = None  # None: the role that ran the migrations (CURRENT_USER)
 
 
 @dataclass
@@ -223,6 +225,9 @@ class Extension:
     name: str
     schema: str | None = None
     version: str | None = None
+    # Set when CREATE EXTENSION named no schema: the search_path it ran under (the
+    # extension went to its control file's schema or the first schema on this path).
+    search_path: tuple[str, ...] | None = None
 
 
 @dataclass
