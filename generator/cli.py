@@ -1,0 +1,284 @@
+"""The ``supabase-rollback`` command line.
+
+Exit codes: 0 success; 1 a problem the user must act on (a rollback file edited by hand,
+a file that cannot be written); 2 bad input (SQL syntax error, unknown migration, bad
+option). Expected errors print one message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .engine import Rollback, generate as generate_rollbacks
+from .parse import InputError, Migration
+from .project import display_path, list_migrations, project_root, read_migration
+from .render import is_hand_edited, render_markdown, render_sql, rollback_file_name
+
+EXIT_ACTION = 1
+EXIT_INPUT = 2
+
+
+class Problem(Exception):
+    """Something the user must act on (exit 1)."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="supabase-rollback")
+def cli() -> None:
+    """Generate rollbacks for Supabase migrations, from their history.
+
+    For each supabase/migrations/<version>_<name>.sql it writes
+    rollback_<version>_<name>.sql (the SQL that undoes it, with a data backup
+    first) and rollback_<version>_<name>.md (what the rollback does and what
+    data it can lose).
+
+    \b
+    Examples:
+      supabase-rollback generate
+      supabase-rollback generate 20250914000000 --stdout | less
+      supabase-rollback generate --help
+    """
+
+
+@cli.command()
+@click.argument("migration", nargs=-1, metavar="[MIGRATION]...")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.",
+)
+@click.option(
+    "--migrations-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the forward migrations. Default: <project>/supabase/migrations.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the rollback files. Default: <project>/supabase/rollbacks.",
+)
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the SQL of exactly one rollback; write no file.")
+@click.option("--force", is_flag=True, help="Overwrite rollback files even if they were edited by hand.")
+@click.option("--no-backup", is_flag=True, help="Do not copy the data that steps drop into a backup schema first.")
+def generate(
+    migration: tuple[str, ...],
+    project_dir: Path | None,
+    migrations_dir: Path | None,
+    out_dir: Path | None,
+    to_stdout: bool,
+    force: bool,
+    no_backup: bool,
+) -> None:
+    """Write the rollback of each MIGRATION (default: every migration).
+
+    A MIGRATION is a version (20250914000000), a file name or stem of the
+    migrations folder, or the path of a .sql file. Its rollback is computed
+    from every earlier migration of the migrations folder (for a file outside
+    that folder: every migration with a smaller version).
+
+    Files are only rewritten when their content changes. A rollback file
+    edited by hand (for instance to resolve a MANUAL STEP) is never
+    overwritten without --force: the run then stops and writes nothing.
+
+    \b
+    Examples:
+      # every migration, into supabase/rollbacks/
+      supabase-rollback generate
+      # one migration, from anywhere inside the project
+      supabase-rollback generate 20250914000000
+      # review the SQL without writing anything
+      supabase-rollback generate 20250914000000 --stdout
+      # keep rollbacks beside the migrations (they are not read as migrations)
+      supabase-rollback generate --out-dir supabase/migrations
+      # a migration that is not in the folder yet
+      supabase-rollback generate ~/drafts/20250920000000_add_tags.sql --stdout
+
+    \b
+    Exit status: 0 done; 1 a file edited by hand (use --force) or not writable;
+    2 bad input (SQL syntax error, unknown migration, bad option).
+    """
+    try:
+        _generate(migration, project_dir, migrations_dir, out_dir, to_stdout, force, not no_backup)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except Problem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_ACTION)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _folders(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> tuple[Path, Path]:
+    root = None
+    if project_dir is not None or migrations_dir is None or out_dir is None:
+        try:
+            root = project_root(project_dir)
+        except InputError:
+            if migrations_dir is None:
+                raise
+    if migrations_dir is None:
+        assert root is not None
+        migrations_dir = root / "supabase" / "migrations"
+    if out_dir is None:
+        out_dir = root / "supabase" / "rollbacks" if root is not None else migrations_dir.parent / "rollbacks"
+    return display_path(migrations_dir), display_path(out_dir)
+
+
+def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: Path) -> list[tuple[Migration, list[Migration]]]:
+    """Each requested migration with its history (the migrations replayed before it, then it)."""
+    if not args:
+        return [(m, migrations[: i + 1]) for i, m in enumerate(migrations)]
+    by_path = {m.path.resolve(): i for i, m in enumerate(migrations)}
+    chosen: dict[object, tuple[Migration, list[Migration]]] = {}
+    for arg in args:
+        path = Path(arg)
+        if path.is_file():
+            i = by_path.get(path.resolve())
+            if i is None:
+                target = read_migration(display_path(path))
+                history = [m for m in migrations if m.version < target.version] + [target]
+                chosen[path.resolve()] = (target, history)
+                continue
+        else:
+            matches = [
+                i
+                for i, m in enumerate(migrations)
+                if arg in (m.version, m.stem, m.path.name) or Path(arg).name == m.path.name
+            ]
+            if not matches:
+                raise InputError(f"{arg}: no such migration in {migrations_dir} (give a version, a file name or a path)")
+            i = matches[0]
+        m = migrations[i]
+        chosen[m.path.resolve()] = (m, migrations[: i + 1])
+    return sorted(chosen.values(), key=lambda t: (t[0].version, t[0].path.name))
+
+
+def _rollbacks(selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration]) -> list[Rollback]:
+    """Generate every selected rollback.
+
+    Migrations of the folder share one replay (up to the last one selected); a file from
+    outside the folder gets its own replay of the earlier migrations.
+    """
+    inside = {id(m) for m in migrations}
+    wanted = [t for t, _ in selected if id(t) in inside]
+    out: list[Rollback] = []
+    if wanted:
+        last = max(migrations.index(t) for t in wanted)
+        out.extend(generate_rollbacks(migrations[: last + 1], {t.version for t in wanted}))
+    for target, history in selected:
+        if id(target) not in inside:
+            out.extend(generate_rollbacks(history, {target.version})[-1:])
+    return sorted(out, key=lambda rb: (rb.migration.version, rb.migration.path.name))
+
+
+@dataclass
+class Output:
+    path: Path
+    text: str
+    status: str  # "written" | "unchanged" | "refused"
+
+
+def _plan(path: Path, text: str, force: bool) -> Output:
+    if not path.exists():
+        return Output(path, text, "written")
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Problem(f"{path}: cannot read the existing file: {exc}") from None
+    if old.replace("\r\n", "\n") == text:
+        return Output(path, text, "unchanged")
+    if is_hand_edited(old) and not force:
+        return Output(path, text, "refused")
+    return Output(path, text, "written")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _generate(
+    args: tuple[str, ...],
+    project_dir: Path | None,
+    migrations_dir: Path | None,
+    out_dir: Path | None,
+    to_stdout: bool,
+    force: bool,
+    backup: bool,
+) -> None:
+    migrations_dir, out_dir = _folders(project_dir, migrations_dir, out_dir)
+    migrations = list_migrations(migrations_dir, warn=_warn)
+    selected = _select(args, migrations, migrations_dir)
+    if to_stdout and len(selected) != 1:
+        raise InputError(f"--stdout prints exactly one rollback, but {len(selected)} migrations are selected; name one")
+    if not selected:
+        click.echo(f"No migrations in {migrations_dir}: nothing to do.", err=True)
+        return
+    rollbacks = _rollbacks(selected, migrations)
+    if to_stdout:
+        click.echo(render_sql(rollbacks[0], backup=backup), nl=False)
+        return
+
+    plans: list[tuple[Rollback, list[Output]]] = []
+    for rb in rollbacks:
+        sql_name = rollback_file_name(rb.migration)
+        sql = render_sql(rb, backup=backup)
+        md = render_markdown(rb, sql_name=sql_name, backup=backup)
+        plans.append(
+            (
+                rb,
+                [
+                    _plan(out_dir / sql_name, sql, force),
+                    _plan(out_dir / rollback_file_name(rb.migration, "md"), md, force),
+                ],
+            )
+        )
+    refused = [o.path for _, outs in plans for o in outs if o.status == "refused"]
+    if refused:
+        lines = [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)" for p in refused]
+        lines.append("Nothing was written.")
+        raise Problem("\n".join(lines))
+
+    try:
+        for _, outs in plans:
+            for o in outs:
+                if o.status == "written":
+                    _write_atomically(o.path, o.text)
+    except OSError as exc:
+        raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from None
+
+    written = 0
+    for rb, outs in plans:
+        status = "written" if any(o.status == "written" for o in outs) else "unchanged"
+        written += status == "written"
+        n, manual = len(rb.steps), len(rb.manual_steps)
+        click.echo(
+            f"{status:<9}  {outs[0].path.name}  risk {rb.risk:<6}  "
+            f"{n} step{'s' if n != 1 else ''}, {manual} manual"
+        )
+    click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
+
+
+def main() -> None:
+    cli(prog_name="supabase-rollback")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

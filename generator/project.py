@@ -1,0 +1,119 @@
+"""Finding a Supabase project and listing its migrations the way the Supabase CLI does.
+
+- The project root is the nearest folder, from the working directory upwards, that holds
+  ``supabase/config.toml`` or ``supabase/migrations/`` (``--project-dir`` overrides it).
+- A migration is a file of the migrations folder whose name matches the CLI's pattern
+  ``^([0-9]+)_(.*)\\.sql$``; other files are skipped with the CLI's warning (our own
+  ``rollback_*`` outputs are skipped silently, so the rollbacks may live in that folder).
+  Like the CLI, a first file ``<14 digits>_init.sql`` older than 20211209000000 is skipped.
+- Migrations are ordered by version compared as strings of digits, which is the order of
+  ``supabase_migrations.schema_migrations`` (``version`` is text) and of the CLI's
+  ``sortMigrationPathsByVersion``; ties keep file name order. Two files with the same
+  version cannot both be recorded in the history, so that is an input error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from .parse import InputError, Migration
+
+MIGRATION_PATTERN = re.compile(r"^([0-9]+)_(.*)\.sql$")
+_INIT_PATTERN = re.compile(r"([0-9]{14})_init\.sql")
+_INIT_CUTOFF = 20211209000000
+_OUR_OUTPUT = re.compile(r"^rollback_[0-9]+_.*\.(sql|md)$")
+
+Warn = Callable[[str], None]
+
+
+def _is_project(folder: Path) -> bool:
+    sb = folder / "supabase"
+    return (sb / "config.toml").is_file() or (sb / "migrations").is_dir()
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder from ``start`` (default: cwd) upwards holding a Supabase project."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if _is_project(folder):
+            return folder
+    raise InputError(
+        f"no Supabase project (supabase/config.toml or supabase/migrations/) in {start} "
+        "or any parent folder; run from inside a project or pass --project-dir"
+    )
+
+
+def project_root(project_dir: Path | None) -> Path:
+    """``--project-dir`` if given (it must hold ``supabase/``), else ``find_root()``."""
+    if project_dir is None:
+        return find_root()
+    if not project_dir.is_dir():
+        raise InputError(f"{project_dir}: no such folder")
+    if not (project_dir / "supabase").is_dir():
+        raise InputError(f"{project_dir}: no supabase/ folder in it")
+    return project_dir
+
+
+def display_path(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies under it (for messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def read_migration(path: Path) -> Migration:
+    """One migration file, taken as is (its name must still match the CLI's pattern)."""
+    m = MIGRATION_PATTERN.match(path.name)
+    if not m:
+        raise InputError(f'{path}: file name must match pattern "<timestamp>_name.sql"')
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
+    return Migration(version=m.group(1), name=m.group(2), path=path, text=text)
+
+
+def list_migrations(migrations_dir: Path, warn: Warn | None = None) -> list[Migration]:
+    """Every migration of ``migrations_dir`` in the order the Supabase CLI applies them."""
+    if not migrations_dir.is_dir():
+        raise InputError(f"{migrations_dir}: migrations folder not found")
+    found: list[tuple[str, str, Path]] = []
+    for i, entry in enumerate(sorted(migrations_dir.iterdir(), key=lambda p: p.name)):
+        name = entry.name
+        if i == 0 and _skip_legacy_init(name):
+            _say(warn, f'Skipping migration {name}... (replace "init" with a different file name to apply this migration)')
+            continue
+        m = MIGRATION_PATTERN.match(name)
+        if not m or not entry.is_file():
+            if not _OUR_OUTPUT.match(name):
+                _say(warn, f'Skipping migration {name}... (file name must match pattern "<timestamp>_name.sql")')
+            continue
+        found.append((m.group(1), name, entry))
+    found.sort(key=lambda t: (t[0], t[1]))
+    out: list[Migration] = []
+    for version, name, path in found:
+        if out and out[-1].version == version:
+            raise InputError(
+                f"{path}: version {version} is also used by {out[-1].path.name}; "
+                "the migration history can record a version only once"
+            )
+        out.append(read_migration(path))
+    return out
+
+
+def _skip_legacy_init(name: str) -> bool:
+    m = _INIT_PATTERN.search(name)
+    return bool(m) and int(m.group(1)) < _INIT_CUTOFF
+
+
+def _say(warn: Warn | None, message: str) -> None:
+    if warn is not None:
+        warn(message)

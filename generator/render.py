@@ -1,0 +1,602 @@
+"""Rendering a ``Rollback`` as the SQL file and the markdown risk document.
+
+Layout rules implemented here (the templates only lay out what is computed below):
+
+- The SQL file starts with a header of ``--`` comments ending in ``-- body-sha256: <hash>``,
+  the sha256 of everything after that line. A file whose body no longer matches its hash
+  was edited by hand (``is_hand_edited``); the CLI refuses to overwrite it.
+- Steps run in the engine's order. Transactional steps run inside ``BEGIN; ... COMMIT;``.
+  Non-transactional steps (``CONCURRENTLY``) run outside: those that come first before the
+  transaction, those that come last after it, and one in the middle splits the transaction
+  in two, so the run order never changes. Their statements are made idempotent
+  (``IF [NOT] EXISTS``) so a re-run after a failure is safe.
+- Backups (``CREATE TABLE <backup schema>.<name> AS <query>``) are taken at the start of
+  the first transaction, before anything is dropped. A backup is only hoisted there when
+  no earlier step can change what its query reads (a rename, a type change, DML...);
+  otherwise it is taken right before its own step.
+- A manual step is shown with its suggested SQL commented out, followed by a ``DO`` block
+  that raises, so the file fails loudly until a person resolves it.
+- The migration is then removed from ``supabase_migrations.schema_migrations`` (when that
+  table exists) and, if the migration notified PostgREST, ``NOTIFY pgrst`` is repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from pglast import ast
+from pglast.enums import AlterTableType, ObjectType
+from pglast.parser import ParseError, parse_sql
+
+from . import __version__
+from .engine import Rollback
+from .parse import Migration
+from .sqltext import literal, qname, quote_ident, render, truncate_identifier
+from .steps import Backup, Hazard, Step
+
+DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"
+_PLACEHOLDER = "0" * 64
+_SQL_SEAL = re.compile(r"^-- body-sha256: ([0-9a-f]{64})\n", re.M)
+_MD_SEAL = re.compile(r"^<!-- supabase-rollback .*? body-sha256: ([0-9a-f]{64}) -->\n", re.M)
+
+
+# -- file names and the body hash ------------------------------------------------------------
+
+
+def rollback_file_name(migration: Migration, ext: str = "sql") -> str:
+    """``rollback_<version>_<name>.sql`` (or ``.md``)."""
+    return f"rollback_{migration.stem}.{ext}"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _seal(text: str, seal: re.Pattern[str]) -> str:
+    """Replace the placeholder hash of ``text`` by the hash of what follows the seal line."""
+    m = seal.search(text)
+    assert m is not None and m.group(1) == _PLACEHOLDER, "template lost its body-sha256 line"
+    body = text[m.end() :]
+    line = m.group(0).replace(_PLACEHOLDER, _sha256(body))
+    return text[: m.start()] + line + body
+
+
+def is_hand_edited(text: str) -> bool:
+    """True when ``text`` is not a generated rollback file/document exactly as generated.
+
+    A file without the ``body-sha256`` seal (written by hand) counts as edited. CRLF line
+    ends (a Windows checkout) are not an edit.
+    """
+    text = text.replace("\r\n", "\n")
+    for seal in (_SQL_SEAL, _MD_SEAL):
+        m = seal.search(text)
+        if m:
+            return _sha256(text[m.end() :]) != m.group(1)
+    return True
+
+
+# -- templates ------------------------------------------------------------------------------------
+
+
+def _template_source(name: str) -> str:
+    """Templates ship inside the wheel as ``generator/templates``; an editable install
+    reads the repository's top-level ``templates/`` folder instead."""
+    packaged = resources.files("generator").joinpath("templates", name)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent / "templates" / name
+    if repo.is_file():
+        return repo.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"template {name} not found in the package nor in {repo.parent}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _comment(text: str) -> str:
+    """Text safe on a single ``--`` comment line."""
+    return _one_line(text)
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["comment"] = _comment
+    env.filters["one_line"] = _one_line
+    env.filters["commented"] = lambda text: "\n".join(f"-- {ln}".rstrip() for ln in str(text).split("\n"))
+    env.filters["indent_by"] = lambda text, n: "\n".join(
+        (" " * n + ln) if ln.strip() else "" for ln in str(text).split("\n")
+    )
+    return env
+
+
+# -- the SQL file's model -------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One numbered step of the SQL file."""
+
+    number: int
+    step: Step
+    statements: list[str]
+    set_path: str | None = None  # SET [LOCAL] search_path emitted before the step
+    backups: list[tuple[str, Backup]] = field(default_factory=list)  # taken right before it
+    raise_sql: str | None = None  # the DO block of a manual step
+
+    @property
+    def hazards(self):
+        return [h for h in self.step.hazards if h.code is not Hazard.MANUAL]
+
+    @property
+    def source(self) -> str:
+        if not self.step.source:
+            return ""
+        path, _, line = self.step.source.rpartition(":")
+        return f"{Path(path).name}:{line}" if path else self.step.source
+
+
+@dataclass
+class Segment:
+    transactional: bool
+    blocks: list[Block] = field(default_factory=list)
+
+
+_CREATE_INDEX = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+)(?!IF\s+NOT\s+EXISTS\b)", re.I)
+_DROP_INDEX = re.compile(r"^(\s*DROP\s+INDEX\s+CONCURRENTLY\s+)(?!IF\s+EXISTS\b)", re.I)
+
+
+def idempotent(sql: str) -> str:
+    """``CREATE/DROP INDEX CONCURRENTLY`` with ``IF [NOT] EXISTS``: outside a transaction a
+    failed run leaves the work half done, and the re-run must not trip over it."""
+    sql = _CREATE_INDEX.sub(r"\1IF NOT EXISTS ", sql, count=1)
+    return _DROP_INDEX.sub(r"\1IF EXISTS ", sql, count=1)
+
+
+def search_path_sql(path: tuple[str, ...], local: bool) -> str:
+    value = ", ".join(quote_ident(s) for s in path) if path else "''"
+    return f"SET {'LOCAL ' if local else ''}search_path TO {value};"
+
+
+def _dollar_quote(body: str) -> str:
+    tag = "$$"
+    n = 0
+    while tag in body:
+        n += 1
+        tag = f"$manual{n}$"
+    return f"{tag} {body} {tag}"
+
+
+def manual_raise_sql(number: int, reason: str) -> str:
+    """``DO $$ BEGIN RAISE EXCEPTION 'MANUAL STEP n not resolved: ...'; END $$;``
+
+    The message is a RAISE format string, so ``%`` is doubled; the literal and the dollar
+    quote are chosen so that no reason can end them early.
+    """
+    message = f"MANUAL STEP {number} not resolved: {_one_line(reason)}".replace("%", "%%")
+    return f"DO {_dollar_quote(f'BEGIN RAISE EXCEPTION {literal(message)}; END')};"
+
+
+_BARRIER_NODES = (
+    ast.RenameStmt,
+    ast.AlterObjectSchemaStmt,
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.TruncateStmt,
+    ast.DoStmt,
+    ast.CallStmt,
+    ast.SelectStmt,
+)
+
+
+def _changes_what_backups_read(step: Step) -> bool:
+    """Could running ``step`` change the names or values a later backup query reads?
+
+    A manual step is judged by its suggested SQL: it is meant to undo one statement, and a
+    person resolving it is told what it should do.
+    """
+    for sql in step.sql:
+        try:
+            raws = parse_sql(sql)
+        except ParseError:
+            return True
+        for raw in raws:
+            node = raw.stmt
+            if isinstance(node, _BARRIER_NODES):
+                return True
+            if isinstance(node, ast.AlterTableStmt) and any(
+                getattr(c, "subtype", None) == AlterTableType.AT_AlterColumnType for c in node.cmds or ()
+            ):
+                return True
+    return False
+
+
+def _unique_backup_names(steps: list[Step], schema: str) -> dict[int, list[tuple[str, Backup]]]:
+    """Qualified, unique backup table names per step index."""
+    used: set[str] = set()
+    out: dict[int, list[tuple[str, Backup]]] = {}
+    for i, step in enumerate(steps):
+        for b in step.backups:
+            name, n = truncate_identifier(b.name), 1
+            while name in used:
+                n += 1
+                suffix = f"_{n}"
+                name = truncate_identifier(b.name)[: 63 - len(suffix)] + suffix
+                name = truncate_identifier(name)
+            used.add(name)
+            out.setdefault(i, []).append((qname(schema, name), b))
+    return out
+
+
+@dataclass
+class SqlModel:
+    segments: list[Segment]
+    hoisted: list[tuple[str, Backup]]  # backups taken at the start of the first transaction
+    backup_schema: str
+
+
+def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str) -> SqlModel:
+    backups = _unique_backup_names(rb.steps, backup_schema) if backup else {}
+    hoisted: list[tuple[str, Backup]] = []
+    barrier = False
+    segments: list[Segment] = []
+    session_path: tuple[str, ...] | None = None  # set by plain SET outside a transaction
+    local_path: tuple[str, ...] | None = None
+    for i, step in enumerate(rb.steps):
+        number = i + 1
+        if not segments or segments[-1].transactional != step.transactional:
+            segments.append(Segment(step.transactional))
+            local_path = session_path
+        statements = list(step.sql) if step.transactional else [idempotent(s) for s in step.sql]
+        block = Block(number, step, statements)
+        if step.search_path is not None and not step.manual and step.search_path != local_path:
+            block.set_path = search_path_sql(step.search_path, local=step.transactional)
+            local_path = step.search_path
+            if not step.transactional:
+                session_path = step.search_path
+        for entry in backups.get(i, []):
+            (block.backups if barrier else hoisted).append(entry)
+        if step.manual:
+            block.raise_sql = manual_raise_sql(number, step.manual)
+        barrier = barrier or _changes_what_backups_read(step)
+        segments[-1].blocks.append(block)
+    if not segments or not segments[-1].transactional:
+        segments.append(Segment(True))  # the history bookkeeping always runs in a transaction
+    if backups and not segments[0].transactional:
+        segments.insert(0, Segment(True))  # the backup schema first, before any step
+    return SqlModel(segments, hoisted, backup_schema)
+
+
+def history_sql(version: str) -> str:
+    return (
+        "DO $$\nBEGIN\n"
+        "  IF to_regclass('supabase_migrations.schema_migrations') IS NOT NULL THEN\n"
+        f"    DELETE FROM supabase_migrations.schema_migrations WHERE version = {literal(version)};\n"
+        "  END IF;\nEND $$;"
+    )
+
+
+def backup_sql(qualified: str, b: Backup) -> str:
+    return f"CREATE TABLE {qualified} AS {b.query.rstrip().rstrip(';')};"
+
+
+def render_sql(
+    rb: Rollback,
+    *,
+    backup: bool = True,
+    backup_schema: str = DEFAULT_BACKUP_SCHEMA,
+    preflight: bool = True,
+    assertions: bool = True,
+) -> str:
+    """The rollback SQL file of ``rb`` (see the module docstring for the layout)."""
+    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema)
+    text = _env().get_template("rollback.sql.j2").render(
+        tool_version=__version__,
+        rb=rb,
+        migration_file=rb.migration.path.name,
+        sql_name=rollback_file_name(rb.migration),
+        model=model,
+        any_backups=bool(model.hoisted) or any(b.backups for s in model.segments for b in s.blocks),
+        backup_schema_sql=f"CREATE SCHEMA IF NOT EXISTS {quote_ident(backup_schema)};",
+        backup_sql=backup_sql,
+        history_sql=history_sql(rb.migration.version),
+        transactions=sum(1 for s in model.segments if s.transactional),
+        body_sha256=_PLACEHOLDER,
+    )
+    return _seal(text, _SQL_SEAL)
+
+
+# -- the markdown document ----------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Consecutive steps sharing a ``Step.group``: one numbered item of the document."""
+
+    title: str
+    blocks: list[Block]
+
+    @property
+    def data_loss(self) -> bool:
+        return any(b.step.data_loss for b in self.blocks)
+
+    @property
+    def manual(self) -> bool:
+        return any(b.step.manual for b in self.blocks)
+
+    @property
+    def hazards(self):
+        seen, out = set(), []
+        for b in self.blocks:
+            for h in b.hazards:
+                if h not in seen:
+                    seen.add(h)
+                    out.append(h)
+        return out
+
+    @property
+    def statements(self) -> list[str]:
+        return [s for b in self.blocks if not b.step.manual for s in b.statements]
+
+    @property
+    def step_range(self) -> str:
+        first, last = self.blocks[0].number, self.blocks[-1].number
+        return f"step {first}" if first == last else f"steps {first}–{last}"
+
+
+def _groups(blocks: list[Block]) -> list[Group]:
+    out: list[Group] = []
+    for b in blocks:
+        if out and out[-1].title == b.step.group:
+            out[-1].blocks.append(b)
+        else:
+            out.append(Group(b.step.group, [b]))
+    return out
+
+
+@dataclass
+class RiskSummary:
+    lost_by_rollback: list[str]
+    lost_by_migration: list[str]
+    other: list[str]
+
+
+def _risk_summary(steps: list[Step]) -> RiskSummary:
+    rollback, migration, other = [], [], []
+
+    def add(lst: list[str], item: str) -> None:
+        if item not in lst:
+            lst.append(item)
+
+    for s in steps:
+        codes = {h.code for h in s.hazards}
+        if Hazard.DELETES_DATA in codes:
+            for item in s.lost or [h.reason for h in s.hazards if h.code is Hazard.DELETES_DATA]:
+                add(rollback, item)
+        for h in s.hazards:
+            if h.code is Hazard.DATA_NOT_RESTORED:
+                add(migration, h.reason)
+            elif h.code not in (Hazard.DELETES_DATA, Hazard.MANUAL):
+                add(other, f"`{h.code.value}`: {h.reason}")
+        if Hazard.DELETES_DATA not in codes and Hazard.DATA_NOT_RESTORED not in codes:
+            for item in s.lost:
+                add(rollback, item)
+    return RiskSummary(rollback, migration, other)
+
+
+def render_markdown(
+    rb: Rollback,
+    *,
+    sql_name: str,
+    backup: bool = True,
+    backup_schema: str = DEFAULT_BACKUP_SCHEMA,
+    preflight: bool = True,
+    assertions: bool = True,
+) -> str:
+    """The markdown risk document of ``rb``, in the seed's "Rollback Documentation Template"."""
+    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema)
+    blocks = [b for seg in model.segments for b in seg.blocks]
+    all_backups = list(model.hoisted) + [e for b in blocks for e in b.backups]
+    text = _env().get_template("rollback.md.j2").render(
+        tool_version=__version__,
+        rb=rb,
+        migration_file=rb.migration.path.name,
+        sql_name=sql_name,
+        purpose=rb.migration.purpose(),
+        risk=_risk_summary(rb.steps),
+        backups=all_backups,
+        backup_enabled=backup,
+        backup_schema=backup_schema,
+        backup_schema_sql=f"CREATE SCHEMA IF NOT EXISTS {quote_ident(backup_schema)};",
+        backup_sql=backup_sql,
+        groups=_groups(blocks),
+        manual_blocks=[b for b in blocks if b.step.manual],
+        nontransactional=[b for b in blocks if not b.step.transactional],
+        transactions=sum(1 for s in model.segments if s.transactional),
+        checks=verification_checks(rb),
+        body_sha256=_PLACEHOLDER,
+    )
+    return _seal(text, _MD_SEAL)
+
+
+# -- verification queries ---------------------------------------------------------------------
+
+
+def _names(obj) -> list[str]:
+    if isinstance(obj, ast.String):
+        return [obj.sval]
+    if isinstance(obj, ast.TypeName):
+        return [n.sval for n in obj.names]
+    return [n.sval for n in obj]
+
+
+def _q(names: list[str]) -> str:
+    return ".".join(quote_ident(n) for n in names)
+
+
+def _rel(rv: ast.RangeVar) -> list[str]:
+    return [n for n in (rv.schemaname, rv.relname) if n]
+
+
+_RELATION_KINDS = {
+    ObjectType.OBJECT_TABLE: "table",
+    ObjectType.OBJECT_VIEW: "view",
+    ObjectType.OBJECT_MATVIEW: "materialized view",
+    ObjectType.OBJECT_SEQUENCE: "sequence",
+    ObjectType.OBJECT_INDEX: "index",
+    ObjectType.OBJECT_FOREIGN_TABLE: "foreign table",
+}
+
+
+def _exists_sql(kind: str, names: list[str], args: str | None = None) -> str | None:
+    """A boolean SQL expression: does the object exist?"""
+    if kind in _RELATION_KINDS.values():
+        return f"to_regclass({literal(_q(names))}) is not null"
+    if kind in ("function", "procedure"):
+        return f"to_regprocedure({literal(f'{_q(names)}({args})')}) is not null"
+    if kind in ("type", "domain"):
+        return f"to_regtype({literal(_q(names))}) is not null"
+    if kind == "schema":
+        return f"to_regnamespace({literal(quote_ident(names[0]))}) is not null"
+    if kind == "extension":
+        return f"exists (select from pg_extension where extname = {literal(names[0])})"
+    if kind == "policy" and len(names) == 3:
+        schema, table, name = names
+        return (
+            "exists (select from pg_policies where schemaname = "
+            f"{literal(schema)} and tablename = {literal(table)} and policyname = {literal(name)})"
+        )
+    if kind == "trigger" and len(names) == 3:
+        return (
+            "exists (select from pg_trigger where NOT tgisinternal and tgname = "
+            f"{literal(names[2])} and tgrelid = to_regclass({literal(_q(names[:2]))}))"
+        )
+    return None
+
+
+def _column_exists_sql(rel: list[str], column: str) -> str | None:
+    if len(rel) != 2:
+        return None
+    return (
+        "exists (select from information_schema.columns where table_schema = "
+        f"{literal(rel[0])} and table_name = {literal(rel[1])} and column_name = {literal(column)})"
+    )
+
+
+_DROP_KINDS = {
+    **_RELATION_KINDS,
+    ObjectType.OBJECT_FUNCTION: "function",
+    ObjectType.OBJECT_PROCEDURE: "procedure",
+    ObjectType.OBJECT_TYPE: "type",
+    ObjectType.OBJECT_DOMAIN: "domain",
+    ObjectType.OBJECT_SCHEMA: "schema",
+    ObjectType.OBJECT_EXTENSION: "extension",
+    ObjectType.OBJECT_POLICY: "policy",
+    ObjectType.OBJECT_TRIGGER: "trigger",
+}
+
+
+def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
+    """(description, boolean SQL that is true after a successful rollback) for one statement."""
+    out: list[tuple[str, str | None]] = []
+    if isinstance(node, ast.DropStmt) and node.removeType in _DROP_KINDS:
+        kind = _DROP_KINDS[node.removeType]
+        for obj in node.objects or ():
+            if isinstance(obj, ast.ObjectWithArgs):
+                names = _names(obj.objname)
+                args = ", ".join(render(a) for a in obj.objargs or ())
+                desc = f"{kind} {_q(names)}({args}) is gone"
+                out.append((desc, _negate(_exists_sql(kind, names, args))))
+            else:
+                names = _names(obj)
+                label = _q(names[2:]) + " on " + _q(names[:2]) if kind in ("policy", "trigger") else _q(names)
+                out.append((f"{kind} {label} is gone", _negate(_exists_sql(kind, names))))
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        rel = _rel(node.relation)
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_DropColumn:
+                desc = f"column {_q(rel)}.{quote_ident(cmd.name)} is gone"
+                out.append((desc, _negate(_column_exists_sql(rel, cmd.name))))
+            elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+                desc = f"column {_q(rel)}.{quote_ident(cmd.def_.colname)} is back"
+                out.append((desc, _column_exists_sql(rel, cmd.def_.colname)))
+    elif isinstance(node, ast.CreateStmt):
+        kind = "table"
+        out.append((f"{kind} {_q(_rel(node.relation))} is back", _exists_sql(kind, _rel(node.relation))))
+    elif isinstance(node, ast.ViewStmt):
+        out.append((f"view {_q(_rel(node.view))} is back", _exists_sql("view", _rel(node.view))))
+    elif isinstance(node, ast.IndexStmt) and node.idxname:
+        names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
+        out.append((f"index {_q(names)} is back", _exists_sql("index", names)))
+    elif isinstance(node, ast.CreatePolicyStmt):
+        names = _rel(node.table) + [node.policy_name]
+        label = f"{quote_ident(node.policy_name)} on {_q(_rel(node.table))}"
+        out.append((f"policy {label} is back", _exists_sql("policy", names)))
+    elif isinstance(node, ast.CreateEnumStmt):
+        names = _names(node.typeName)
+        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+    elif isinstance(node, ast.CreateFunctionStmt):
+        kind = "procedure" if node.is_procedure else "function"
+        names = _names(node.funcname)
+        args = ", ".join(
+            render(p.argType)
+            for p in node.parameters or ()
+            if str(getattr(p.mode, "value", p.mode)) in ("i", "b", "v", "d")
+        )
+        out.append((f"{kind} {_q(names)}({args}) is back", _exists_sql(kind, names, args)))
+    return [(d, s) for d, s in out if s is not None]
+
+
+def _negate(expr: str | None) -> str | None:
+    if expr is None:
+        return None
+    if expr.endswith(" is not null"):
+        return expr[: -len(" is not null")] + " is null"
+    return f"not {expr}"
+
+
+def verification_checks(rb: Rollback) -> list[tuple[str, str]]:
+    """Queries a person can run after the rollback; each returns true when it worked.
+
+    Derived from the statements of the non-manual steps; a later step undoing an earlier
+    one's effect (drop then recreate) keeps only the last word on that object.
+    """
+    checks: dict[str, tuple[str, str]] = {}
+    for step in rb.steps:
+        if step.manual:
+            continue
+        for sql in step.sql:
+            try:
+                raws = parse_sql(sql)
+            except ParseError:
+                continue
+            for raw in raws:
+                for desc, expr in _statement_checks(raw.stmt):
+                    key = desc.rsplit(" is ", 1)[0]
+                    checks.pop(key, None)
+                    checks[key] = (desc, expr)
+    out = list(checks.values())
+    out.append(
+        (
+            f"migration {rb.migration.version} is no longer in the history",
+            "not exists (select from supabase_migrations.schema_migrations where version = "
+            f"{literal(rb.migration.version)})",
+        )
+    )
+    return out
