@@ -79,6 +79,26 @@ def _parse(definition: str) -> ast.CreateTrigStmt:
     return parse_sql(definition)[0].stmt
 
 
+def render_trigger(node: ast.CreateTrigStmt) -> str:
+    """Render a CREATE TRIGGER; pglast 8.7 puts ``FROM table`` after ``DEFERRABLE``, which
+    PostgreSQL rejects, so a constraint trigger's ``FROM`` clause is placed here."""
+    if node.constrrel is None:
+        return render(node)
+    node = copy.deepcopy(node)
+    rel, node.constrrel = node.constrrel, None
+    deferrable, initdeferred = node.deferrable, node.initdeferred
+    node.deferrable = node.initdeferred = False
+    text = render(node)
+    marker = f" ON {render(node.relation)}"
+    at = text.index(marker) + len(marker)
+    extra = f" FROM {render(rel)}"
+    if deferrable:
+        extra += " DEFERRABLE"
+    if initdeferred:
+        extra += " INITIALLY DEFERRED"
+    return text[:at] + extra + text[at:]
+
+
 def _function_of(t: Trigger) -> tuple[str | None, str]:
     names = [n.sval for n in _parse(t.definition).funcname]
     return (names[-2] if len(names) > 1 else None), names[-1]
@@ -94,7 +114,7 @@ def retarget(catalog: Catalog, old: Key, new: Key) -> None:
     for t in triggers_executing(catalog, *old):
         node = _parse(t.definition)
         node.funcname = (ast.String(sval=new[0]), ast.String(sval=new[1]))
-        t.definition = render(node)
+        t.definition = render_trigger(node)
 
 
 def _definition(node: ast.CreateTrigStmt, key: SubKey, catalog: Catalog) -> str:
@@ -111,13 +131,13 @@ def _definition(node: ast.CreateTrigStmt, key: SubKey, catalog: Catalog) -> str:
     if node.constrrel is not None:
         ref = catalog.resolve_relation(node.constrrel.schemaname, node.constrrel.relname)
         node.constrrel = ast.RangeVar(schemaname=ref[0], relname=ref[1], inh=True, relpersistence="p")
-    return render(node)
+    return render_trigger(node)
 
 
 def _replace_sql(t: Trigger) -> str:
     node = _parse(t.definition)
     node.replace = True
-    return render(node) + ";"
+    return render_trigger(node) + ";"
 
 
 # -- CREATE / DROP ------------------------------------------------------------------------
@@ -191,7 +211,7 @@ def rename_trigger(node: ast.RenameStmt, ctx: Context) -> list[Step]:
     del cat.triggers[(t.schema, t.table, t.name)]
     node_def = _parse(t.definition)
     node_def.trigname = node.newname
-    renamed = Trigger(t.schema, t.table, node.newname, render(node_def), t.enabled)
+    renamed = Trigger(t.schema, t.table, node.newname, render_trigger(node_def), t.enabled)
     cat.triggers[(t.schema, t.table, renamed.name)] = renamed
     refs.move_refs(cat, old_ref, trigger_ref(renamed))
     return [Step(
