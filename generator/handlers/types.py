@@ -1,1 +1,411 @@
-"""types handlers (being written)."""
+"""User-defined types: enums, domains, composite and range types.
+
+Rules:
+- ``CREATE TYPE ... AS ENUM`` / ``AS (...)`` / ``AS RANGE``, ``CREATE DOMAIN`` → ``DROP TYPE`` /
+  ``DROP DOMAIN`` (group "Drop Types"). Columns of the type created by the same migration
+  are dropped by their own (earlier) rollback steps.
+- ``DROP TYPE`` / ``DROP DOMAIN [IF EXISTS]`` → recreate it from the catalog (enum labels in
+  order, domain constraints with the names PostgreSQL gave them), with its grants and
+  comment. With CASCADE PostgreSQL also drops every column, function, domain... using
+  the type; if the catalog shows any, the rollback cannot restore them: manual step.
+- ``ALTER TYPE ... RENAME VALUE`` → rename it back.
+- ``ALTER TYPE ... ADD VALUE``: PostgreSQL cannot drop an enum value, so the inverse is a
+  manual rebuild of the type (the reason says how); the catalog records the new label
+  at its position.
+- ``ALTER TYPE/DOMAIN ... RENAME TO`` → rename back; columns using the type follow it.
+- ``ALTER TYPE ... SET SCHEMA``, ``ALTER DOMAIN``, ``ALTER TYPE ... ADD ATTRIBUTE``: not
+  inverted yet (manual), and the type's recorded definition is no longer trusted.
+
+New types get PostgreSQL's default ACL (PUBLIC has USAGE) via
+``catalog.apply_default_privileges("type", ...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pglast import ast
+from pglast.enums import ConstrType, DropBehavior, ObjectType
+from pglast.parser import ParseError, parse_sql
+
+from ..catalog import DEFAULT_SEARCH_PATH, Catalog, Key, Type
+from ..engine import Context, Unsupported, handles
+from ..refs import move_refs, restore_refs_sql, type_ref
+from ..sqltext import choose_name, literal, qname, quote_ident, render
+from ..steps import Step
+
+
+def _key(ctx: Context, names: list[str]) -> Key:
+    """Key of a type being created: schema-qualified or the creation schema."""
+    if len(names) > 1:
+        return (names[-2], names[-1])
+    return (ctx.catalog.creation_schema(), names[-1])
+
+
+def _existing_key(ctx: Context, names: list[str]) -> Key | None:
+    return ctx.catalog.resolve_type(names[-2] if len(names) > 1 else None, names[-1])
+
+
+def _sval(names) -> list[str]:
+    return [n.sval for n in names]
+
+
+def enum_sql(key: Key, labels: list[str]) -> str:
+    return f"CREATE TYPE {qname(*key)} AS ENUM ({', '.join(literal(v) for v in labels)})"
+
+
+def _keyword(t: Type) -> str:
+    return "DOMAIN" if t.kind == "domain" else "TYPE"
+
+
+def _path(t: Type) -> tuple[str, ...] | None:
+    return None if t.search_path == DEFAULT_SEARCH_PATH else t.search_path
+
+
+def _add(ctx: Context, t: Type) -> list[Step]:
+    key = (t.schema, t.name)
+    ctx.catalog.types[key] = t
+    ctx.catalog.apply_default_privileges("type", t.schema, type_ref(key))
+    return [
+        Step(
+            title=f"Drop {t.kind if t.kind != 'composite' else 'composite type'} {qname(*key)}",
+            group="Drop Types",
+            sql=[f"DROP {_keyword(t)} {qname(*key)};"],
+        )
+    ]
+
+
+@handles(ast.CreateEnumStmt)
+def create_enum(node: ast.CreateEnumStmt, ctx: Context) -> list[Step]:
+    """CREATE TYPE ... AS ENUM → DROP TYPE."""
+    key = _key(ctx, _sval(node.typeName))
+    labels = _sval(node.vals or ())
+    return _add(ctx, Type(*key, kind="enum", definition=enum_sql(key, labels), labels=labels))
+
+
+def _constraint_name_taken(cat: Catalog, schema: str, name: str) -> bool:
+    return cat.constraint_name_taken(schema, name) or any(
+        name in t.constraints for k, t in cat.types.items() if k[0] == schema
+    )
+
+
+@handles(ast.CreateDomainStmt)
+def create_domain(node: ast.CreateDomainStmt, ctx: Context) -> list[Step]:
+    """CREATE DOMAIN → DROP DOMAIN. Unnamed CHECKs are named as PostgreSQL names them."""
+    key = _key(ctx, _sval(node.domainname))
+    node.domainname = tuple(ast.String(sval=s) for s in key)
+    constraints: dict[str, str] = {}
+    for c in node.constraints or ():
+        if c.contype == ConstrType.CONSTR_CHECK:
+            if not c.conname:
+                c.conname = choose_name(
+                    key[1], None, "check",
+                    lambda n: n in constraints or _constraint_name_taken(ctx.catalog, key[0], n),
+                )  # fmt: skip
+            constraints[c.conname] = f"CHECK ({render(c.raw_expr)})"
+    t = Type(*key, kind="domain", definition=render(node), constraints=constraints, search_path=ctx.catalog.search_path)
+    return _add(ctx, t)
+
+
+@handles(ast.CompositeTypeStmt)
+def create_composite(node: ast.CompositeTypeStmt, ctx: Context) -> list[Step]:
+    """CREATE TYPE ... AS (...) → DROP TYPE."""
+    key = _key(ctx, [n for n in (node.typevar.schemaname, node.typevar.relname) if n])
+    node.typevar.schemaname = key[0]
+    t = Type(*key, kind="composite", definition=render(node), search_path=ctx.catalog.search_path)
+    return _add(ctx, t)
+
+
+@handles(ast.CreateRangeStmt)
+def create_range(node: ast.CreateRangeStmt, ctx: Context) -> list[Step]:
+    """CREATE TYPE ... AS RANGE → DROP TYPE (which drops its multirange type too)."""
+    key = _key(ctx, _sval(node.typeName))
+    node.typeName = tuple(ast.String(sval=s) for s in key)
+    t = Type(*key, kind="range", definition=render(node), search_path=ctx.catalog.search_path)
+    return _add(ctx, t)
+
+
+# -- finding what uses a type ---------------------------------------------------------------
+
+
+def _word(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])")
+
+
+def _type_names(type_sql: str) -> list[list[str]] | None:
+    try:
+        stmt = parse_sql(f"SELECT NULL::{type_sql}")[0].stmt
+    except ParseError:
+        return None
+    out = []
+    for target in stmt.targetList:
+        if isinstance(target.val, ast.TypeCast):
+            out.append(_sval(target.val.typeName.names))
+    return out
+
+
+def _column_uses(cat: Catalog, col_type: str, key: Key) -> bool:
+    names = _type_names(col_type)
+    if names is None:
+        return bool(_word(key[1]).search(col_type))
+    for n in names:
+        if len(n) > 1 and (n[-2], n[-1]) == key:
+            return True
+        if len(n) == 1 and n[0] == key[1] and cat.resolve_type(None, n[0]) in (key, None):
+            return True
+    return False
+
+
+def dependents(cat: Catalog, key: Key) -> list[str]:
+    """Objects the catalog says may use type ``key`` (over-approximated for text definitions)."""
+    out = []
+    for tk, t in cat.tables.items():
+        for c in t.columns.values():
+            if _column_uses(cat, c.type, key):
+                out.append(f"column {qname(*tk)}.{quote_ident(c.name)}")
+    pat = _word(key[1])
+    for tk, t in cat.types.items():
+        if tk != key and pat.search(t.definition):
+            out.append(f"type {qname(*tk)}")
+    for f in cat.functions.values():
+        if pat.search(f.identity_args) or pat.search(f.returns or ""):
+            out.append(f"function {f.signature}")
+    for vk, v in cat.views.items():
+        if pat.search(v.definition):
+            out.append(f"view {qname(*vk)}")
+    return out
+
+
+# -- dropping ------------------------------------------------------------------------------------
+
+
+def recreate_sql(cat: Catalog, t: Type) -> list[str]:
+    """Statements that recreate ``t`` with its grants and comment (catalog before the drop)."""
+    key = (t.schema, t.name)
+    definition = enum_sql(key, t.labels) if t.kind == "enum" else t.definition
+    return [definition + ";", *restore_refs_sql(cat, type_ref(key), t.schema)]
+
+
+@handles(ast.DropStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+def drop_type(node: ast.DropStmt, ctx: Context) -> list[Step]:
+    """DROP TYPE/DOMAIN → recreate from the catalog; CASCADE over known users → manual.
+
+    The catalog forgets the type either way (it is gone), and with CASCADE the columns
+    that used it.
+    """
+    cat = ctx.catalog
+    steps: list[Step] = []
+    manual: list[str] = []
+    for tn in node.objects:
+        names = _sval(tn.names)
+        key = _existing_key(ctx, names)
+        ref_key = key or _key(ctx, names)
+        reason = ctx.tainted_reason(type_ref(ref_key))
+        if key is None and not reason:
+            if node.missing_ok and ref_key[0] in cat.schemas:
+                continue  # no such type: the statement did nothing
+            reason = f"type {qname(*ref_key)} is not in the migration history, so its definition is not known"
+        if key is not None and not reason and node.behavior == DropBehavior.DROP_CASCADE:
+            users = dependents(cat, key)
+            if users:
+                reason = (
+                    f"DROP ... CASCADE of {qname(*key)} also dropped {', '.join(users)}; "
+                    "the rollback cannot restore them or their data"
+                )
+                _forget_users(ctx, key)
+        if reason:
+            manual.append(reason)
+        else:
+            t = cat.types[key]
+            steps.append(
+                Step(
+                    title=f"Recreate {t.kind if t.kind != 'composite' else 'composite type'} {qname(*key)}",
+                    group="Recreate Types",
+                    sql=recreate_sql(cat, t),
+                    search_path=_path(t),
+                )
+            )
+        if key is not None:
+            del cat.types[key]
+            cat.drop_object_refs(type_ref(key))
+    # the statement dropped them in order: recreate in reverse (a domain before its users)
+    out = list(reversed(steps))
+    if manual:
+        out = ctx.manual("; ".join(manual)) + out
+    return out
+
+
+def _forget_users(ctx: Context, key: Key) -> None:
+    """After DROP TYPE ... CASCADE: columns of the type are gone; other users are distrusted."""
+    cat = ctx.catalog
+    for tk, t in cat.tables.items():
+        for c in [c for c in t.columns.values() if _column_uses(cat, c.type, key)]:
+            del t.columns[c.name]
+            ctx.taint(("table", qname(*tk)))
+    pat = _word(key[1])
+    for tk, ty in cat.types.items():
+        if tk != key and pat.search(ty.definition):
+            ctx.taint(type_ref(tk))
+    for f in cat.functions.values():
+        if pat.search(f.identity_args) or pat.search(f.returns or ""):
+            ctx.taint(("procedure" if f.kind == "procedure" else "function", f.signature))
+    for vk, v in cat.views.items():
+        if pat.search(v.definition):
+            ctx.taint(("materialized view" if v.materialized else "view", qname(*vk)))
+
+
+# -- enum values ------------------------------------------------------------------------------------
+
+
+@handles(ast.AlterEnumStmt)
+def alter_enum(node: ast.AlterEnumStmt, ctx: Context) -> list[Step]:
+    """ALTER TYPE ... RENAME VALUE → rename back; ADD VALUE → manual rebuild."""
+    cat = ctx.catalog
+    names = _sval(node.typeName)
+    key = _existing_key(ctx, names)
+    t = cat.types.get(key) if key else None
+    name = qname(*key) if key else qname(names[-2] if len(names) > 1 else None, names[-1])
+    if node.oldVal is not None:
+        if t is not None and node.oldVal in t.labels:
+            t.labels[t.labels.index(node.oldVal)] = node.newVal
+            t.definition = enum_sql(key, t.labels)
+        return [
+            Step(
+                title=f"Rename value {literal(node.newVal)} of {name} back to {literal(node.oldVal)}",
+                group="Restore Types",
+                sql=[f"ALTER TYPE {name} RENAME VALUE {literal(node.newVal)} TO {literal(node.oldVal)};"],
+            )
+        ]
+    if t is None:
+        raise Unsupported(f"type {name} is not in the migration history, so its labels are not known")
+    reason = ctx.tainted_reason(type_ref(key))
+    if reason:
+        raise Unsupported(reason)
+    if node.newVal in t.labels:
+        if node.skipIfNewValExists:
+            return []  # IF NOT EXISTS and it exists: nothing changed
+        raise Unsupported(f"{name} already has the label {literal(node.newVal)}")
+    old = list(t.labels)
+    if node.newValNeighbor:
+        pos = t.labels.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)
+    else:
+        pos = len(t.labels)
+    t.labels.insert(pos, node.newVal)
+    t.definition = enum_sql(key, t.labels)
+    users = [d for d in dependents(cat, key) if d.startswith("column ")]
+    tmp = qname(key[0], f"{key[1]}_old")
+    sql = [
+        f"ALTER TYPE {name} RENAME TO {quote_ident(key[1] + '_old')};",
+        enum_sql(key, old) + ";",
+        *[
+            f"ALTER TABLE {d[7:].rpartition('.')[0]} ALTER COLUMN {d.rpartition('.')[2]} "
+            f"TYPE {name} USING {d.rpartition('.')[2]}::text::{name};"
+            for d in users
+        ],
+        f"DROP TYPE {tmp};",
+    ]
+    return ctx.manual(
+        f"PostgreSQL cannot remove a value from an enum. To remove {literal(node.newVal)} from {name}, "
+        f"first change or delete every row that uses it, then rebuild the type: rename it, create it "
+        f"again with the labels {', '.join(literal(v) for v in old)}, convert each column that uses it "
+        f"({', '.join(users) or 'none known'}) and drop the renamed type. Functions, defaults and views "
+        "that use the type must be recreated too",
+        sql=sql,
+        title=f"Manual step: remove enum value {literal(node.newVal)} from {name}",
+    )
+
+
+# -- renames --------------------------------------------------------------------------------------
+
+
+def _rename_definition(t: Type) -> str:
+    if t.kind == "enum":
+        return enum_sql((t.schema, t.name), t.labels)
+    stmt = parse_sql(t.definition)[0].stmt
+    qualified = tuple(ast.String(sval=s) for s in (t.schema, t.name))
+    if isinstance(stmt, ast.CreateDomainStmt):
+        stmt.domainname = qualified
+    elif isinstance(stmt, ast.CompositeTypeStmt):
+        stmt.typevar.schemaname, stmt.typevar.relname = t.schema, t.name
+    elif isinstance(stmt, ast.CreateRangeStmt):
+        stmt.typeName = qualified
+    return render(stmt)
+
+
+def _retype_columns(ctx: Context, old: Key, new: Key) -> None:
+    """Columns declared with the old name now read the new one; other users are distrusted."""
+    cat = ctx.catalog
+    for t in cat.tables.values():
+        for c in t.columns.values():
+            if not _column_uses(cat, c.type, old):
+                continue
+            names = _type_names(c.type)
+            if names and len(names) == 1:
+                suffix = c.type[c.type.find("[") :] if "[" in c.type else ""
+                base = c.type.split("[")[0].strip()
+                if base in (qname(*old), quote_ident(old[1]), f"{old[0]}.{old[1]}", old[1]):
+                    c.type = qname(*new) + suffix
+                    continue
+            ctx.taint(("table", qname(t.schema, t.name)))
+    pat = _word(old[1])
+    for tk, ty in cat.types.items():
+        if tk != new and pat.search(ty.definition):
+            ctx.taint(type_ref(tk))
+    for f in cat.functions.values():
+        if pat.search(f.identity_args) or pat.search(f.returns or "") or pat.search(f.definition):
+            ctx.taint(("procedure" if f.kind == "procedure" else "function", f.signature))
+    for vk, v in cat.views.items():
+        if pat.search(v.definition):
+            ctx.taint(("materialized view" if v.materialized else "view", qname(*vk)))
+
+
+@handles(ast.RenameStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+def rename_type(node: ast.RenameStmt, ctx: Context) -> list[Step]:
+    """ALTER TYPE/DOMAIN old RENAME TO new → ALTER TYPE/DOMAIN new RENAME TO old."""
+    cat = ctx.catalog
+    names = _sval(node.object)
+    key = _existing_key(ctx, names) or _key(ctx, names)
+    new = (key[0], node.newname)
+    t = cat.types.pop(key, None)
+    if t is not None:
+        t.name = node.newname
+        t.definition = _rename_definition(t)
+        cat.types[new] = t
+        _retype_columns(ctx, key, new)
+    move_refs(cat, type_ref(key), type_ref(new))
+    word = "DOMAIN" if node.renameType == ObjectType.OBJECT_DOMAIN else "TYPE"
+    return [
+        Step(
+            title=f"Rename {word.lower()} {qname(*new)} back to {quote_ident(key[1])}",
+            group="Restore Types",
+            sql=[f"ALTER {word} {qname(*new)} RENAME TO {quote_ident(key[1])};"],
+        )
+    ]
+
+
+def _distrust(ctx: Context, names: list[str]) -> None:
+    key = _existing_key(ctx, names)
+    if key:
+        ctx.taint(type_ref(key))
+
+
+@handles(ast.AlterObjectSchemaStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+def set_schema(node: ast.AlterObjectSchemaStmt, ctx: Context) -> list[Step]:
+    """ALTER TYPE ... SET SCHEMA: not inverted yet."""
+    _distrust(ctx, _sval(node.object))
+    raise Unsupported("moving a type to another schema is not inverted yet")
+
+
+@handles(ast.AlterDomainStmt)
+def alter_domain(node: ast.AlterDomainStmt, ctx: Context) -> list[Step]:
+    """ALTER DOMAIN: not inverted yet."""
+    _distrust(ctx, _sval(node.typeName))
+    raise Unsupported("ALTER DOMAIN is not inverted yet")
+
+
+@handles(ast.AlterTableStmt, ObjectType.OBJECT_TYPE)
+def alter_composite(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
+    """ALTER TYPE ... ADD/DROP/ALTER ATTRIBUTE: not inverted yet."""
+    rv = node.relation
+    _distrust(ctx, [n for n in (rv.schemaname, rv.relname) if n])
+    raise Unsupported("changing the attributes of a composite type is not inverted yet")
