@@ -1,0 +1,131 @@
+"""Round trips (real PostgreSQL) for functions and procedures."""
+
+from __future__ import annotations
+
+import pytest
+
+MOOD = "create type public.mood as enum ('happy', 'sad');"
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "create function public.store_analysis_results(p_id bigint, p_a text, p_b text default 'b', "
+        "p_c text default null, p_m jsonb default '{}') returns void language plpgsql security definer "
+        "set search_path = public as $$ begin perform 1; end; $$;",
+        "create function public.with_out(a int, out b int, out c text) language sql as $$ select a, 'x' $$;",
+        "create function public.tbl(n int) returns table(id bigint, label text) language sql stable "
+        "as $$ select g::bigint, g::text from generate_series(1, n) g $$;",
+        "create function public.setof_ints() returns setof int language sql as $$ select 1 union select 2 $$;",
+        "create function feeling(m mood, note varchar(10)) returns text language sql immutable "
+        "as $$ select m::text || note $$;",
+        "create function public.total(variadic xs numeric[]) returns numeric language sql "
+        "as $$ select sum(x) from unnest(xs) x $$;",
+        'create function public."Weird Name"("Arg" timestamptz, b int8[]) returns int language sql '
+        "begin atomic select 1; end;",
+    ],
+)
+def test_new_function_is_dropped_by_signature(roundtrip, definition: str) -> None:
+    rb, sql = roundtrip(history=[MOOD], migration=definition)
+    assert "DROP FUNCTION public." in sql
+
+
+def test_seed_signature(roundtrip) -> None:
+    rb, sql = roundtrip(
+        migration="create or replace function public.store_analysis_results(p_analysis_id bigint, "
+        "p_summary_text text, p_ssml text, p_audio_url text, p_metrics jsonb) returns void "
+        "language plpgsql security definer as $$ begin null; end; $$;"
+    )
+    assert "DROP FUNCTION public.store_analysis_results(bigint, text, text, text, jsonb);" in sql
+
+
+def test_redefined_across_three_migrations(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create function public.f(a bigint) returns bigint language sql as $$ select a $$;",
+            "create or replace function public.f(a bigint) returns bigint language plpgsql security definer "
+            "set search_path = public, pg_temp as $body$\nbegin\n  -- keep 'quotes' and $x$ tags\n"
+            "  return a + 1;\nend;\n$body$;",
+        ],
+        migration="create or replace function public.f(a bigint) returns bigint language sql "
+        "as $$ select a + 2 $$;",
+    )
+    assert "SECURITY DEFINER" in sql
+
+
+def test_return_type_change_drops_and_recreates(roundtrip) -> None:
+    roundtrip(
+        history=[
+            "create function public.f(a int) returns int language sql as $$ select a $$;",
+            "revoke execute on function public.f(int) from anon;",
+            "comment on function public.f(int) is 'the f';",
+        ],
+        migration="drop function public.f(int);\n"
+        "create function public.f(a int) returns text language sql as $$ select a::text $$;",
+    )
+
+
+def test_replace_adding_default_and_out_change(roundtrip) -> None:
+    roundtrip(
+        history=["create function public.f(a int, out b int, out c int) language sql as $$ select a, a $$;"],
+        migration="drop function public.f(int); create function public.f(a int default 1, out b int, out d text) "
+        "language sql as $$ select a, 'x' $$;",
+    )
+
+
+def test_dropped_function_with_grants_and_comment(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create function public.secret(uid uuid) returns boolean language sql stable security definer "
+            "set search_path = '' as $$ select uid is not null $$;",
+            "revoke execute on function public.secret(uuid) from anon;",
+            "comment on function public.secret(uuid) is 'checks the caller';",
+        ],
+        migration="drop function public.secret(uuid);",
+    )
+    assert "REVOKE EXECUTE ON FUNCTION public.secret(uuid) FROM anon;" in sql
+
+
+def test_procedure(roundtrip) -> None:
+    roundtrip(
+        history=["create table public.log (msg text);"],
+        migration="create procedure public.add_log(inout msg text, out n int) language plpgsql "
+        "as $$ begin insert into public.log values (msg); n := 1; end $$;",
+    )
+
+
+def test_dropped_procedure(roundtrip) -> None:
+    roundtrip(
+        history=["create procedure public.p(a int) language sql as $$ select a $$;",
+                 "grant execute on procedure public.p(int) to authenticated;"],
+        migration="drop procedure public.p;",
+    )
+
+
+def test_alter_function_options(roundtrip) -> None:
+    roundtrip(
+        history=["create function public.f(a int) returns int language sql set work_mem = '2MB' as $$ select a $$;"],
+        migration="alter function public.f(int) security definer set search_path = public, pg_temp "
+        "reset work_mem immutable;",
+    )
+
+
+def test_rename_and_set_schema(roundtrip) -> None:
+    roundtrip(
+        history=["create schema app;",
+                 "create function public.f(a int) returns int language sql as $$ select a $$;"],
+        migration='alter function public.f(int) rename to "G g"; alter function public."G g"(integer) set schema app;',
+    )
+
+
+def test_drop_unknown_function_is_manual(roundtrip) -> None:
+    rb, sql = roundtrip(migration="drop function if exists public.nothing(bigint);")
+    assert rb.steps == []
+
+
+def test_unqualified_with_search_path(roundtrip) -> None:
+    roundtrip(
+        history=["create schema app;", MOOD],
+        migration="set search_path = app, public; create function f(m mood) returns mood language sql "
+        "as $$ select m $$; create function g() returns int language sql as $$ select 1 $$;",
+    )
