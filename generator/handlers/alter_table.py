@@ -1,1 +1,579 @@
-"""alter_table handlers (being written)."""
+"""ALTER TABLE: each subcommand is inverted by its own handler, run in reverse order.
+
+Subcommand handlers are registered with ``@handles_alter(AlterTableType.X)`` (other
+modules register theirs too, e.g. ENABLE/DISABLE TRIGGER). A subcommand nobody handles
+makes the whole statement a manual step.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from pglast import ast
+from pglast.enums import AlterTableType as AT
+from pglast.enums import ConstrType, DropBehavior, ObjectType
+
+from ..catalog import Column, Constraint, Key, Table
+from ..engine import Context, Unsupported, find_alter_handler, handles, handles_alter
+from ..refs import column_ref, restore_refs_sql
+from ..sqltext import literal, qname, quote_ident, render
+from ..steps import Backup, Hazard, Step
+from .tables import (
+    CON_KIND,
+    add_constraint_sql,
+    add_new_constraints,
+    add_sequence,
+    backup_name,
+    build_column,
+    collation_sql,
+    column_refs,
+    column_sql,
+    comment_restore,
+    constraint_ref,
+    drop_constraint_from_catalog,
+    fk_target_columns,
+    index_ref,
+    index_sql,
+    owned_sequence,
+    parse_constraint,
+    parse_expr,
+    parse_stmt,
+    policy_ref,
+    policy_sql,
+    record_constraint,
+    referenced_columns,
+    referencing_fks,
+    sequence_restore_sql,
+    trigger_ref,
+    trigger_sql,
+    type_shape,
+    type_sql,
+    views_using,
+)
+
+_NAMES = {
+    AT.AT_ChangeOwner: "OWNER TO",
+    AT.AT_SetStatistics: "ALTER COLUMN ... SET STATISTICS",
+    AT.AT_SetStorage: "ALTER COLUMN ... SET STORAGE",
+    AT.AT_AddIdentity: "ALTER COLUMN ... ADD GENERATED AS IDENTITY",
+    AT.AT_SetIdentity: "ALTER COLUMN ... SET (identity options)",
+    AT.AT_DropIdentity: "ALTER COLUMN ... DROP IDENTITY",
+    AT.AT_DropExpression: "ALTER COLUMN ... DROP EXPRESSION",
+    AT.AT_SetRelOptions: "SET (storage parameters)",
+    AT.AT_ResetRelOptions: "RESET (storage parameters)",
+    AT.AT_SetLogged: "SET LOGGED",
+    AT.AT_SetUnLogged: "SET UNLOGGED",
+    AT.AT_AttachPartition: "ATTACH PARTITION",
+    AT.AT_DetachPartition: "DETACH PARTITION",
+    AT.AT_AlterConstraint: "ALTER CONSTRAINT",
+    AT.AT_SetTableSpace: "SET TABLESPACE",
+    AT.AT_ClusterOn: "CLUSTER ON",
+}
+
+
+def subcommand_name(cmd: ast.AlterTableCmd) -> str:
+    st = AT(cmd.subtype)
+    return _NAMES.get(st) or st.name.removeprefix("AT_")
+
+
+@handles(ast.AlterTableStmt, ObjectType.OBJECT_TABLE)
+def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
+    """ALTER TABLE t a, b, c → the inverses of c, b, a (ONLY makes no difference here)."""
+    cat = ctx.catalog
+    rv = node.relation
+    key = cat.resolve_relation(rv.schemaname, rv.relname)
+    if key not in cat.tables:
+        if node.missing_ok and not cat.relation_kind(key):
+            return []
+        raise Unsupported(f"table {qname(*key)} is not in the catalog")
+    handlers = []
+    for cmd in node.cmds:
+        h = find_alter_handler(cmd)
+        if h is None:
+            raise Unsupported(f"ALTER TABLE {subcommand_name(cmd)} is not supported")
+        handlers.append((h, cmd))
+    per_cmd = [h(cmd, key, ctx) for h, cmd in handlers]
+    return [s for group in reversed(per_cmd) for s in group]
+
+
+def _known(ctx: Context, key: Key) -> Table:
+    """The table as the catalog knows it; manual if an unanalysed statement changed it."""
+    reason = ctx.tainted_reason(("table", qname(*key)))
+    if reason:
+        raise Unsupported(reason)
+    return ctx.catalog.tables[key]
+
+
+def _alter(key: Key, action: str) -> str:
+    return f"ALTER TABLE {qname(*key)} {action};"
+
+
+def _col(table: Table, name: str) -> Column:
+    col = table.columns.get(name)
+    if col is None:
+        raise Unsupported(f"column {name} of {qname(*table.key)} is not in the catalog")
+    return col
+
+
+# -- columns -----------------------------------------------------------------------------------
+
+
+@handles_alter(AT.AT_AddColumn)
+def add_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """ADD COLUMN c → DROP COLUMN c, after saving the column's values with the primary key."""
+    table = ctx.catalog.tables[key]
+    cd: ast.ColumnDef = cmd.def_
+    if cd.colname in table.columns:
+        if cmd.missing_ok:
+            return []
+        raise Unsupported(f"column {cd.colname} of {qname(*key)} already exists in the catalog")
+    nc = build_column(cd, table, ctx)
+    table.columns[cd.colname] = nc.column
+    if nc.sequence:
+        add_sequence(nc.sequence, ctx)
+    add_new_constraints(table, [(c, cd.colname) for c in nc.constraints], ctx)
+    q = qname(*key)
+    cq = f"{q}.{quote_ident(cd.colname)}"
+    pk = next((c for c in table.constraints.values() if c.kind == "p" and cd.colname not in c.columns), None)
+    bname = backup_name(ctx, table.name, cd.colname)
+    if pk is not None:
+        query = f"SELECT {', '.join(quote_ident(c) for c in pk.columns)}, {quote_ident(cd.colname)} FROM {q}"
+        what = f"column {quote_ident(cd.colname)} of {q} with its primary key"
+    else:
+        query, what = f"TABLE {q}", f"rows of {q} (it has no primary key to key column {quote_ident(cd.colname)} by)"
+    return [
+        Step(
+            title=f"Drop column {cq}",
+            group="Drop Columns",
+            sql=[_alter(key, f"DROP COLUMN {quote_ident(cd.colname)}")],
+            lost=[f"column {cq} ({nc.column.type})"],
+            backups=[Backup(bname, query, what)],
+        ).hazard(Hazard.DELETES_DATA, f"values written to {cq} since the migration are dropped; backed up to {bname}")
+    ]
+
+
+def _involves(sql: str, parse, col: str, quals: set[str]) -> bool:
+    return col in referenced_columns(parse(sql), quals)
+
+
+def _index_columns(definition: str, quals: set[str]) -> list[str]:
+    node = parse_stmt(definition)
+    cols: list[str] = []
+    for elem in (*(node.indexParams or ()), *(node.indexIncludingParams or ())):
+        cols += [elem.name] if elem.name else referenced_columns(elem.expr, quals)
+    return cols + referenced_columns(node.whereClause, quals)
+
+
+@handles_alter(AT.AT_DropColumn)
+def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """DROP COLUMN c → re-add c with its definition, constraints, indexes, grants and comment.
+
+    PostgreSQL drops every index and constraint of the table that involves the column,
+    foreign keys of other tables that referenced it, and (CASCADE) policies and
+    triggers that use it; all of them are recreated. The values are gone for good.
+    """
+    cat = ctx.catalog
+    table = cat.tables[key]
+    name = cmd.name
+    if name not in table.columns:
+        if cmd.missing_ok:
+            return []
+        raise Unsupported(f"column {name} of {qname(*key)} is not in the catalog")
+    table = _known(ctx, key)
+    col = table.columns[name]
+    q = qname(*key)
+    cq = f"{q}.{quote_ident(name)}"
+    quals = {key[1]}
+    cascade = cmd.behavior == DropBehavior.DROP_CASCADE
+    if any(c.generated is not None and name in referenced_columns(parse_expr(c.generated), quals)
+           for n, c in table.columns.items() if n != name):
+        raise Unsupported(f"a generated column of {q} uses {name}; dropping it dropped that column too")
+    if cascade and views_using(cat, key):
+        raise Unsupported(f"CASCADE may also have dropped views that use {q}; recreate them by hand")
+    cons = [c for c in table.constraints.values() if name in c.columns]
+    con_indexes = {c.index for c in cons if c.index}
+    indexes = [i for i in cat.indexes.values()
+               if i.table == key and i.constraint is None and name in _index_columns(i.definition, quals)]
+    ext_fks = [(t, c) for t, c in referencing_fks(cat, key)
+               if t.key != key and name in fk_target_columns(c)]
+    policies = []
+    triggers = []
+    for pol in cat.policies.values():
+        if (pol.schema, pol.table) != key:
+            continue
+        refs = [r for e in (pol.using, pol.check) if e is not None for r in column_refs(parse_expr(e)).refs]
+        if any(r[-1] == name for r in refs):
+            if ctx.tainted_reason(policy_ref(key, pol.name)):
+                raise Unsupported(ctx.tainted_reason(policy_ref(key, pol.name)))
+            policies.append(pol)
+    for trg in cat.triggers.values():
+        if (trg.schema, trg.table) != key:
+            continue
+        tnode = parse_stmt(trg.definition)
+        tcols = [s.sval for s in tnode.columns or ()] + referenced_columns(tnode.whenClause, {"new", "old"})
+        if name in tcols:
+            triggers.append(trg)
+    if (policies or triggers) and not cascade:
+        raise Unsupported(f"policies or triggers of {q} use column {name}, which PostgreSQL only drops with CASCADE")
+    seq = owned_sequence(cat, key, name, identity=False)
+    ident = owned_sequence(cat, key, name, identity=True)
+
+    sql: list[str] = []
+    if seq is not None:
+        sql.append(seq.definition.rstrip().rstrip(";") + ";")
+    needs_set_not_null = col.not_null and col.default is None and not col.identity and col.generated is None
+    sql.append(_alter(key, f"ADD COLUMN {column_sql(col, cat, key, with_not_null=not needs_set_not_null)}"))
+    if needs_set_not_null:
+        sql.append(_alter(key, f"ALTER COLUMN {quote_ident(name)} SET NOT NULL"))
+    if seq is not None:
+        sql.append(f"ALTER SEQUENCE {qname(seq.schema, seq.name)} OWNED BY {cq};")
+    for c in cons:
+        sql.append(add_constraint_sql(key, c))
+    sql += [index_sql(i) for i in indexes]
+    for t, c in ext_fks:
+        sql.append(add_constraint_sql(t.key, c))
+    for pol in policies:
+        sql += policy_sql(cat, pol)
+    for trg in triggers:
+        sql += trigger_sql(cat, trg)
+    cref = column_ref(key, name)
+    sql += restore_refs_sql(cat, cref, key[0])
+    for c in cons:
+        sql += comment_restore(cat, constraint_ref(key, c.name))
+        if c.index:
+            sql += comment_restore(cat, index_ref(key[0], c.index))
+    for i in indexes:
+        sql += comment_restore(cat, index_ref(i.schema, i.name))
+    for t, c in ext_fks:
+        sql += comment_restore(cat, constraint_ref(t.key, c.name))
+    for s in (seq, ident):
+        if s is not None:
+            sql += sequence_restore_sql(cat, s)
+
+    step = Step(
+        title=f"Restore column {cq}",
+        group="Restore Columns",
+        sql=sql,
+        lost=[f"column {cq} ({col.type})"],
+        search_path=table.search_path,
+    )
+    reason = (f"the values of {cq} were deleted by the migration; the rollback restores the column "
+              "without them; restore the data from a backup taken before the migration")
+    if needs_set_not_null:
+        reason += (f"; {name} is NOT NULL without a default, so it is added and then set NOT NULL, "
+                   "which fails while the table has rows (restore the values in between)")
+    step.hazard(Hazard.DATA_NOT_RESTORED, reason)
+    if seq is not None or ident is not None:
+        s = seq or ident
+        step.hazard(Hazard.DATA_NOT_RESTORED,
+                    f"sequence {qname(s.schema, s.name)} starts again from its start value; its value before the migration is unknown")
+
+    # apply
+    for c in cons:
+        drop_constraint_from_catalog(cat, table, c.name)
+    for i in indexes:
+        del cat.indexes[(i.schema, i.name)]
+        cat.drop_object_refs(index_ref(i.schema, i.name))
+    for t, c in ext_fks:
+        drop_constraint_from_catalog(cat, t, c.name)
+    for pol in policies:
+        del cat.policies[(pol.schema, pol.table, pol.name)]
+        cat.drop_object_refs(policy_ref(key, pol.name))
+    for trg in triggers:
+        del cat.triggers[(trg.schema, trg.table, trg.name)]
+        cat.drop_object_refs(trigger_ref(key, trg.name))
+    for s in (seq, ident):
+        if s is not None:
+            del cat.sequences[(s.schema, s.name)]
+            cat.drop_object_refs(("sequence", qname(s.schema, s.name)))
+    if table.replica_identity.startswith("index:") and table.replica_identity[6:] in con_indexes | {i.name for i in indexes}:
+        table.replica_identity = "nothing"
+    del table.columns[name]
+    cat.drop_object_refs(cref)
+    return [step]
+
+
+# Inverse type changes that can never fail or lose information: (from, to) base types.
+_WIDENING = {
+    ("int2", "int4"), ("int2", "int8"), ("int4", "int8"), ("int2", "numeric"), ("int4", "numeric"),
+    ("int8", "numeric"), ("float4", "float8"), ("varchar", "text"), ("bpchar", "text"),
+    ("varchar", "varchar"), ("numeric", "numeric"), ("text", "varchar"),
+}
+
+
+def is_widening(old: str, new: str) -> bool:
+    """True when every value of type ``old`` converts to ``new`` without loss or error."""
+    if old == new:
+        return True
+    ob, om, od = type_shape(old)
+    nb, nm, nd = type_shape(new)
+    if od != nd or (ob, nb) not in _WIDENING:
+        return False
+    if ob == nb == "varchar":
+        return not nm or (om and int(nm[0]) >= int(om[0]))
+    if ob == nb == "numeric":
+        return not nm
+    if (ob, nb) == ("text", "varchar"):
+        return not nm
+    return True
+
+
+@handles_alter(AT.AT_AlterColumnType)
+def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """ALTER COLUMN c TYPE new → TYPE old USING c::old, then the default as it was."""
+    table = _known(ctx, key)
+    col = _col(table, cmd.name)
+    cd: ast.ColumnDef = cmd.def_
+    new_type = type_sql(cd.typeName, ctx.catalog)
+    old_type, old_coll = col.type, col.collation
+    c = quote_ident(col.name)
+    actions = []
+    if col.default is not None:
+        actions.append(f"ALTER COLUMN {c} DROP DEFAULT")
+    collate = f" COLLATE {old_coll}" if old_coll else ""
+    actions.append(f"ALTER COLUMN {c} TYPE {old_type}{collate} USING {c}::{old_type}")
+    if col.default is not None:
+        actions.append(f"ALTER COLUMN {c} SET DEFAULT {col.default}")
+    q = qname(*key)
+    cq = f"{q}.{c}"
+    step = Step(
+        title=f"Change column {cq} back to {old_type}",
+        group="Restore Column Types",
+        sql=[f"ALTER TABLE {q} " + ", ".join(actions) + ";"],
+        search_path=table.search_path,
+    )
+    if not is_widening(new_type, old_type):
+        step.hazard(Hazard.LOSSY_CAST, f"converting {cq} from {new_type} back to {old_type} fails or loses information for values that do not fit")
+    step.hazard(Hazard.REWRITES_TABLE, f"changing the type of {cq} may rewrite {q} and its indexes")
+    step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"{q} is locked against reads and writes while it is converted")
+    simple_using = cd.raw_default is None or (
+        isinstance(cd.raw_default, ast.TypeCast) and isinstance(cd.raw_default.arg, ast.ColumnRef)
+        and cd.raw_default.arg.fields[-1].sval == col.name
+    )
+    if not simple_using:
+        step.hazard(Hazard.DATA_NOT_RESTORED, f"the migration converted {cq} with USING {render(cd.raw_default)}; the original values may not come back")
+    elif not is_widening(old_type, new_type) and type_shape(new_type)[0] not in ("text", "varchar") or (
+        type_shape(new_type)[0] == "varchar" and type_shape(new_type)[1] and not is_widening(old_type, new_type)
+    ):
+        step.hazard(Hazard.DATA_NOT_RESTORED, f"the migration narrowed {cq} from {old_type} to {new_type}; values it truncated or rounded are not restored")
+    col.type = new_type
+    col.collation = collation_sql(cd.collClause)
+    return [step]
+
+
+@handles_alter(AT.AT_ColumnDefault)
+def column_default(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """SET/DROP DEFAULT → the default as it was (or none)."""
+    table = _known(ctx, key)
+    col = _col(table, cmd.name)
+    old = col.default
+    col.default = render(cmd.def_) if cmd.def_ is not None else None
+    if old == col.default:
+        return []
+    c = quote_ident(col.name)
+    action = f"ALTER COLUMN {c} SET DEFAULT {old}" if old is not None else f"ALTER COLUMN {c} DROP DEFAULT"
+    return [Step(
+        title=f"Restore the default of {qname(*key)}.{c}",
+        group="Restore Defaults",
+        sql=[_alter(key, action)],
+        search_path=table.search_path,
+    )]
+
+
+@handles_alter(AT.AT_SetNotNull, AT.AT_DropNotNull)
+def not_null(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """SET NOT NULL ↔ DROP NOT NULL (only when the column's state changed)."""
+    table = _known(ctx, key)
+    col = _col(table, cmd.name)
+    want = cmd.subtype == AT.AT_SetNotNull
+    if col.not_null == want:
+        return []
+    col.not_null = want
+    c = quote_ident(col.name)
+    cq = f"{qname(*key)}.{c}"
+    if want:
+        return [Step(title=f"Allow NULL in {cq}", group="Restore NOT NULL",
+                     sql=[_alter(key, f"ALTER COLUMN {c} DROP NOT NULL")])]
+    return [Step(title=f"Make {cq} NOT NULL again", group="Restore NOT NULL",
+                 sql=[_alter(key, f"ALTER COLUMN {c} SET NOT NULL")]).hazard(
+        Hazard.ACCESS_EXCLUSIVE_LOCK,
+        f"{qname(*key)} is scanned under an exclusive lock; fails if NULLs were written to {c} since the migration")]
+
+
+# -- constraints ---------------------------------------------------------------------------------
+
+
+@handles_alter(AT.AT_AddConstraint)
+def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """ADD CONSTRAINT → DROP CONSTRAINT (and undo what came with it).
+
+    A PRIMARY KEY also made its columns NOT NULL: the inverse drops that again. With
+    ``USING INDEX i`` PostgreSQL renamed index i to the constraint's name, so the inverse
+    recreates index i as it was.
+    """
+    cat = ctx.catalog
+    table = cat.tables[key]
+    con: ast.Constraint = cmd.def_
+    if con.contype not in CON_KIND:
+        raise Unsupported(f"ADD constraint of kind {ConstrType(con.contype).name} is not supported")
+    q = qname(*key)
+    sql: list[str] = []
+    old_index = None
+    if con.indexname:
+        old_index = cat.indexes.get((key[0], con.indexname))
+        if old_index is None or old_index.table != key or old_index.constraint:
+            raise Unsupported(f"index {con.indexname} of {q} is not in the catalog")
+        reason = ctx.tainted_reason(index_ref(key[0], con.indexname))
+        if reason:
+            raise Unsupported(reason)
+        cols = _index_columns(old_index.definition, {key[1]})
+        con = _from_index(con, cols)
+    nullable_before = [c for c, col in table.columns.items() if not col.not_null]
+    comment = cat.comments.get(index_ref(key[0], con.indexname)) if old_index else None
+    if old_index:
+        del cat.indexes[(key[0], old_index.name)]
+        cat.comments.pop(index_ref(key[0], old_index.name), None)
+    rec = record_constraint(con, table, ctx)
+    if old_index:
+        idx = cat.indexes[(key[0], rec.name)]
+        node = parse_stmt(old_index.definition)
+        node.idxname = rec.name
+        idx.definition = render(node)
+        if comment is not None:
+            cat.comments[index_ref(key[0], rec.name)] = comment
+    sql.append(_alter(key, f"DROP CONSTRAINT {quote_ident(rec.name)}"))
+    if rec.kind == "p":
+        for c in rec.columns:
+            if c in nullable_before:
+                sql.append(_alter(key, f"ALTER COLUMN {quote_ident(c)} DROP NOT NULL"))
+    if old_index:
+        sql.append(index_sql(old_index))
+        if comment is not None:
+            sql.append(f"COMMENT ON INDEX {qname(key[0], old_index.name)} IS {literal(comment)};")
+    return [Step(title=f"Drop constraint {quote_ident(rec.name)} on {q}", group="Drop Constraints", sql=sql)]
+
+
+def _from_index(con: ast.Constraint, cols: list[str]) -> ast.Constraint:
+    """A PRIMARY KEY/UNIQUE ... USING INDEX constraint, with the index's columns as keys."""
+    con = copy.deepcopy(con)
+    con.keys = tuple(ast.String(c) for c in cols)
+    return con
+
+
+@handles_alter(AT.AT_DropConstraint)
+def drop_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """DROP CONSTRAINT c → ADD CONSTRAINT c as the catalog recorded it.
+
+    With CASCADE, dropping a primary key or unique constraint also dropped the foreign
+    keys of other tables that relied on its index: they are re-added too.
+    """
+    cat = ctx.catalog
+    table = cat.tables[key]
+    name = cmd.name
+    if name not in table.constraints:
+        if cmd.missing_ok:
+            return []
+        raise Unsupported(f"constraint {name} of {qname(*key)} is not in the catalog")
+    reason = ctx.tainted_reason(("table", qname(*key))) or ctx.tainted_reason(constraint_ref(key, name))
+    if reason:
+        raise Unsupported(reason)
+    con = table.constraints[name]
+    q = qname(*key)
+    sql = [add_constraint_sql(key, con)]
+    sql += comment_restore(cat, constraint_ref(key, name))
+    if con.index:
+        sql += comment_restore(cat, index_ref(key[0], con.index))
+    dependents: list[tuple[Table, Constraint]] = []
+    if con.kind in ("p", "u"):
+        keys = {k.sval for k in parse_constraint(con.definition).keys or ()}
+        if cmd.behavior == DropBehavior.DROP_CASCADE:
+            dependents = [(t, c) for t, c in referencing_fks(cat, key)
+                          if set(fk_target_columns(c)) == keys or (not fk_target_columns(c) and con.kind == "p")]
+    for t, c in dependents:
+        sql.append(add_constraint_sql(t.key, c))
+        sql += comment_restore(cat, constraint_ref(t.key, c.name))
+    step = Step(title=f"Restore constraint {quote_ident(name)} on {q}", group="Restore Constraints", sql=sql)
+    if not con.not_valid:
+        step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK,
+                    f"re-adding {quote_ident(name)} checks every row of {q}; it fails if rows written since the migration violate it")
+    if con.index and table.replica_identity == f"index:{con.index}":
+        table.replica_identity = "nothing"
+    for t, c in dependents:
+        drop_constraint_from_catalog(cat, t, c.name)
+    drop_constraint_from_catalog(cat, table, name)
+    return [step]
+
+
+@handles_alter(AT.AT_ValidateConstraint)
+def validate_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """VALIDATE CONSTRAINT c → drop c and add it back NOT VALID (its state before).
+
+    Validation changes no data; the inverse only restores the catalog flag, so that
+    the schema is exactly what it was.
+    """
+    table = ctx.catalog.tables[key]
+    con = table.constraints.get(cmd.name)
+    if con is None:
+        raise Unsupported(f"constraint {cmd.name} of {qname(*key)} is not in the catalog")
+    if not con.not_valid:
+        return []
+    reason = ctx.tainted_reason(("table", qname(*key)))
+    if reason:
+        raise Unsupported(reason)
+    sql = [_alter(key, f"DROP CONSTRAINT {quote_ident(con.name)}"), add_constraint_sql(key, con)]
+    sql += comment_restore(ctx.catalog, constraint_ref(key, con.name))
+    con.not_valid = False
+    return [Step(title=f"Mark constraint {quote_ident(con.name)} on {qname(*key)} NOT VALID again",
+                 group="Restore Constraints", sql=sql)]
+
+
+# -- row level security, replica identity ---------------------------------------------------------
+
+
+@handles_alter(AT.AT_EnableRowSecurity, AT.AT_DisableRowSecurity, AT.AT_ForceRowSecurity, AT.AT_NoForceRowSecurity)
+def row_security(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """ENABLE/DISABLE/FORCE/NO FORCE ROW LEVEL SECURITY → the previous setting."""
+    table = _known(ctx, key)
+    q = qname(*key)
+    st = cmd.subtype
+    if st in (AT.AT_EnableRowSecurity, AT.AT_DisableRowSecurity):
+        want = st == AT.AT_EnableRowSecurity
+        if table.rls_enabled == want:
+            return []
+        table.rls_enabled = want
+        if want:
+            return [Step(title=f"Disable row level security on {q}", group="Row Level Security",
+                         sql=[_alter(key, "DISABLE ROW LEVEL SECURITY")]).hazard(
+                Hazard.AUTHZ, f"widens access: with row level security off, policies of {q} no longer restrict rows")]
+        return [Step(title=f"Enable row level security on {q}", group="Row Level Security",
+                     sql=[_alter(key, "ENABLE ROW LEVEL SECURITY")]).hazard(
+            Hazard.AUTHZ, f"narrows access: rows of {q} are visible only through its policies again")]
+    want = st == AT.AT_ForceRowSecurity
+    if table.rls_forced == want:
+        return []
+    table.rls_forced = want
+    if want:
+        return [Step(title=f"Stop forcing row level security on {q}", group="Row Level Security",
+                     sql=[_alter(key, "NO FORCE ROW LEVEL SECURITY")]).hazard(
+            Hazard.AUTHZ, f"widens access: the owner of {q} bypasses its policies again")]
+    return [Step(title=f"Force row level security on {q}", group="Row Level Security",
+                 sql=[_alter(key, "FORCE ROW LEVEL SECURITY")]).hazard(
+        Hazard.AUTHZ, f"narrows access: the owner of {q} is subject to its policies again")]
+
+
+_RI = {"d": "default", "f": "full", "n": "nothing"}
+
+
+@handles_alter(AT.AT_ReplicaIdentity)
+def replica_identity(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """REPLICA IDENTITY x → REPLICA IDENTITY <previous>."""
+    table = _known(ctx, key)
+    ri: ast.ReplicaIdentityStmt = cmd.def_
+    new = f"index:{ri.name}" if ri.identity_type == "i" else _RI[ri.identity_type]
+    old = table.replica_identity
+    if new == old:
+        return []
+    table.replica_identity = new
+    old_sql = f"USING INDEX {quote_ident(old[6:])}" if old.startswith("index:") else old.upper()
+    return [Step(title=f"Restore replica identity of {qname(*key)}", group="Replica Identity",
+                 sql=[_alter(key, f"REPLICA IDENTITY {old_sql}")])]
