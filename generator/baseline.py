@@ -8,8 +8,12 @@ state. Roles are cluster-wide, so they are listed here and created by ``role_sql
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .catalog import Catalog, Schema
+
+if TYPE_CHECKING:
+    from .engine import Rollback
 
 # Roles of a Supabase database (cluster-wide). The first ones are the API roles.
 ROLES: tuple[str, ...] = (
@@ -53,6 +57,17 @@ def role_sql() -> str:
 
 def build_catalog() -> Catalog:
     """Replay ``baseline.sql`` into an empty catalog (with PostgreSQL's own schemas)."""
+    cat, _ = replay_baseline()
+    cat.tainted.clear()
+    return cat
+
+
+def replay_baseline() -> tuple[Catalog, Rollback]:
+    """The catalog after ``baseline.sql`` and the (never used) rollback of that replay.
+
+    tests/test_baseline.py asserts the rollback has no manual step and nothing is
+    tainted, i.e. every baseline statement is understood.
+    """
     from . import handlers  # noqa: F401  (registers every handler)
     from .engine import replay
     from .parse import Migration
@@ -65,6 +80,4 @@ def build_catalog() -> Catalog:
     # PostgreSQL 15: PUBLIC has no CREATE on schema public, only USAGE.
     cat.set_privileges(("schema", "public"), "public", {"USAGE"})
     base = Migration(version="0", name="supabase_baseline", path=resources.files(__package__).joinpath("baseline.sql"), text=sql())  # type: ignore[arg-type]
-    replay(base, cat)  # tests/test_baseline.py asserts every statement is understood
-    cat.tainted.clear()
-    return cat
+    return cat, replay(base, cat)

@@ -391,7 +391,8 @@ def _install_handlers() -> None:
         signal.signal(sig, handler)
 
 
-def _new_server() -> Server:
+def start() -> Server:
+    """Start a throwaway server; the caller stops it (else exit/signal handlers do)."""
     bindir, embedded = choose_bindir()
     run_as = _run_as()
     tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-"))
@@ -418,7 +419,7 @@ def _new_server() -> Server:
 @contextlib.contextmanager
 def start_server() -> Iterator[Server]:
     """Start a throwaway server; it is stopped and deleted when the block ends."""
-    server = _new_server()
+    server = start()
     try:
         yield server
     finally:
