@@ -43,6 +43,7 @@ from .tables import (
     record_constraint,
     referenced_columns,
     referencing_fks,
+    sequence_note,
     sequence_restore_sql,
     trigger_ref,
     trigger_sql,
@@ -150,10 +151,6 @@ def add_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
             backups=[Backup(bname, query, what)],
         ).hazard(Hazard.DELETES_DATA, f"values written to {cq} since the migration are dropped; backed up to {bname}")
     ]
-
-
-def _involves(sql: str, parse, col: str, quals: set[str]) -> bool:
-    return col in referenced_columns(parse(sql), quals)
 
 
 def _index_columns(definition: str, quals: set[str]) -> list[str]:
@@ -265,8 +262,7 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
     step.hazard(Hazard.DATA_NOT_RESTORED, reason)
     if seq is not None or ident is not None:
         s = seq or ident
-        step.hazard(Hazard.DATA_NOT_RESTORED,
-                    f"sequence {qname(s.schema, s.name)} starts again from its start value; its value before the migration is unknown")
+        step.hazard(Hazard.DATA_NOT_RESTORED, sequence_note([qname(s.schema, s.name)]))
 
     # apply
     for c in cons:

@@ -593,6 +593,13 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
     return Recreation(create, fks, notes)
 
 
+def sequence_note(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"sequence {names[0]} starts again from its start value; its value before the migration is unknown"
+    return (f"sequences {', '.join(names)} start again from their start values; "
+            "their values before the migration are unknown")
+
+
 def forget_table(cat: Catalog, key: Key) -> None:
     """Remove a table and everything that hangs off it from the catalog."""
     table = cat.tables.pop(key)
@@ -749,10 +756,7 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
             "restore the data from a backup taken before the migration",
         )
         if rec.notes:
-            step.hazard(
-                Hazard.DATA_NOT_RESTORED,
-                f"sequence {', '.join(rec.notes)} starts again from its start value; its value before the migration is unknown",
-            )
+            step.hazard(Hazard.DATA_NOT_RESTORED, sequence_note(rec.notes))
         steps.append(step)
         fk_sql += rec.fks
     for key in keys:
