@@ -1,1 +1,203 @@
-"""extensions handlers (being written)."""
+"""Extensions: CREATE EXTENSION, DROP EXTENSION, ALTER EXTENSION ... UPDATE / SET SCHEMA.
+
+Rules implemented:
+
+- ``CREATE EXTENSION [IF NOT EXISTS] e [WITH SCHEMA s] [VERSION v] [CASCADE]`` →
+  ``DROP EXTENSION e`` (RESTRICT). Objects of this migration that use the extension (a
+  ``citext`` column, a ``gin_trgm_ops`` index) are dropped earlier by the rollback with their
+  own hazards; anything a later migration built on it makes the drop fail instead of
+  destroying it, so the step deletes nothing. ``IF NOT EXISTS`` on an installed extension
+  does nothing. ``CASCADE`` also installs missing required extensions: they are dropped
+  too when the requirement list is known (``REQUIRES``), otherwise the step is manual.
+- ``DROP EXTENSION e`` → ``CREATE EXTENSION e`` in the recorded schema (and version, if
+  one was named), or, when the original statement named no schema, without one under the
+  search_path it ran under. ``CASCADE`` also destroyed every object that used the
+  extension, which the generator cannot enumerate: manual.
+- ``ALTER EXTENSION e UPDATE``: extension scripts rarely provide downgrade paths, so the
+  inverse is manual. ``ALTER EXTENSION e SET SCHEMA s`` → move it back.
+"""
+
+from __future__ import annotations
+
+from pglast import ast
+from pglast.enums import DropBehavior, ObjectType
+
+from ..catalog import Catalog, Extension
+from ..engine import Context, Unsupported, handles
+from ..refs import comment_sql
+from ..sqltext import literal, quote_ident
+from ..steps import Step
+
+GROUP_DROP = "Drop Extensions"
+GROUP_RECREATE = "Recreate Extensions"
+GROUP_MOVE = "Move Extensions"
+
+# ``requires`` of extension control files (PostgreSQL 15 contrib and common Supabase
+# extensions). An extension missing here has an unknown requirement list.
+REQUIRES: dict[str, tuple[str, ...]] = {
+    **{
+        name: ()
+        for name in (
+            "amcheck", "autoinc", "bloom", "btree_gin", "btree_gist", "citext", "cube", "dblink",
+            "dict_int", "dict_xsyn", "file_fdw", "fuzzystrmatch", "hstore", "insert_username",
+            "intagg", "intarray", "isn", "lo", "ltree", "moddatetime", "pageinspect",
+            "pg_buffercache", "pg_freespacemap", "pg_prewarm", "pg_stat_statements", "pg_surgery",
+            "pg_trgm", "pg_visibility", "pg_walinspect", "pgcrypto", "pgrowlocks", "pgstattuple",
+            "postgres_fdw", "refint", "seg", "sslinfo", "tablefunc", "tcn", "tsm_system_rows",
+            "tsm_system_time", "unaccent", "uuid-ossp",
+        )
+    },
+    "earthdistance": ("cube",),
+}
+
+
+def ext_ref(name: str) -> tuple[str, str]:
+    return ("extension", quote_ident(name))
+
+
+def _options(node) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for d in node.options or ():
+        arg = d.arg
+        if isinstance(arg, ast.String):
+            out[d.defname] = arg.sval
+        elif isinstance(arg, ast.Boolean):
+            out[d.defname] = arg.boolval
+        else:
+            out[d.defname] = True if arg is None else arg
+    return out
+
+
+def create_sql(ext: Extension) -> str:
+    sql = f"CREATE EXTENSION {quote_ident(ext.name)}"
+    if ext.search_path is None and ext.schema:
+        sql += f" WITH SCHEMA {quote_ident(ext.schema)}"
+    if ext.version:
+        sql += f" VERSION {literal(ext.version)}"
+    return sql + ";"
+
+
+def recreate_step(cat: Catalog, ext: Extension) -> Step:
+    sql = [create_sql(ext)]
+    if ext_ref(ext.name) in cat.comments:
+        sql.append(comment_sql("extension", quote_ident(ext.name), cat.comments[ext_ref(ext.name)]))
+    return Step(
+        title=f"Recreate extension {quote_ident(ext.name)}",
+        group=GROUP_RECREATE,
+        sql=sql,
+        search_path=ext.search_path,
+    )
+
+
+@handles(ast.CreateExtensionStmt)
+def create_extension(node: ast.CreateExtensionStmt, ctx: Context) -> list[Step]:
+    """``CREATE EXTENSION`` → ``DROP EXTENSION`` (and the requirements CASCADE installed)."""
+    cat = ctx.catalog
+    name = node.extname
+    opts = _options(node)
+    if name in cat.extensions:
+        if node.if_not_exists:
+            return []
+        raise Unsupported(f"extension {quote_ident(name)} is already installed, so this statement fails")
+    explicit = opts.get("schema")
+    schema = str(explicit) if explicit else cat.creation_schema()
+    version = opts.get("new_version")
+    installed = [name]
+    if opts.get("cascade"):
+        if name not in REQUIRES:
+            raise Unsupported(
+                f"CASCADE may also have installed extensions that {quote_ident(name)} requires; "
+                "which ones is not known to the generator"
+            )
+        for req in REQUIRES[name]:
+            if req not in cat.extensions:
+                if req not in REQUIRES or REQUIRES[req]:
+                    raise Unsupported(f"CASCADE installed {quote_ident(req)}, whose own requirements are not known")
+                installed.append(req)
+                cat.extensions[req] = Extension(name=req, schema=schema, search_path=None if explicit else cat.search_path)
+    cat.extensions[name] = Extension(
+        name=name,
+        schema=schema,
+        version=str(version) if version else None,
+        search_path=None if explicit else cat.search_path,
+    )
+    return [
+        Step(
+            title=f"Drop extension {quote_ident(ext)}",
+            group=GROUP_DROP,
+            sql=[f"DROP EXTENSION {quote_ident(ext)};"],
+        )
+        for ext in installed
+    ]
+
+
+@handles(ast.DropStmt, ObjectType.OBJECT_EXTENSION)
+def drop_extension(node: ast.DropStmt, ctx: Context) -> list[Step]:
+    """``DROP EXTENSION`` → ``CREATE EXTENSION`` as recorded; CASCADE is manual."""
+    cat = ctx.catalog
+    steps: list[Step] = []
+    gone: list[str] = []
+    for obj in node.objects:
+        name = obj.sval
+        ext = cat.extensions.get(name)
+        if ext is None:
+            if node.missing_ok:
+                continue
+            raise Unsupported(f"extension {quote_ident(name)} is not known from earlier migrations")
+        reason = ctx.tainted_reason(ext_ref(name))
+        if reason:
+            raise Unsupported(reason)
+        if node.behavior == DropBehavior.DROP_CASCADE:
+            raise Unsupported(
+                f"DROP EXTENSION {quote_ident(name)} CASCADE also destroyed every object that used it "
+                "(columns of its types, indexes with its operator classes, defaults calling its functions...); "
+                f"recreate it with `{create_sql(ext)}` and restore those objects from a backup"
+            )
+        steps.append(recreate_step(cat, ext))
+        gone.append(name)
+    for name in gone:
+        del cat.extensions[name]
+        cat.drop_object_refs(ext_ref(name))
+    return steps
+
+
+@handles(ast.AlterExtensionStmt)
+def alter_extension(node: ast.AlterExtensionStmt, ctx: Context) -> list[Step]:
+    """``ALTER EXTENSION e UPDATE [TO v]``: no automatic downgrade, so manual."""
+    cat = ctx.catalog
+    ext = cat.extensions.get(node.extname)
+    new = _options(node).get("new_version")
+    previous = ext.version if ext else None
+    if ext is not None:
+        ext.version = str(new) if new else None
+    target = f" TO {literal(previous)}" if previous else ""
+    return ctx.manual(
+        f"extension {quote_ident(node.extname)} was updated"
+        + (f" from version {previous}" if previous else " from a version the generator does not know")
+        + "; extension scripts generally provide no downgrade path, so going back needs a restore or "
+        "a hand-written downgrade",
+        sql=[f"ALTER EXTENSION {quote_ident(node.extname)} UPDATE{target};"] if previous else [],
+    )
+
+
+@handles(ast.AlterObjectSchemaStmt, ObjectType.OBJECT_EXTENSION)
+def set_extension_schema(node: ast.AlterObjectSchemaStmt, ctx: Context) -> list[Step]:
+    """``ALTER EXTENSION e SET SCHEMA s`` → ``ALTER EXTENSION e SET SCHEMA <old>``."""
+    cat = ctx.catalog
+    name = node.object.sval
+    ext = cat.extensions.get(name)
+    if ext is None:
+        raise Unsupported(f"extension {quote_ident(name)} is not known from earlier migrations")
+    if ext.search_path is not None:
+        raise Unsupported(f"extension {quote_ident(name)} was created without a schema; where it was is not certain")
+    old = ext.schema
+    if old == node.newschema:
+        return []
+    ext.schema = node.newschema
+    return [
+        Step(
+            title=f"Move extension {quote_ident(name)} back to schema {quote_ident(old)}",
+            group=GROUP_MOVE,
+            sql=[f"ALTER EXTENSION {quote_ident(name)} SET SCHEMA {quote_ident(old)};"],
+        )
+    ]
