@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 from pglast import ast
 from pglast.enums import GrantTargetType, ObjectType
-from pglast.parser import ParseError, parse_sql
 
 from ..catalog import ALL_PRIVILEGES, BUILTIN_DEFAULT_ACL, Catalog, DefaultPrivilege, Function
 from ..engine import Context, Unsupported, handles
@@ -66,50 +65,11 @@ class Target:
 # -- resolving objects ---------------------------------------------------------------------
 
 
-def _norm_type(tn: ast.TypeName, catalog: Catalog) -> str:
-    """A type name in a canonical form for comparing function signatures."""
-    names = [n.sval for n in tn.names]
-    if len(names) == 1:
-        key = catalog.resolve_type(None, names[0])
-        if key:
-            names = list(key)
-    node = ast.TypeName(names=tuple(ast.String(sval=n) for n in names), arrayBounds=tn.arrayBounds)
-    text = render(node).lower()
-    return text.removeprefix("pg_catalog.")
-
-
-def _arg_types(identity_args: str, catalog: Catalog) -> list[str] | None:
-    try:
-        stmt = parse_sql(f"DROP FUNCTION f({identity_args})")[0].stmt
-    except ParseError:
-        return None
-    owa = stmt.objects[0]
-    return [_norm_type(t, catalog) for t in owa.objargs or ()]
-
-
 def resolve_function(catalog: Catalog, owa: ast.ObjectWithArgs, objtype: ObjectType) -> Function | None:
-    """The catalog function an ``ObjectWithArgs`` names (FUNCTION/PROCEDURE/ROUTINE/AGGREGATE).
+    """The catalog function an ``ObjectWithArgs`` names (the functions module's lookup)."""
+    from .functions import find_function
 
-    Argument types are compared in a canonical form (aliases, ``pg_catalog``, typmods
-    and user types resolved), so ``f(int)`` finds the function keyed ``f(integer)``.
-    """
-    names = [n.sval for n in owa.objname]
-    name = names[-1]
-    schema = names[-2] if len(names) > 1 else catalog.resolve_function_schema(name)
-    if schema is None:
-        return None
-    cands = [f for k, f in catalog.functions.items() if k[0] == schema and k[1] == name]
-    if objtype == ObjectType.OBJECT_PROCEDURE:
-        cands = [f for f in cands if f.kind == "procedure"]
-    elif objtype in (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_AGGREGATE):
-        cands = [f for f in cands if f.kind != "procedure"]
-    if owa.args_unspecified:
-        return cands[0] if len(cands) == 1 else None
-    want = [_norm_type(t, catalog) for t in owa.objargs or ()]
-    for f in cands:
-        if _arg_types(f.identity_args, catalog) == want:
-            return f
-    return None
+    return find_function(owa, objtype, catalog)[1]
 
 
 def _tainted(ctx: Context, ref: tuple[str, str]) -> None:

@@ -1,0 +1,127 @@
+"""Round trips of policy migrations on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from generator.steps import Hazard
+
+TABLE = "create table public.notes (id bigint primary key, user_id uuid, body text);"
+
+
+def _authz(rb) -> list[str]:
+    return [h.reason for s in rb.steps for h in s.hazards if h.code is Hazard.AUTHZ]
+
+
+def test_create_policy(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE + " alter table public.notes enable row level security;"],
+        migration="create policy \"Users read own notes\" on public.notes for select to authenticated "
+        "using (auth.uid() = user_id);",
+    )
+    assert 'DROP POLICY "Users read own notes" ON public.notes;' in sql
+    assert _authz(rb) and _authz(rb)[0].startswith("narrows")
+
+
+def test_create_restrictive_policy_with_check_defaults(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE],
+        migration="create policy guard on notes as restrictive with check (body <> '');"
+        " create policy everyone on notes using (true);",
+    )
+    assert "DROP POLICY guard ON public.notes;" in sql
+    assert any(r.startswith("widens") for r in _authz(rb))
+
+
+def test_alter_policy_roles_and_using(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "create policy p on public.notes for update to authenticated using (auth.uid() = user_id);"],
+        migration="alter policy p on public.notes to anon, authenticated using (true) with check (body is not null);",
+    )
+    # WITH CHECK did not exist before: ALTER cannot remove it, so drop and recreate
+    assert "DROP POLICY p ON public.notes;" in sql
+    assert "CREATE POLICY p ON public.notes AS PERMISSIVE FOR UPDATE TO authenticated" in sql
+
+
+def test_alter_policy_roles_only(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "create policy p on public.notes for select to authenticated using (auth.uid() = user_id);"],
+        migration="alter policy p on public.notes to anon, authenticated;",
+    )
+    assert "ALTER POLICY p ON public.notes TO authenticated;" in sql
+    assert _authz(rb)[0].startswith("narrows")
+
+
+def test_alter_policy_using_only(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "create policy p on public.notes using (auth.uid() = user_id) with check (true);"],
+        migration="alter policy p on public.notes using (true) with check (body <> '');",
+    )
+    assert "ALTER POLICY p ON public.notes USING (auth.uid() = user_id) WITH CHECK (TRUE);" in sql
+    assert _authz(rb)[0].startswith("changes")
+
+
+def test_rename_policy(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "create policy p on public.notes using (true);", "comment on policy p on public.notes is 'c';"],
+        migration='alter policy p on public.notes rename to "New name";',
+    )
+    assert 'ALTER POLICY "New name" ON public.notes RENAME TO p;' in sql
+
+
+def test_drop_policy_recreates_it(roundtrip):
+    rb, sql = roundtrip(
+        history=[
+            TABLE,
+            "create policy \"Owner writes\" on public.notes as restrictive for insert to authenticated, anon "
+            "with check (auth.uid() = user_id and body is not null);",
+            "comment on policy \"Owner writes\" on public.notes is 'only owners';",
+        ],
+        migration='drop policy "Owner writes" on public.notes;',
+    )
+    assert "CREATE POLICY \"Owner writes\" ON public.notes AS RESTRICTIVE FOR INSERT TO authenticated, anon" in sql
+    assert "COMMENT ON POLICY \"Owner writes\" ON public.notes IS 'only owners';" in sql
+    assert _authz(rb)[0].startswith("narrows")
+
+
+def test_drop_if_exists_then_create_restores_previous(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "create policy p on public.notes for select to anon using (true);"],
+        migration="drop policy if exists p on public.notes;"
+        " create policy p on public.notes for select to authenticated using (auth.uid() = user_id);",
+    )
+    assert sql.index("DROP POLICY p ON public.notes;") < sql.index("CREATE POLICY p ON public.notes")
+    assert "FOR SELECT TO anon USING (TRUE)" in sql
+
+
+def test_drop_if_exists_of_missing_policy_is_nothing(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE],
+        migration="drop policy if exists p on public.notes; create policy p on public.notes using (true);",
+    )
+    assert "CREATE POLICY" not in sql
+    assert "DROP POLICY p ON public.notes;" in sql
+
+
+def test_storage_objects_policies(roundtrip):
+    rb, sql = roundtrip(
+        history=[
+            "create policy \"Avatar read\" on storage.objects for select to public using (bucket_id = 'avatars');",
+        ],
+        migration="""
+create policy "Users upload own avatars" on storage.objects for insert to authenticated
+  with check (bucket_id = 'avatars' and (storage.foldername(name))[1] = auth.uid()::text);
+create policy "Users update own avatars" on storage.objects for update to authenticated
+  using (auth.uid()::text = (storage.foldername(name))[1]);
+drop policy "Avatar read" on storage.objects;
+""",
+    )
+    assert 'DROP POLICY "Users upload own avatars" ON storage.objects;' in sql
+    assert "CREATE POLICY \"Avatar read\" ON storage.objects AS PERMISSIVE FOR SELECT TO public USING (bucket_id = 'avatars');" in sql
+
+
+def test_alter_unknown_policy_is_manual(roundtrip):
+    rb, sql = roundtrip(
+        history=[TABLE, "do $$ begin execute 'create policy p on public.notes using (true)'; end $$;"],
+        migration="alter policy p on public.notes to anon;",
+        expect_manual=True,
+    )
+    assert rb.manual_steps
