@@ -6,6 +6,7 @@ Parsing uses pglast, i.e. PostgreSQL's own grammar. Errors carry ``path:line:col
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +69,29 @@ class Migration:
         return self.name.replace("_", " ").strip().capitalize()
 
 
-def _line_col(data: bytes, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    line = before.count(b"\n") + 1
-    col = len(before[before.rfind(b"\n") + 1 :].decode(errors="replace")) + 1
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (pglast reports character offsets)."""
+    before = text[:offset]
+    line = before.count("\n") + 1
+    col = len(before[before.rfind("\n") + 1 :]) + 1
     return line, col
+
+
+def _error_offset(text: str, reported: int, message: str) -> int:
+    """The character offset of a parse error.
+
+    PostgreSQL reports the error position in characters, and pglast maps it once more as
+    if it were a byte offset (to the index of the character holding that byte). Several
+    offsets can map to ``reported``; the one where the token named by the message
+    (``at or near "x"``) starts wins. For ASCII text the answer is ``reported`` itself.
+    """
+    owner = [i for i, ch in enumerate(text) for _ in range(len(ch.encode()))]
+    candidates = [t for t in range(min(len(owner), len(text) + 1)) if owner[t] == reported] or [reported]
+    near = re.search(r'at or near "(.*)"$', message)
+    for t in candidates:
+        if near and text.startswith(near.group(1), t):
+            return t
+    return candidates[0]
 
 
 def parse_statements(text: str, path: Path) -> list[Statement]:
@@ -81,25 +100,24 @@ def parse_statements(text: str, path: Path) -> list[Statement]:
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
-        data = text.encode()
-        offset = max(0, min(offset, len(data)))
-        line, col = _line_col(data, offset)
-        src = text.splitlines()[line - 1] if text.splitlines() else ""
+        message = exc.args[0]
+        offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
+        offset = max(0, min(_error_offset(text, offset, message), len(text.rstrip())))
+        line, col = _line_col(text, offset)
+        src = text.split("\n")[line - 1]
         raise InputError(f"{path}:{line}:{col}: {message}\n    {src}\n    {' ' * (col - 1)}^") from None
-    data = text.encode()
     out: list[Statement] = []
     for raw in raws:
         start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(data)
-        sql = data[start:end].decode(errors="replace").strip()
-        line, _ = _line_col(data, start)
+        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        sql = text[start:end].strip()
+        line, _ = _line_col(text, start)
         out.append(Statement(node=raw.stmt, sql=sql, path=path, line=line))
-    _attach_trailing_comments(out, data, raws)
+    _attach_trailing_comments(out, text, raws)
     return out
 
 
-def _attach_trailing_comments(stmts: list[Statement], data: bytes, raws) -> None:
+def _attach_trailing_comments(stmts: list[Statement], data: str, raws) -> None:
     """Give each statement the comment lines that follow it (before the next one).
 
     Used by inline ``-- rollback:`` annotations.
@@ -108,7 +126,7 @@ def _attach_trailing_comments(stmts: list[Statement], data: bytes, raws) -> None
         start = raw.stmt_location or 0
         end = start + raw.stmt_len if raw.stmt_len else len(data)
         nxt = raws[i + 1].stmt_location if i + 1 < len(raws) else len(data)
-        gap = data[end:nxt].decode(errors="replace").lstrip().removeprefix(";")
+        gap = data[end:nxt].lstrip().removeprefix(";")
         stmts[i].trailing_comments = [ln.strip() for ln in gap.splitlines() if ln.strip()]
 
 
