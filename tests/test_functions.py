@@ -321,3 +321,16 @@ def test_alter_unknown_function_is_manual() -> None:
     cat = fresh()
     rb = run(cat, "alter function f(int) security definer;")
     assert rb.steps[0].manual == "public.f(integer) is not in the migration history"
+
+
+def test_owner_change_folds_the_new_owners_grants() -> None:
+    cat = fresh()
+    run(cat, BODY1, "1")
+    cat.set_privileges(("function", "public.f(integer)"), "service_role", {"EXECUTE"})
+    rb = run(cat, "alter function f(int) owner to service_role;", "2")
+    assert sql_of(rb) == [
+        "ALTER FUNCTION public.f(integer) OWNER TO postgres;",
+        "GRANT EXECUTE ON FUNCTION public.f(integer) TO service_role;",
+    ]
+    assert "service_role" not in cat.grants[("function", "public.f(integer)")]
+    assert run(cat, "alter function f(int) owner to service_role;", "3").steps == []

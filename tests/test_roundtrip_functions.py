@@ -129,3 +129,19 @@ def test_unqualified_with_search_path(roundtrip) -> None:
         migration="set search_path = app, public; create function f(m mood) returns mood language sql "
         "as $$ select m $$; create function g() returns int language sql as $$ select 1 $$;",
     )
+
+
+def test_alter_owner(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=["create function public.f(a int) returns int language sql as $$ select a $$;"],
+        migration="alter function public.f owner to service_role;",
+    )
+    assert "ALTER FUNCTION public.f(integer) OWNER TO postgres;" in sql
+
+
+def test_alter_set_search_path_from_current(roundtrip) -> None:
+    roundtrip(
+        history=["create function public.f(a int) returns int language sql as $$ select a $$;"],
+        migration="set search_path = public, extensions; alter function public.f(int) set search_path from current;\n"
+        "alter function public.f(int) set search_path = '';",
+    )

@@ -105,3 +105,35 @@ def test_replace_trigger_function(roundtrip) -> None:
         migration="create or replace function public.touch() returns trigger language plpgsql security definer as $$\n"
         "begin new.updated_at := clock_timestamp(); return new; end;\n$$;",
     )
+
+
+def test_instead_of_trigger_on_view(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, "create view public.names as select id, name from public.profiles;",
+                 "create function public.names_ins() returns trigger language plpgsql as $$\n"
+                 "begin insert into public.profiles (id, name) values (new.id, new.name); return new; end;\n$$;"],
+        migration="create trigger names_ins instead of insert on public.names "
+        "for each row execute function public.names_ins();",
+    )
+
+
+def test_drop_function_cascade_with_policy_user_is_manual(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[TABLE, "alter table public.profiles enable row level security;",
+                 "create function public.is_admin() returns boolean language sql stable as $$ select true $$;",
+                 "create policy admins on public.profiles for select using (public.is_admin());"],
+        migration="drop function public.is_admin() cascade;",
+        expect_manual=True,
+    )
+    [manual] = rb.manual_steps
+    assert 'policy admins ON public.profiles' in manual.manual
+
+
+def test_unqualified_trigger_under_search_path(roundtrip) -> None:
+    roundtrip(
+        history=["create schema app;", "create table app.items (id int, n int);",
+                 "create function app.bump() returns trigger language plpgsql as $$ begin new.n := 1; return new; end $$;"],
+        migration="set search_path = app; create trigger bump before insert on items for each row execute function bump();\n"
+        "drop trigger bump on items;\n"
+        "create trigger bump2 before insert on items for each row execute function bump();",
+    )

@@ -483,18 +483,29 @@ def set_function_schema(node: ast.AlterObjectSchemaStmt, ctx: Context) -> list[S
 
 @handles(ast.AlterOwnerStmt, *FUNCTION_KINDS)
 def alter_function_owner(node: ast.AlterOwnerStmt, ctx: Context) -> list[Step]:
-    """``ALTER FUNCTION f(...) OWNER TO r`` → back to the previous owner."""
-    f = _known(node.object, node.objectType, ctx.catalog)
+    """``ALTER FUNCTION f(...) OWNER TO r`` → back to the previous owner.
+
+    PostgreSQL folds privileges the new owner held into its implicit owner rights, so
+    after giving the function back they are granted to it again.
+    """
+    cat = ctx.catalog
+    f = _known(node.object, node.objectType, cat)
     if not f.owner:
         raise Unsupported(f"the owner of {f.signature} before this migration is not known")
-    new_owner = refs.role_name(node.newowner, ctx.catalog.current_user)
-    steps = [] if new_owner == f.owner else [Step(
-        title=f"Give {f.kind} {f.signature} back to {f.owner}",
-        group="Restore Owners",
-        sql=[f"ALTER {f.kind.upper()} {f.signature} OWNER TO {quote_ident(f.owner)};"],
-    )]
+    new_owner = refs.role_name(node.newowner, cat.current_user)
+    if new_owner == f.owner:
+        return []
+    ref = function_ref(f)
+    sql = [f"ALTER {f.kind.upper()} {f.signature} OWNER TO {quote_ident(f.owner)};"]
+    held, with_option = cat.privileges(ref, new_owner), cat.grant_options_of(ref, new_owner)
+    if held - with_option:
+        sql.append(refs.grant_sql(ref[0], ref[1], new_owner, held - with_option))
+    if with_option:
+        sql.append(refs.grant_sql(ref[0], ref[1], new_owner, with_option, grant_option=True))
+    title = f"Give {f.kind} {f.signature} back to {quote_ident(f.owner)}"
+    cat.set_privileges(ref, new_owner, set())
     f.owner = new_owner
-    return steps
+    return [Step(title=title, group="Restore Owners", sql=sql)]
 
 
 _SINGLE_OPTIONS = {"volatility", "strict", "security", "leakproof", "cost", "rows", "support", "parallel"}
