@@ -1,0 +1,90 @@
+"""Round trips of enum, domain, composite and range type migrations on a real server."""
+
+from __future__ import annotations
+
+
+def test_create_types(roundtrip):
+    rb, sql = roundtrip(
+        history=[],
+        migration="""
+create type public.mood as enum ('sad', 'ok', 'happy');
+create domain public.email as text collate "C" default 'x@y' not null check (value ~ '@') constraint short check (length(value) < 200);
+create type public.pair as (a public.mood, b text);
+create type public.floatrange as range (subtype = float8, subtype_diff = float8mi);
+create domain public.emails as public.email[];
+""",
+    )
+    assert "DROP TYPE public.mood;" in sql
+    assert "DROP DOMAIN public.email;" in sql
+
+
+def test_drop_enum_recreates_labels_in_order_with_grants_and_comment(roundtrip):
+    rb, sql = roundtrip(
+        history=[
+            "create type public.status as enum ('new', 'done');",
+            "alter type public.status add value 'doing' before 'done';",
+            "revoke usage on type public.status from public; grant usage on type public.status to authenticated;",
+            "comment on type public.status is 'job status';",
+        ],
+        migration="drop type public.status;",
+    )
+    assert "CREATE TYPE public.status AS ENUM ('new', 'doing', 'done');" in sql
+    assert "COMMENT ON TYPE public.status IS 'job status';" in sql
+
+
+def test_drop_domain_and_composite_if_exists(roundtrip):
+    roundtrip(
+        history=[
+            "create domain public.pos as int check (value > 0);",
+            "create domain public.pos2 as int check (value > 0);",  # names its CHECK pos2_check
+            "create type public.pt as (x int, y int);",
+        ],
+        migration="drop domain if exists public.pos; drop type if exists public.pt, public.nothere; drop domain public.pos2;",
+    )
+
+
+def test_drop_type_cascade_with_columns_is_manual(roundtrip):
+    rb, sql = roundtrip(
+        history=["create type public.mood as enum ('a');", "create table public.t (id int, m public.mood);"],
+        migration="drop type public.mood cascade;",
+        expect_manual=True,
+    )
+
+
+def test_drop_type_cascade_without_users(roundtrip):
+    roundtrip(history=["create type public.mood as enum ('a');"], migration="drop type public.mood cascade;")
+
+
+def test_rename_enum_value(roundtrip):
+    rb, sql = roundtrip(
+        history=["create type public.mood as enum ('a', 'b');"],
+        migration="alter type public.mood rename value 'a' to 'A';",
+    )
+    assert "ALTER TYPE public.mood RENAME VALUE 'A' TO 'a';" in sql
+
+
+def test_add_enum_value_is_manual(roundtrip):
+    rb, sql = roundtrip(
+        history=["create type public.mood as enum ('a', 'b');", "create table public.t (m public.mood);"],
+        migration="alter type public.mood add value 'c' after 'a';",
+        expect_manual=True,
+    )
+    assert "cannot remove a value from an enum" in rb.manual_steps[0].manual
+
+
+def test_rename_type_and_domain(roundtrip):
+    rb, sql = roundtrip(
+        history=["create type public.mood as enum ('a');", "create domain public.pos as int;",
+                 "create table public.t (m public.mood, p public.pos);"],
+        migration="alter type public.mood rename to feeling; alter domain public.pos rename to positive;",
+    )
+    assert "ALTER TYPE public.feeling RENAME TO mood;" in sql
+
+
+def test_drop_renamed_type_column_then_type(roundtrip):
+    """After a rename, columns in the catalog use the new name."""
+    roundtrip(
+        history=["create type public.mood as enum ('a');", "create table public.t (id int, m public.mood);",
+                 "alter type public.mood rename to feeling;"],
+        migration="alter table public.t drop column m; drop type public.feeling;",
+    )
