@@ -270,8 +270,8 @@ def _generate(
         written += status == "written"
         n, manual = len(rb.steps), len(rb.manual_steps)
         click.echo(
-            f"{status:<9}  {outs[0].path.name}  risk {rb.risk:<6}  "
-            f"{n} step{'s' if n != 1 else ''}, {manual} manual"
+            f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
+            f"{outs[0].path.name}"
         )
     click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
 
