@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for ``verify`` and the tests.
 
 ``start_server()`` finds PostgreSQL binaries, runs ``initdb`` into a fresh temporary
-directory, starts the server on a unix socket inside that directory (no TCP listener)
+directory (under ``/dev/shm`` when it has room: CREATE DATABASE is an order of magnitude
+faster there; else the usual temporary directory), starts the server on a unix socket inside that directory (no TCP listener)
 and yields a ``Server``. Leaving the ``with`` block, interpreter exit, SIGTERM, SIGHUP
 and SIGINT all stop it with ``pg_ctl stop -m immediate`` and remove the directory.
 
@@ -180,6 +181,19 @@ def _private_copy(bindir: Path, tmpdir: Path, run_as: tuple[int, int, str]) -> P
     return dest / bindir.name
 
 
+def _scratch_base() -> str | None:
+    """Where the data directory goes: shared memory when there is room (an order of
+    magnitude faster for CREATE DATABASE), else the usual temporary directory."""
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+    except OSError:
+        return None
+    if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= 1 << 30:
+        return shm
+    return None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -240,6 +254,8 @@ class Server:
         q = pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name))
         if template:
             q = pgsql.SQL("{} TEMPLATE {}").format(q, pgsql.Identifier(template))
+            if int(self.version.split(".")[0]) >= 15:
+                q = pgsql.SQL("{} STRATEGY file_copy").format(q)  # a plain file copy: fastest here
         with self.connect() as conn:
             conn.execute(q)
         return self.dsn(name)
@@ -295,6 +311,7 @@ class Server:
         opts = (
             f"-c listen_addresses='' -k {self.socket_dir} -p {self.port} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=1GB -c checkpoint_timeout=1h "
             "-c max_connections=50 -c shared_buffers=32MB"
         )
         log = self.tmpdir / "server.log"
@@ -395,7 +412,7 @@ def start() -> Server:
     """Start a throwaway server; the caller stops it (else exit/signal handlers do)."""
     bindir, embedded = choose_bindir()
     run_as = _run_as()
-    tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-"))
+    tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-", dir=_scratch_base()))
     if run_as:
         os.chown(tmpdir, run_as[0], run_as[1])
     tmpdir.chmod(0o700)
