@@ -147,6 +147,16 @@ def test_create_extension_with_schema_and_version() -> None:
     assert rb.steps[0].group == "Drop Extensions" and not rb.steps[0].hazards
 
 
+def test_dropping_a_type_extension_first_turns_backup_columns_to_text() -> None:
+    cat = fresh()
+    rb = run(cat, "create extension citext with schema extensions;")
+    do, drop = rb.steps[0].sql
+    assert drop == "DROP EXTENSION citext;"
+    assert do.startswith("DO $$") and "e.extname = 'citext'" in do
+    assert "n.nspname = 'supabase_rollback_backup'" in do
+    assert "ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%3$s" in do
+
+
 def test_create_extension_if_not_exists_existing_has_no_inverse() -> None:
     cat = baseline_catalog()
     assert run(cat, 'create extension if not exists "uuid-ossp" with schema extensions;').steps == []
@@ -155,7 +165,7 @@ def test_create_extension_if_not_exists_existing_has_no_inverse() -> None:
 def test_create_extension_cascade_known_and_unknown_requirements() -> None:
     cat = fresh()
     rb = run(cat, "create extension earthdistance with schema extensions cascade;")
-    assert sql_of(rb) == ["DROP EXTENSION earthdistance;", "DROP EXTENSION cube;"]
+    assert [s for s in sql_of(rb) if not s.startswith("DO")] == ["DROP EXTENSION earthdistance;", "DROP EXTENSION cube;"]
     assert cat.extensions["cube"].schema == "extensions"
     rb = run(cat, "create extension some_vendor_ext cascade;")
     assert rb.manual_steps and "CASCADE" in rb.manual_steps[0].manual

@@ -9,6 +9,8 @@ Rules implemented:
   destroying it, so the step deletes nothing. ``IF NOT EXISTS`` on an installed extension
   does nothing. ``CASCADE`` also installs missing required extensions: they are dropped
   too when the requirement list is known (``REQUIRES``), otherwise the step is manual.
+  Backups the rollback took earlier of tables with columns of the extension's types would
+  block the drop: those backup columns become text first (values kept, readable).
 - ``DROP EXTENSION e`` → ``CREATE EXTENSION e`` in the recorded schema (and version, if
   one was named), or, when the original statement named no schema, without one under the
   search_path it ran under. ``CASCADE`` also destroyed every object that used the
@@ -25,6 +27,7 @@ from pglast.enums import DropBehavior, ObjectType
 from ..catalog import Catalog, Extension
 from ..engine import Context, Unsupported, handles
 from ..refs import comment_sql
+from ..render import DEFAULT_BACKUP_SCHEMA as BACKUP_SCHEMA
 from ..sqltext import literal, quote_ident
 from ..steps import Step
 
@@ -49,6 +52,43 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     },
     "earthdistance": ("cube",),
 }
+
+
+# Extensions that define no type a column could use: dropping them never meets a backup.
+TYPELESS = frozenset({
+    "amcheck", "autoinc", "btree_gin", "dblink", "dict_int", "dict_xsyn", "file_fdw", "fuzzystrmatch",
+    "insert_username", "intagg", "moddatetime", "pageinspect", "pg_buffercache", "pg_freespacemap",
+    "pg_prewarm", "pg_stat_statements", "pg_surgery", "pg_trgm", "pg_visibility", "pg_walinspect",
+    "pgcrypto", "pgrowlocks", "pgstattuple", "postgres_fdw", "refint", "sslinfo", "tablefunc", "tcn",
+    "tsm_system_rows", "tsm_system_time", "unaccent", "uuid-ossp",
+})
+
+
+def keep_backups_sql(name: str) -> str:
+    """A DO block turning backup columns of the extension's types into text.
+
+    Backups taken earlier in the same rollback (``CREATE TABLE ... AS TABLE t``) keep
+    the column types of ``t``; a column of, say, ``citext`` would make ``DROP EXTENSION``
+    fail. Converting it to text keeps the saved values readable without the extension.
+    """
+    return (
+        "DO $$\nDECLARE r record;\nBEGIN\n"
+        "  FOR r IN\n"
+        "    SELECT c.oid::regclass AS rel, a.attname, t.typcategory = 'A' AS is_array\n"
+        "    FROM pg_attribute a\n"
+        "    JOIN pg_class c ON c.oid = a.attrelid\n"
+        "    JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+        "    JOIN pg_type t ON t.oid = a.atttypid\n"
+        f"    WHERE n.nspname = {literal(BACKUP_SCHEMA)} AND a.attnum > 0 AND NOT a.attisdropped\n"
+        "      AND EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid\n"
+        f"                  WHERE e.extname = {literal(name)} AND d.classid = 'pg_type'::regclass\n"
+        "                    AND d.deptype = 'e' AND d.objid IN (a.atttypid, t.typelem))\n"
+        "  LOOP\n"
+        "    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%3$s', r.rel, r.attname,\n"
+        "                   CASE WHEN r.is_array THEN 'text[]' ELSE 'text' END, r.attname);\n"
+        "  END LOOP;\n"
+        "END $$;"
+    )
 
 
 def ext_ref(name: str) -> tuple[str, str]:
@@ -125,7 +165,7 @@ def create_extension(node: ast.CreateExtensionStmt, ctx: Context) -> list[Step]:
         Step(
             title=f"Drop extension {quote_ident(ext)}",
             group=GROUP_DROP,
-            sql=[f"DROP EXTENSION {quote_ident(ext)};"],
+            sql=([] if ext in TYPELESS else [keep_backups_sql(ext)]) + [f"DROP EXTENSION {quote_ident(ext)};"],
         )
         for ext in installed
     ]
