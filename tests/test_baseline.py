@@ -1,0 +1,122 @@
+"""baseline.sql: understood statement by statement by the catalog, accepted by a real
+server, and both end up describing the same Supabase database."""
+
+from __future__ import annotations
+
+import psycopg
+
+from generator import baseline
+from generator.refs import table_ref
+from generator.server import prepare_database
+from generator.snapshot import snapshot
+
+USERS_COLUMNS = [
+    "instance_id", "id", "aud", "role", "email", "encrypted_password", "email_confirmed_at", "invited_at",
+    "confirmation_token", "confirmation_sent_at", "recovery_token", "recovery_sent_at", "email_change_token_new",
+    "email_change", "email_change_sent_at", "last_sign_in_at", "raw_app_meta_data", "raw_user_meta_data",
+    "is_super_admin", "created_at", "updated_at", "phone", "phone_confirmed_at", "phone_change",
+    "phone_change_token", "phone_change_sent_at", "confirmed_at", "email_change_token_current",
+    "email_change_confirm_status", "banned_until", "reauthentication_token", "reauthentication_sent_at",
+    "is_sso_user", "deleted_at", "is_anonymous",
+]
+OBJECTS_COLUMNS = [
+    "id", "bucket_id", "name", "owner", "created_at", "updated_at", "last_accessed_at", "metadata",
+    "path_tokens", "version", "owner_id", "user_metadata",
+]
+API = ("anon", "authenticated", "service_role")
+ALL_TABLE = {"INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
+
+
+def test_baseline_is_plain_ddl() -> None:
+    text = baseline.sql()
+    from pglast.parser import parse_sql
+
+    kinds = {type(raw.stmt).__name__ for raw in parse_sql(text)}
+    assert "DoStmt" not in kinds
+    assert "\\" not in "".join(line for line in text.splitlines() if not line.startswith("--"))
+
+
+def test_catalog_replay_has_no_manual_steps() -> None:
+    cat, rb = baseline.replay_baseline()
+    manual = [f"{s.source}: {s.manual}" for s in rb.manual_steps]
+    assert manual == [], "\n".join(manual)
+    assert cat.tainted == {}
+
+
+def test_catalog_knows_the_supabase_objects() -> None:
+    cat = baseline.build_catalog()
+    assert list(cat.tables[("auth", "users")].columns) == USERS_COLUMNS
+    assert list(cat.tables[("storage", "objects")].columns) == OBJECTS_COLUMNS
+    assert cat.tables[("storage", "objects")].rls_enabled
+    assert list(cat.tables[("supabase_migrations", "schema_migrations")].columns) == ["version", "statements", "name"]
+    for f in ("uid", "role", "jwt", "email"):
+        assert ("auth", f, "") in cat.functions
+    for f in ("foldername", "filename", "extension"):
+        assert ("storage", f, "text") in cat.functions
+    for s in ("auth", "storage", "extensions", "realtime", "vault", "supabase_migrations", "graphql_public"):
+        assert s in cat.schemas
+    assert "supabase_realtime" in cat.publications and cat.publications["supabase_realtime"].tables == []
+    assert {"pgcrypto", "uuid-ossp"} <= set(cat.extensions)
+    for kind in ("table", "function", "sequence"):
+        for role in API:
+            assert any(
+                dp.owner == "postgres" and dp.schema == "public" and dp.kind == kind and dp.role == role
+                for dp in cat.default_privileges
+            ), (kind, role)
+    # A new public table gets everything, as on Supabase.
+    cat.apply_default_privileges("table", "public", table_ref(("public", "t")))
+    for role in API:
+        assert cat.privileges(table_ref(("public", "t")), role) == ALL_TABLE
+
+
+def test_server_accepts_the_baseline(pg_server) -> None:
+    dsn = pg_server.create_database("plain_baseline")
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            skipped = prepare_database(conn)
+            available = {r[0] for r in conn.execute("select name from pg_available_extensions")}
+            assert skipped == [e for e in ("uuid-ossp", "pgcrypto") if e not in available]
+            cols = [r[0] for r in conn.execute(
+                "select attname from pg_attribute where attrelid = 'auth.users'::regclass"
+                " and attnum > 0 and not attisdropped order by attnum")]
+            assert cols == USERS_COLUMNS
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("show search_path").fetchone() == ('"$user", public, extensions',)
+            # auth.uid() reads the JWT claims PostgREST sets.
+            conn.execute("select set_config('request.jwt.claims', %s, true)",
+                          ('{"sub": "00000000-0000-0000-0000-000000000001", "role": "authenticated"}',))
+            row = conn.execute("select auth.uid()::text, auth.role(), auth.jwt() ->> 'role'").fetchone()
+            assert row == ("00000000-0000-0000-0000-000000000001", "authenticated", "authenticated")
+            assert conn.execute("select storage.foldername('a/b/c.png'), storage.filename('a/b/c.png'),"
+                                " storage.extension('a/b/c.png')").fetchone() == (["a", "b"], "c.png", "png")
+    finally:
+        pg_server.drop_database("plain_baseline")
+
+
+def test_catalog_and_server_describe_the_same_database(pg_db) -> None:
+    """Tables, columns (in order), functions, schemas, extensions and API grants agree."""
+    cat = baseline.build_catalog()
+    with pg_db.connect() as conn:
+        snap = snapshot(conn)
+    server_tables = {k: v for k, v in snap["relation"].items() if v["kind"] == "table"}
+    assert sorted(server_tables) == sorted(f"{s}.{n}" for s, n in cat.tables)
+    for (s, n), t in cat.tables.items():
+        assert list(t.columns) == server_tables[f"{s}.{n}"]["column order"], (s, n)
+        for c in t.columns.values():
+            server_col = server_tables[f"{s}.{n}"]["columns"][c.name]
+            assert c.not_null == server_col["not null"], (s, n, c.name)
+            assert (c.generated is not None) == (server_col["generated"] is not None), (s, n, c.name)
+    assert sorted(snap["function"]) == sorted(f"{s}.{n}({a})" for s, n, a in cat.functions)
+    assert sorted(snap["schema"]) == sorted(s for s in cat.schemas if s not in ("pg_catalog", "information_schema"))
+    assert sorted(snap["extension"]) == sorted({*cat.extensions, "plpgsql"} - {"uuid-ossp"} | {'"uuid-ossp"'})
+    for (s, n) in cat.tables:
+        acl = snap["relation"][f"{s}.{n}"]["acl"]
+        for role in (*API, "dashboard_user"):
+            want = set(acl[role].split(",")) if role in acl else set()
+            assert cat.privileges(table_ref((s, n)), role) == want, (s, n, role)
+    for name in cat.schemas:
+        if name in snap["schema"]:
+            acl = snap["schema"][name]["acl"]
+            for role in API:
+                want = set(acl[role].split(",")) if role in acl else set()
+                assert cat.privileges(("schema", name), role) == want, (name, role)
