@@ -296,6 +296,35 @@ def backup_sql(qualified: str, b: Backup) -> str:
     return f"CREATE TABLE {qualified} AS {b.query.rstrip().rstrip(';')};"
 
 
+def detach_types_sql(qualified: list[str]) -> str:
+    """Store backup columns of types outside ``pg_catalog`` (enums, domains, extension
+    types...) as text.
+
+    A backup column of type ``public.job_status`` depends on that type, so the rollback
+    (or the rollback of an earlier migration) could not drop it. Text keeps every value
+    and can be cast back when the data is restored.
+    """
+    tables = ", ".join(f"{literal(q)}::regclass" for q in qualified)
+    body = (
+        "\nDECLARE\n  c record;\nBEGIN\n"
+        "  FOR c IN\n"
+        "    SELECT a.attrelid::regclass AS tbl, a.attname\n"
+        "    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid\n"
+        f"    WHERE a.attrelid IN ({tables})\n"
+        "      AND a.attnum > 0 AND NOT a.attisdropped\n"
+        "      AND t.typnamespace <> 'pg_catalog'::regnamespace\n"
+        "  LOOP\n"
+        "    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE text USING %I::text', c.tbl, c.attname, c.attname);\n"
+        "  END LOOP;\nEND "
+    )
+    tag = "$$"
+    n = 0
+    while tag in body:
+        n += 1
+        tag = f"$backup{n}$"
+    return f"DO {tag}{body}{tag};"
+
+
 def render_sql(
     rb: Rollback,
     *,
@@ -315,6 +344,7 @@ def render_sql(
         any_backups=bool(model.hoisted) or any(b.backups for s in model.segments for b in s.blocks),
         backup_schema_sql=f"CREATE SCHEMA IF NOT EXISTS {quote_ident(backup_schema)};",
         backup_sql=backup_sql,
+        detach_types_sql=detach_types_sql,
         history_sql=history_sql(rb.migration.version),
         transactions=sum(1 for s in model.segments if s.transactional),
         body_sha256=_PLACEHOLDER,
@@ -425,6 +455,7 @@ def render_markdown(
         backup_schema=backup_schema,
         backup_schema_sql=f"CREATE SCHEMA IF NOT EXISTS {quote_ident(backup_schema)};",
         backup_sql=backup_sql,
+        detach_types_sql=detach_types_sql,
         groups=_groups(blocks),
         manual_blocks=[b for b in blocks if b.step.manual],
         nontransactional=[b for b in blocks if not b.step.transactional],

@@ -10,7 +10,7 @@ from pglast.parser import parse_sql
 
 from generator import __version__
 from generator.engine import Rollback
-from generator.parse import Migration
+from generator.parse import Migration, parse_statements
 from generator.render import (
     _template_source,
     idempotent,
@@ -91,8 +91,18 @@ def rollback(*steps: Step, notify: bool = False, text: str = MIGRATION_TEXT) -> 
 
 
 def statements(sql: str) -> list[str]:
-    """Top-level statements of a rendered file, comments stripped, in order."""
-    return [" ".join(s.split()) for s in re.sub(r"(?m)^--.*$", "", sql).split(";\n") if s.strip()]
+    """Top-level statements of a rendered file (as PostgreSQL splits them), comment lines
+    stripped, whitespace collapsed, without the final ``;``. DO blocks shortened to ``DO``
+    plus their first words."""
+    out = []
+    for stmt in parse_statements(sql, Path("rollback.sql")):
+        text = " ".join(re.sub(r"(?m)^\s*--.*$", "", stmt.sql).split()).removesuffix(";")
+        out.append(text)
+    return out
+
+
+def is_detach(stmt: str) -> bool:
+    return stmt.startswith("DO $$ DECLARE c record; BEGIN FOR c IN SELECT a.attrelid::regclass")
 
 
 # -- header and body hash ------------------------------------------------------------------
@@ -143,15 +153,15 @@ def test_steps_run_numbered_inside_one_transaction_then_history_and_notify():
     stmts = statements(sql)
     assert stmts[0] == "BEGIN"
     assert stmts[-1] == "COMMIT"
-    order = [s for s in stmts if s.startswith(("DROP", "DO", "NOTIFY", "CREATE"))]
-    assert order == [
+    assert is_detach(stmts[3])
+    assert stmts[1:3] + stmts[4:-1] == [
         "CREATE SCHEMA IF NOT EXISTS supabase_rollback_backup",
         'CREATE TABLE supabase_rollback_backup."20250914000000_analysis_metrics" AS TABLE public.analysis_metrics',
         "DROP FUNCTION public.get_analysis_with_metrics(bigint)",
         'DROP POLICY "Service role can manage all analysis jobs" ON public.analysis_jobs',
         "DROP TABLE public.analysis_metrics",
         "DO $$ BEGIN IF to_regclass('supabase_migrations.schema_migrations') IS NOT NULL THEN "
-        "DELETE FROM supabase_migrations.schema_migrations WHERE version = '20250914000000'",
+        "DELETE FROM supabase_migrations.schema_migrations WHERE version = '20250914000000'; END IF; END $$",
         "NOTIFY pgrst, 'reload schema'",
     ]
     assert "-- Step 1: Drop function public.get_analysis_with_metrics(bigint)" in sql
@@ -159,7 +169,6 @@ def test_steps_run_numbered_inside_one_transaction_then_history_and_notify():
     assert "-- Step 3: Drop table public.analysis_metrics" in sql
     assert "-- hazard DELETES_DATA: drops public.analysis_metrics and the rows written since the migration" in sql
     assert "-- hazard AUTHZ: narrows access to public.analysis_jobs" in sql
-    assert len(parse_sql(sql)) == len(stmts) - 2  # the DO body counts as one statement
 
 
 def test_no_notify_unless_the_migration_sent_one():
@@ -203,6 +212,11 @@ def test_backups_come_first_inside_the_transaction():
         'CREATE TABLE supabase_rollback_backup."20250914000000_analysis_jobs_columns" AS '
         "SELECT id, audio_url, ssml FROM public.analysis_jobs",
     ]
+    assert is_detach(stmts[4])
+    assert (
+        "WHERE a.attrelid IN ('supabase_rollback_backup.\"20250914000000_analysis_metrics\"'::regclass, "
+        "'supabase_rollback_backup.\"20250914000000_analysis_jobs_columns\"'::regclass)" in stmts[4]
+    )
 
 
 def test_no_backup_flag_and_custom_schema():
@@ -231,6 +245,8 @@ def test_backup_stays_with_its_step_after_a_rename():
     inline = sql.index('"20250914000000_analysis_jobs_columns" AS')
     assert hoisted < sql.index("-- Step 1:")
     assert sql.index("RENAME COLUMN audio") < inline < sql.index("DROP COLUMN audio_url")
+    detach = sql.index("'supabase_rollback_backup.\"20250914000000_analysis_jobs_columns\"'::regclass")
+    assert inline < detach < sql.index("DROP COLUMN audio_url")
 
 
 # -- manual steps ----------------------------------------------------------------------------
@@ -329,13 +345,13 @@ def test_middle_nontransactional_step_splits_the_transaction_keeping_order():
 def test_backups_precede_leading_nontransactional_steps():
     sql = render_sql(rollback(index_step("DROP INDEX CONCURRENTLY public.i;"), drop_table()))
     stmts = statements(sql)
-    assert stmts[:4] == [
+    assert stmts[:3] == [
         "BEGIN",
         "CREATE SCHEMA IF NOT EXISTS supabase_rollback_backup",
         'CREATE TABLE supabase_rollback_backup."20250914000000_analysis_metrics" AS TABLE public.analysis_metrics',
-        "COMMIT",
     ]
-    assert stmts[4] == "DROP INDEX CONCURRENTLY IF EXISTS public.i"
+    assert is_detach(stmts[3])
+    assert stmts[4:6] == ["COMMIT", "DROP INDEX CONCURRENTLY IF EXISTS public.i"]
 
 
 def test_nontransactional_search_path_uses_session_set():
@@ -506,6 +522,21 @@ def test_manual_step_stops_the_file_on_a_server(pg_db):
     with pg_db.connect() as conn:  # nothing was dropped, no backup kept
         assert conn.execute("select to_regclass('public.analysis_metrics') is not null").fetchone()[0]
         assert conn.execute("select to_regnamespace('supabase_rollback_backup') is null").fetchone()[0]
+
+
+def test_backups_do_not_keep_user_types_alive_on_a_server(pg_db):
+    with pg_db.connect() as conn:
+        conn.execute("create type public.mood as enum ('ok', 'sad')")
+        conn.execute("create domain public.pct as numeric check (value between 0 and 100)")
+        conn.execute("create table public.analysis_metrics (id bigint, m public.mood, p public.pct, ms public.mood[])")
+        conn.execute("insert into public.analysis_metrics values (1, 'sad', 42.5, '{ok,sad}')")
+    drop_types = Step("Drop types", "Drop Types", ["DROP TYPE public.mood CASCADE;", "DROP DOMAIN public.pct;"])
+    res = _psql(pg_db, render_sql(rollback(drop_table(), drop_types)))
+    assert res.returncode == 0, res.stderr
+    with pg_db.connect() as conn:
+        row = conn.execute('select * from supabase_rollback_backup."20250914000000_analysis_metrics"').fetchone()
+        assert row == (1, "sad", "42.5", "{ok,sad}")
+        assert conn.execute("select to_regtype('public.mood') is null and to_regtype('public.pct') is null").fetchone()[0]
 
 
 def test_split_transactions_run_in_order_on_a_server(pg_db):
