@@ -304,7 +304,7 @@ def detach_types_sql(qualified: list[str]) -> str:
     (or the rollback of an earlier migration) could not drop it. Text keeps every value
     and can be cast back when the data is restored.
     """
-    tables = ", ".join(f"{literal(q)}::regclass" for q in qualified)
+    tables = ",\n                         ".join(f"{literal(q)}::regclass" for q in qualified)
     body = (
         "\nDECLARE\n  c record;\nBEGIN\n"
         "  FOR c IN\n"

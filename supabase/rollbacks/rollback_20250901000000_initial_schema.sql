@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250901000000_initial_schema.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: 29fb190e2882a7b949fd88c579d5aa83305fe2d05af4cff3bfc414f3555c62b7
+-- body-sha256: 65ea1471893a3213391cf03345b975664dcfae52b9b6f267c16053402e3b0e2b
 
 BEGIN;
 
@@ -27,7 +27,9 @@ BEGIN
   FOR c IN
     SELECT a.attrelid::regclass AS tbl, a.attname
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-    WHERE a.attrelid IN ('supabase_rollback_backup."20250901000000_analysis_jobs"'::regclass, 'supabase_rollback_backup."20250901000000_video_recordings"'::regclass, 'supabase_rollback_backup."20250901000000_upload_sessions"'::regclass)
+    WHERE a.attrelid IN ('supabase_rollback_backup."20250901000000_analysis_jobs"'::regclass,
+                         'supabase_rollback_backup."20250901000000_video_recordings"'::regclass,
+                         'supabase_rollback_backup."20250901000000_upload_sessions"'::regclass)
       AND a.attnum > 0 AND NOT a.attisdropped
       AND t.typnamespace <> 'pg_catalog'::regnamespace
   LOOP

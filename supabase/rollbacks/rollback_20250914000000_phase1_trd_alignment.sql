@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250914000000_phase1_trd_alignment.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: b43327748269e9f0614ba084f8bb9a417688809f8162e05ab482532fdb7fae4c
+-- body-sha256: cf40b5cf134a75711f6bc0cd2a23f758d7c3e768ec9d5840060840f0c4f39849
 
 BEGIN;
 
@@ -29,7 +29,10 @@ BEGIN
   FOR c IN
     SELECT a.attrelid::regclass AS tbl, a.attname
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-    WHERE a.attrelid IN ('supabase_rollback_backup."20250914000000_analysis_jobs_audio_url"'::regclass, 'supabase_rollback_backup."20250914000000_analysis_jobs_ssml"'::regclass, 'supabase_rollback_backup."20250914000000_analysis_jobs_summary_text"'::regclass, 'supabase_rollback_backup."20250914000000_analysis_metrics"'::regclass)
+    WHERE a.attrelid IN ('supabase_rollback_backup."20250914000000_analysis_jobs_audio_url"'::regclass,
+                         'supabase_rollback_backup."20250914000000_analysis_jobs_ssml"'::regclass,
+                         'supabase_rollback_backup."20250914000000_analysis_jobs_summary_text"'::regclass,
+                         'supabase_rollback_backup."20250914000000_analysis_metrics"'::regclass)
       AND a.attnum > 0 AND NOT a.attisdropped
       AND t.typnamespace <> 'pg_catalog'::regnamespace
   LOOP

@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250920000000_media_analysis_initial_tables.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: f645cf16d32d2990c0ca4d2167d01a45806f49714bc0389d2570ca70efe4793e
+-- body-sha256: b6ea4d0c2ba6cd20817f47048f952373c611a9ca937c7f10f727ca04df5f5ee1
 
 BEGIN;
 
@@ -29,7 +29,10 @@ BEGIN
   FOR c IN
     SELECT a.attrelid::regclass AS tbl, a.attname
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-    WHERE a.attrelid IN ('supabase_rollback_backup."20250920000000_transcription"'::regclass, 'supabase_rollback_backup."20250920000000_analysis_result"'::regclass, 'supabase_rollback_backup."20250920000000_media_file"'::regclass, 'supabase_rollback_backup."20250920000000_analysis_job"'::regclass)
+    WHERE a.attrelid IN ('supabase_rollback_backup."20250920000000_transcription"'::regclass,
+                         'supabase_rollback_backup."20250920000000_analysis_result"'::regclass,
+                         'supabase_rollback_backup."20250920000000_media_file"'::regclass,
+                         'supabase_rollback_backup."20250920000000_analysis_job"'::regclass)
       AND a.attnum > 0 AND NOT a.attisdropped
       AND t.typnamespace <> 'pg_catalog'::regnamespace
   LOOP
