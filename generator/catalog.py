@@ -148,6 +148,10 @@ class View:
     materialized: bool = False
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
     owner: str | None = None  # None: the role that ran the migrations (CURRENT_USER)
+    # For a query using "*" (expanded by PostgreSQL at creation): a fingerprint of every
+    # relation it read then (None: not known), so a recreation can tell whether "*" still
+    # means the same columns.
+    star_sources: dict[Key, str | None] = field(default_factory=dict)
 
 
 @dataclass
