@@ -312,7 +312,7 @@ class Server:
             f"-c listen_addresses='' -k {self.socket_dir} -p {self.port} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=1GB -c checkpoint_timeout=1h "
-            "-c max_connections=50 -c shared_buffers=32MB"
+            "-c max_connections=50 -c shared_buffers=32MB -c dynamic_shared_memory_type=mmap"
         )
         log = self.tmpdir / "server.log"
         start = self._cmd(
