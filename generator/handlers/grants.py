@@ -400,10 +400,10 @@ def alter_default_privileges(node: ast.AlterDefaultPrivilegesStmt, ctx: Context)
     if privs - allp:
         raise Unsupported(f"privilege {', '.join(sorted(privs - allp))} on {kind}s")
     roles = [role_name(r, cat.current_user) for r in act.grantees]
+    if set(owners) & set(roles):
+        raise Unsupported("default privileges of the owner itself are not modelled")
     steps = []
     for owner in owners:
-        if owner in roles:
-            raise Unsupported("default privileges of the owner itself are not modelled")
         for schema in schemas:
             old = default_acl(cat, owner, schema, kind)
             new = {r: set(p) for r, p in old.items()}
