@@ -18,6 +18,17 @@ create domain public.emails as public.email[];
     assert "DROP DOMAIN public.email;" in sql
 
 
+def test_create_types_with_a_table_using_them(roundtrip):
+    """The table's backup stores user-typed columns as text, so the types can be dropped."""
+    rb, sql = roundtrip(
+        history=[],
+        migration="create type public.mood as enum ('a'); create domain public.pos as int check (value > 0);"
+        " create type public.pair as (a public.mood, b text);"
+        " create table public.people (id bigint primary key, m public.mood, p public.pos, pr public.pair);",
+    )
+    assert sql.index("DROP TABLE public.people;") < sql.index("DROP TYPE public.mood;")
+
+
 def test_drop_enum_recreates_labels_in_order_with_grants_and_comment(roundtrip):
     rb, sql = roundtrip(
         history=[
