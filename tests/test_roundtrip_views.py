@@ -159,3 +159,22 @@ def test_drop_table_created_as_is_manual(roundtrip) -> None:
         expect_manual=True,
     )
     assert rb.manual_steps
+
+
+def test_drop_star_view_with_unchanged_table(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[BASE, "create view public.all_jobs as select * from public.jobs;"],
+        migration="drop view public.all_jobs;",
+    )
+    assert "CREATE VIEW public.all_jobs AS SELECT * FROM public.jobs;" in sql
+
+
+def test_drop_star_view_after_table_gained_a_column_is_manual(roundtrip) -> None:
+    """PostgreSQL expanded * at creation: recreating it now would add the new column."""
+    rb, sql = roundtrip(
+        history=[BASE, "create view public.all_jobs as select * from public.jobs;",
+                 "alter table public.jobs add column note text;"],
+        migration="drop view public.all_jobs;",
+        expect_manual=True,
+    )
+    assert "created with *" in rb.manual_steps[0].manual

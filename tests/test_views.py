@@ -239,3 +239,30 @@ def test_create_table_as_backs_up_and_taints() -> None:
     assert step.backups[0].query == "TABLE public.copy"
     assert ("table", "public.copy") in cat.tainted
     assert run(cat, "create table if not exists public.copy as select 1;").steps == []
+
+
+# -- views over "*" ---------------------------------------------------------------------------------------
+
+
+def test_star_view_recreated_when_columns_unchanged() -> None:
+    cat = fresh()
+    run(cat, "create view public.v as select * from t; create view public.w as select v.* from v;")
+    assert cat.views[("public", "v")].star_sources == {("public", "t"): "table:id,a,b"}
+    rb = run(cat, "drop view public.v cascade;")
+    assert not rb.manual_steps
+    assert sql_of(rb)[0] == "CREATE VIEW public.v AS SELECT * FROM t;"
+
+
+def test_star_view_is_manual_once_its_table_changed() -> None:
+    cat = fresh()
+    run(cat, "create view public.v as select * from t;")
+    cat.tables[("public", "t")].columns["c"] = Column("c", "int")  # as ADD COLUMN would
+    rb = run(cat, "drop view public.v;")
+    assert rb.manual_steps and "created with *" in rb.manual_steps[0].manual
+    assert ("public", "v") in cat.views
+
+
+def test_count_star_is_not_a_star_expansion() -> None:
+    cat = fresh()
+    run(cat, "create view public.v as select count(*) as n from t;")
+    assert cat.views[("public", "v")].star_sources == {}

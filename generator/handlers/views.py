@@ -125,6 +125,50 @@ def references(cat: Catalog, view: View) -> set[Key]:
     return {key for _, key in _body_rangevars(cat, view)}
 
 
+class _Stars(Visitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_A_Star(self, ancestors, node):  # noqa: N802
+        self.found = True
+
+
+def uses_star(definition: str) -> bool:
+    v = _Stars()
+    v(_parse(definition).query)
+    return v.found
+
+
+def fingerprint(cat: Catalog, key: Key) -> str | None:
+    """What ``*`` over relation ``key`` expands to now (None: not known)."""
+    if key in cat.tables and ("table", qname(*key)) not in cat.tainted:
+        return "table:" + ",".join(quote_ident(c) for c in cat.tables[key].columns)
+    if key in cat.views:
+        node = _parse(cat.views[key].definition)
+        cols = node.aliases if isinstance(node, ast.ViewStmt) else node.into.colNames
+        aliases = ",".join(a.sval for a in cols or ())
+        return f"view:({aliases}) {render(node.query)}"
+    return None
+
+
+def star_sources(cat: Catalog, view: View) -> dict[Key, str | None]:
+    """The fingerprints to record for ``view`` (empty when its query uses no ``*``)."""
+    if not uses_star(view.definition):
+        return {}
+    return {key: fingerprint(cat, key) for key in sorted(references(cat, view))}
+
+
+def _check_star(cat: Catalog, view: View) -> None:
+    for key, then in view.star_sources.items():
+        if then is None or fingerprint(cat, key) != then:
+            raise Unsupported(
+                f"view {qname(view.schema, view.name)} was created with *, which PostgreSQL expanded to the "
+                f"columns {qname(*key)} had then; "
+                + ("those are not known" if then is None else "they have changed since")
+                + ", so its recorded definition would not recreate it exactly"
+            )
+
+
 def dependent_views(cat: Catalog, keys: list[Key]) -> list[Key]:
     """Views (transitively) built on any of ``keys``, excluding ``keys`` themselves."""
     found: list[Key] = []
@@ -170,6 +214,7 @@ def recreate_steps(cat: Catalog, keys: list[Key]) -> list[Step]:
     steps: list[Step] = []
     for key in creation_order(cat, keys):
         view = cat.views[key]
+        _check_star(cat, view)
         kind = kind_of(view)
         ref = view_ref(view)
         sql = [create_sql(view)]
@@ -286,9 +331,11 @@ def create_view(node: ast.ViewStmt, ctx: Context) -> list[Step]:
     kind = cat.relation_kind(key)
     if kind is None:
         ref = ("view", qname(*key))
-        cat.views[key] = View(
+        view = View(
             schema=key[0], name=key[1], definition=definition, search_path=cat.search_path, owner=cat.current_user
         )
+        view.star_sources = star_sources(cat, view)
+        cat.views[key] = view
         cat.apply_default_privileges("view", key[0], ref)
         return [Step(title=f"Drop view {ref[1]}", group=GROUP_DROP, sql=[f"DROP VIEW {ref[1]};"])]
     if kind != "view" or not node.replace:
@@ -298,6 +345,7 @@ def create_view(node: ast.ViewStmt, ctx: Context) -> list[Step]:
     old = cat.views[key]
     old_names = output_names(old.definition)
     if old_names is not None and old_names == output_names(definition):
+        _check_star(cat, old)
         steps = [
             Step(
                 title=f"Restore the previous definition of view {qname(*key)}",
@@ -324,6 +372,7 @@ def create_view(node: ast.ViewStmt, ctx: Context) -> list[Step]:
         ]
     old.definition = definition
     old.search_path = cat.search_path
+    old.star_sources = star_sources(cat, old)
     return steps
 
 
@@ -394,6 +443,9 @@ def move_view(cat: Catalog, ctx: Context, old: Key, new: Key) -> None:
     for pkey, pol in cat.policies.items():
         if _policy_references(cat, pol, {old}):
             ctx.taint(("policy", f"{quote_ident(pkey[2])} ON {qname(pkey[0], pkey[1])}"))
+    for other in cat.views.values():
+        if old in other.star_sources:
+            other.star_sources = {(new if k == old else k): v for k, v in other.star_sources.items()}
     view = cat.views.pop(old)
     old_ref = view_ref(view)
     view.schema, view.name = new
@@ -623,10 +675,12 @@ def create_table_as(node: ast.CreateTableAsStmt, ctx: Context) -> list[Step]:
         stored = copy.deepcopy(node)
         stored.into.rel.schemaname = key[0]
         stored.if_not_exists = False
-        cat.views[key] = View(
+        view = View(
             schema=key[0], name=key[1], definition=render(stored), materialized=True,
             search_path=cat.search_path, owner=cat.current_user,
         )
+        view.star_sources = star_sources(cat, view)
+        cat.views[key] = view
         cat.apply_default_privileges("materialized view", key[0], ("materialized view", qn))
         return [Step(title=f"Drop materialized view {qn}", group=GROUP_DROP, sql=[f"DROP MATERIALIZED VIEW {qn};"])]
     if node.objtype != ObjectType.OBJECT_TABLE:
