@@ -245,7 +245,14 @@ class Server:
 
     @property
     def psql(self) -> Path:
-        return self.bindir / "psql"
+        """The psql beside the server binaries, else the one on PATH."""
+        own = self.bindir / "psql"
+        if os.access(own, os.X_OK):
+            return own
+        found = shutil.which("psql")
+        if not found:
+            raise ServerError(f"no psql in {self.bindir} or on PATH")
+        return Path(found)
 
     # -- databases --------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from roundtrip import db_name, run_roundtrip  # noqa: E402
 
-from generator.server import Server, ServerError, start_server  # noqa: E402
+from generator.server import Server, ServerError, start  # noqa: E402
 
 _PG_FIXTURES = {"pg_server", "pg_db", "roundtrip"}
 
@@ -55,10 +55,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def _pg_server_session() -> Iterator[Server | str]:
     try:
-        with start_server() as server:
-            yield server
-    except ServerError as exc:
-        yield f"could not start a PostgreSQL server: {exc}"
+        server = start()
+    except Exception as exc:  # reported as a failure of every test that needs the server
+        kind = "" if isinstance(exc, ServerError) else f"{type(exc).__name__}: "
+        yield f"could not start a PostgreSQL server: {kind}{exc}"
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
