@@ -163,7 +163,8 @@ def test_drop_table_created_as_is_manual(roundtrip) -> None:
 
 def test_drop_star_view_with_unchanged_table(roundtrip) -> None:
     rb, sql = roundtrip(
-        history=[BASE, "create view public.all_jobs as select * from public.jobs;"],
+        history=["create table public.jobs (id bigint primary key, title text);",
+                 "create view public.all_jobs as select * from public.jobs;"],
         migration="drop view public.all_jobs;",
     )
     assert "CREATE VIEW public.all_jobs AS SELECT * FROM public.jobs;" in sql
