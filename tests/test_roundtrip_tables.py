@@ -288,3 +288,13 @@ def test_set_schema_is_manual(roundtrip):
         migration="alter table public.t set schema app;",
         expect_manual=True,
     )
+
+
+def test_owner_change_goes_back_to_the_previous_owner(roundtrip):
+    rb, sql = roundtrip(
+        history=["create table public.owned (id bigint primary key);",
+                 "grant select on public.owned to supabase_admin;"],
+        migration="alter table public.owned owner to supabase_admin;",
+    )
+    assert "OWNER TO postgres" in sql
+    assert "GRANT SELECT ON TABLE public.owned TO supabase_admin;" in sql

@@ -15,7 +15,7 @@ from pglast.enums import ConstrType, DropBehavior, ObjectType
 
 from ..catalog import Column, Constraint, Key, Table
 from ..engine import Context, Unsupported, find_alter_handler, handles, handles_alter
-from ..refs import column_ref, restore_refs_sql
+from ..refs import column_ref, grant_sql, restore_refs_sql, role_name
 from ..sqltext import literal, qname, quote_ident, render
 from ..steps import Backup, Hazard, Step
 from .tables import (
@@ -573,3 +573,31 @@ def replica_identity(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Ste
     old_sql = f"USING INDEX {quote_ident(old[6:])}" if old.startswith("index:") else old.upper()
     return [Step(title=f"Restore replica identity of {qname(*key)}", group="Replica Identity",
                  sql=[_alter(key, f"REPLICA IDENTITY {old_sql}")])]
+
+
+# -- owner -------------------------------------------------------------------------------------
+
+
+@handles_alter(AT.AT_ChangeOwner)
+def change_owner(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
+    """``OWNER TO r`` → back to the previous owner (the creating role when never changed).
+
+    PostgreSQL folds the privileges the new owner held into its implicit owner rights,
+    so after giving the table back they are granted to that role again.
+    """
+    cat = ctx.catalog
+    table = _known(ctx, key)
+    previous = table.owner or cat.current_user
+    new_owner = role_name(cmd.newowner, cat.current_user)
+    table.owner = new_owner
+    if new_owner == previous:
+        return []
+    ref = ("table", qname(*key))
+    sql = [_alter(key, f"OWNER TO {quote_ident(previous)}")]
+    held, with_option = cat.privileges(ref, new_owner), cat.grant_options_of(ref, new_owner)
+    if held - with_option:
+        sql.append(grant_sql(ref[0], ref[1], new_owner, held - with_option))
+    if with_option:
+        sql.append(grant_sql(ref[0], ref[1], new_owner, with_option, grant_option=True))
+    cat.set_privileges(ref, new_owner, set())
+    return [Step(title=f"Give table {qname(*key)} back to {quote_ident(previous)}", group="Restore Owners", sql=sql)]
