@@ -145,6 +145,9 @@ def _taint_referenced(node: ast.Node, ctx: Context) -> None:
             ctx.taint(("view" if "view" in kind else "table", qname(*key)))
 
 
+_DATA_STATEMENTS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TruncateStmt, ast.CopyStmt)
+
+
 def handle_statement(stmt: Statement, catalog: Catalog, migration: Migration | None) -> list[Step]:
     ctx = Context(catalog, stmt, migration)
     handler = find_handler(stmt.node)
@@ -153,7 +156,8 @@ def handle_statement(stmt: Statement, catalog: Catalog, migration: Migration | N
             f"the generator does not know how to invert {type(stmt.node).__name__} statements",
             title=f"Manual step for `{_first_line(stmt.sql)}`",
         )
-        _taint_referenced(stmt.node, ctx)
+        if not isinstance(stmt.node, _DATA_STATEMENTS):  # rows change, structure does not
+            _taint_referenced(stmt.node, ctx)
     else:
         try:
             steps = handler(stmt.node, ctx)

@@ -7,6 +7,7 @@ state before it and then applies the statement to the catalog (see ``engine``).
 from . import (  # noqa: F401
     alter_table,
     comments,
+    data,
     extensions,
     functions,
     grants,
