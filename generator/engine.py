@@ -174,6 +174,8 @@ class Rollback:
     migration: Migration
     steps: list[Step] = field(default_factory=list)
     notify_pgrst: bool = False
+    # each forward statement with the steps that undo it (in the order replay met them)
+    by_statement: list[tuple[Statement, list[Step]]] = field(default_factory=list)
 
     @property
     def risk(self) -> str:
@@ -189,11 +191,13 @@ def replay(migration: Migration, catalog: Catalog, statements: list[Statement] |
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     per_stmt: list[list[Step]] = []
-    for stmt in statements if statements is not None else migration.statements():
+    stmts = statements if statements is not None else migration.statements()
+    for stmt in stmts:
         per_stmt.append(handle_statement(stmt, catalog, migration))
     catalog.search_path = DEFAULT_SEARCH_PATH
     steps = [s for group in reversed(per_stmt) for s in group]
-    return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst)
+    return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
+                    by_statement=list(zip(stmts, per_stmt)))
 
 
 @lru_cache(maxsize=1)
