@@ -276,6 +276,11 @@ def _generate(
     click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
 
 
+from .commands.stats import stats as _stats_command  # noqa: E402
+
+cli.add_command(_stats_command)
+
+
 def main() -> None:
     cli(prog_name="supabase-rollback")
 
