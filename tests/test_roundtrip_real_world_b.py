@@ -1,0 +1,129 @@
+"""Round trips (real PostgreSQL) of what real Supabase projects write (issue 4, part B).
+
+Drop-then-recreate idioms, redefinitions across several migrations, DROP ... CASCADE,
+enum values, sequences and identity columns, owners, domains, composite types, role
+settings and roles, publications, schema-wide grants, SET SCHEMA and partitions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TABLE = "create table public.t (id bigint primary key, owner_id uuid, status text, n int);"
+RLS = "alter table public.t enable row level security;"
+
+
+# -- drop-then-recreate idioms -------------------------------------------------------------------
+
+
+def test_drop_policy_if_exists_then_create(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[TABLE, RLS, "create policy p on public.t for select to authenticated using (n > 0);"],
+        migration="drop policy if exists p on public.t;\n"
+        "create policy p on public.t for select to authenticated using (owner_id = auth.uid());",
+    )
+    assert "n > 0" in sql
+
+
+def test_drop_trigger_if_exists_then_create(roundtrip) -> None:
+    fn = (
+        "create function public.touch() returns trigger language plpgsql as $$ begin new.n := 1; return new; end $$;"
+    )
+    roundtrip(
+        history=[TABLE, fn, "create trigger trg before insert on public.t for each row execute function public.touch();"],
+        migration="drop trigger if exists trg on public.t;\n"
+        "create trigger trg before insert or update on public.t for each row execute function public.touch();",
+    )
+
+
+def test_drop_function_if_exists_then_create(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create function public.f(a int default 1) returns int language sql stable as $$ select a $$;",
+            "revoke execute on function public.f(int) from anon;",
+        ],
+        migration="drop function if exists public.f(int);\n"
+        "create function public.f(a int) returns bigint language plpgsql security definer "
+        "set search_path = '' as $$ begin return a; end $$;",
+    )
+    assert "a integer = 1" in sql
+
+
+def test_drop_view_if_exists_then_create(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, "create view public.v as select id, status from public.t;",
+                 "grant select on public.v to anon;"],
+        migration="drop view if exists public.v;\ncreate view public.v as select id, n, owner_id from public.t;",
+    )
+
+
+def test_drop_constraint_if_exists_then_add(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[TABLE, "alter table public.t add constraint n_positive check (n > 0);"],
+        migration="alter table public.t drop constraint if exists n_positive;\n"
+        "alter table public.t add constraint n_positive check (n >= 0);",
+    )
+    assert "n > 0" in sql
+
+
+def test_drop_constraint_if_exists_absent_then_add(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE],
+        migration="alter table public.t drop constraint if exists t_status_check;\n"
+        "alter table public.t add constraint t_status_check check (status in ('a', 'b'));",
+    )
+
+
+# -- redefinitions across several migrations ------------------------------------------------------
+
+
+def test_function_redefined_in_four_migrations(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create function public.g(a int, b text default 'x') returns text language sql as $$ select b $$;",
+            "create or replace function public.g(a int, b text default 'y') returns text language plpgsql "
+            "stable security definer set search_path = public as $$ begin return b || a; end $$;",
+            "grant execute on function public.g(int, text) to authenticated;\n"
+            "revoke execute on function public.g(int, text) from anon;",
+        ],
+        migration="create or replace function public.g(a int, b text default 'z') returns text language sql "
+        "volatile as $$ select b $$;",
+    )
+    assert "SECURITY DEFINER" in sql and "'y'" in sql
+
+
+def test_function_redefined_with_other_return_type(roundtrip) -> None:
+    roundtrip(
+        history=[
+            "create function public.h(a int) returns int language sql as $$ select a $$;",
+            "create or replace function public.h(a int) returns int language sql immutable as $$ select a + 1 $$;",
+            "revoke all on function public.h(int) from public, anon;",
+        ],
+        migration="drop function public.h(int);\n"
+        "create function public.h(a int) returns table (x int) language sql as $$ select a $$;",
+    )
+
+
+def test_view_redefined_in_three_migrations(roundtrip) -> None:
+    roundtrip(
+        history=[
+            TABLE,
+            "create view public.v as select id from public.t;",
+            "create or replace view public.v as select id, status from public.t where n > 1;",
+            "alter view public.v set (security_invoker = true);",
+        ],
+        migration="create or replace view public.v as select id, status, n from public.t;",
+    )
+
+
+def test_policy_redefined_in_three_migrations(roundtrip) -> None:
+    roundtrip(
+        history=[
+            TABLE, RLS,
+            "create policy p on public.t for all to authenticated using (true);",
+            "drop policy p on public.t;\ncreate policy p on public.t for update to authenticated "
+            "using (owner_id = auth.uid()) with check (n > 0);",
+        ],
+        migration="drop policy if exists p on public.t;\n"
+        "create policy p on public.t as restrictive for update to anon using (false);",
+    )
