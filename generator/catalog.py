@@ -138,6 +138,7 @@ class Sequence:
     definition: str  # full CREATE SEQUENCE statement
     owned_by: tuple[Key, str] | None = None  # (table, column)
     identity: bool = False  # created implicitly for an identity column
+    owner: str | None = None  # None: the role that ran the migrations (CURRENT_USER)
 
 
 @dataclass
@@ -222,6 +223,7 @@ class Type:
     labels: list[str] = field(default_factory=list)  # enum labels in order
     constraints: dict[str, str] = field(default_factory=dict)  # domain: name -> "CHECK (...)"
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH  # path the definition was written under
+    owner: str | None = None  # None: the role that ran the migrations (CURRENT_USER)
 
 
 @dataclass
@@ -289,6 +291,10 @@ class Catalog:
     grant_options: dict[ObjRef, dict[str, set[str]]] = field(default_factory=dict)
     # Role memberships known to the generator: (role, member) for "GRANT role TO member".
     role_members: set[tuple[str, str]] = field(default_factory=set)
+    # Roles the migrations created: name -> the options after CREATE ROLE name ("NOLOGIN ...").
+    created_roles: dict[str, str] = field(default_factory=dict)
+    # ALTER ROLE ... SET values the migrations made: (role, database or None) -> {name: value SQL}.
+    role_settings: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     comments: dict[ObjRef, str] = field(default_factory=dict)
     default_privileges: list[DefaultPrivilege] = field(default_factory=list)
     # Objects changed by a statement the generator could not analyse: their recorded
