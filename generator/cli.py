@@ -279,6 +279,9 @@ def _generate(
 from .commands.stats import stats as _stats_command  # noqa: E402
 
 cli.add_command(_stats_command)
+from .commands.verify import verify as _verify_command  # noqa: E402
+
+cli.add_command(_verify_command)
 
 
 def main() -> None:

