@@ -17,6 +17,7 @@ from functools import lru_cache
 from pglast import ast
 from pglast.visitors import Visitor
 
+from .annotations import annotation_for, annotation_steps, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
 from .parse import Migration, Statement
 from .sqltext import qname
@@ -148,7 +149,34 @@ def _taint_referenced(node: ast.Node, ctx: Context) -> None:
 _DATA_STATEMENTS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TruncateStmt, ast.CopyStmt)
 
 
-def handle_statement(stmt: Statement, catalog: Catalog, migration: Migration | None) -> list[Step]:
+ManualRule = Callable[[Statement], "str | None"]  # config.Config.manual_reason: a reason, or None
+
+
+def _as_manual(ctx: Context, steps: list[Step], reason: str) -> list[Step]:
+    """The team's configuration wants this statement undone by hand: one manual step that
+    suggests the inferred SQL and keeps its hazards, losses and backups for the document."""
+    if any(s.manual for s in steps):
+        return steps  # already manual, with the generator's own (more specific) reason
+    step = ctx.manual(reason, sql=[sql for s in steps for sql in s.sql])[0]
+    for s in steps:
+        step.hazards.extend(h for h in s.hazards if h not in step.hazards)
+        step.lost.extend(s.lost)
+        step.backups.extend(s.backups)
+    return [step]
+
+
+def handle_statement(
+    stmt: Statement, catalog: Catalog, migration: Migration | None, manual_rule: ManualRule | None = None
+) -> list[Step]:
+    """The inverse steps of ``stmt`` (and its effect on ``catalog``).
+
+    An inline ``-- rollback:`` annotation (generator.annotations) replaces the inferred
+    steps, but the handler still runs first so the catalog follows the forward statement
+    (an opaque statement still taints what it names). Without an annotation, a statement
+    matching the team's ``manual_rule`` (supabase/rollback.toml) becomes a manual step.
+    """
+    annotation = annotation_for(stmt)
+    search_path = catalog.search_path
     ctx = Context(catalog, stmt, migration)
     handler = find_handler(stmt.node)
     if handler is None:
@@ -164,6 +192,12 @@ def handle_statement(stmt: Statement, catalog: Catalog, migration: Migration | N
         except Unsupported as exc:
             steps = ctx.manual(str(exc))
             _taint_referenced(stmt.node, ctx)
+    if annotation is not None:
+        steps = annotation_steps(annotation, stmt, search_path, steps)
+    elif manual_rule is not None:
+        reason = manual_rule(stmt)
+        if reason:
+            steps = _as_manual(ctx, steps, reason)
     for s in steps:
         s.source = s.source or stmt.where
     return steps
@@ -186,14 +220,21 @@ class Rollback:
         return [s for s in self.steps if s.manual]
 
 
-def replay(migration: Migration, catalog: Catalog, statements: list[Statement] | None = None) -> Rollback:
+def replay(
+    migration: Migration,
+    catalog: Catalog,
+    statements: list[Statement] | None = None,
+    manual_rule: ManualRule | None = None,
+) -> Rollback:
     """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order)."""
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     per_stmt: list[list[Step]] = []
     stmts = statements if statements is not None else migration.statements()
+    if statements is None:
+        stray_annotations(migration.text, migration.path, stmts)
     for stmt in stmts:
-        per_stmt.append(handle_statement(stmt, catalog, migration))
+        per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
     catalog.search_path = DEFAULT_SEARCH_PATH
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
@@ -212,17 +253,20 @@ def baseline_catalog() -> Catalog:
     return _baseline().copy()
 
 
-def generate(history: list[Migration], targets: set[str] | None = None) -> list[Rollback]:
+def generate(
+    history: list[Migration], targets: set[str] | None = None, manual_rule: ManualRule | None = None
+) -> list[Rollback]:
     """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
 
-    With ``targets`` None, every migration's rollback is returned.
+    With ``targets`` None, every migration's rollback is returned. ``manual_rule`` (the
+    configuration's ``Config.manual_reason``) names the statements the team undoes by hand.
     """
     from . import handlers  # noqa: F401  (registers every handler)
 
     catalog = baseline_catalog()
     out = []
     for m in history:
-        rb = replay(m, catalog)
+        rb = replay(m, catalog, manual_rule=manual_rule)
         if targets is None or m.version in targets:
             out.append(rb)
     return out

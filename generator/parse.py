@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pglast import ast
-from pglast.parser import ParseError, parse_sql
+from pglast.parser import ParseError, parse_sql, scan
 
 
 class InputError(Exception):
@@ -25,6 +25,10 @@ class Statement:
     path: Path
     line: int  # 1-based line of the statement's first token
     trailing_comments: list[str] = field(default_factory=list)
+    # the raw text between this statement and the next one (its ";" and the comments after
+    # it), and the 1-based line where that text starts: read by generator.annotations
+    trailing_text: str = ""
+    trailing_line: int = 0
 
     @property
     def where(self) -> str:
@@ -124,10 +128,22 @@ def _attach_trailing_comments(stmts: list[Statement], data: str, raws) -> None:
     """
     for i, raw in enumerate(raws):
         start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(data)
+        end = start + raw.stmt_len if raw.stmt_len else _last_token_end(data, start)
         nxt = raws[i + 1].stmt_location if i + 1 < len(raws) else len(data)
         gap = data[end:nxt].lstrip().removeprefix(";")
         stmts[i].trailing_comments = [ln.strip() for ln in gap.splitlines() if ln.strip()]
+        stmts[i].trailing_text = data[end:nxt]
+        stmts[i].trailing_line = data.count("\n", 0, end) + 1
+
+
+def _last_token_end(data: str, start: int) -> int:
+    """End of the last token (comments excluded) from ``start``: where a final statement
+    without ``;`` really ends (PostgreSQL gives it no length)."""
+    try:
+        tokens = [t for t in scan(data[start:]) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    except ParseError:  # pragma: no cover - the text parsed already
+        return len(data)
+    return start + tokens[-1].end + 1 if tokens else len(data)
 
 
 def sha256_text(text: str) -> str:

@@ -15,6 +15,7 @@ class Hazard(str, Enum):
     BLOCKS_WRITES = "BLOCKS_WRITES"
     AUTHZ = "AUTHZ"  # changes who can read or write
     MANUAL = "MANUAL"  # a person must act
+    IRREVERSIBLE = "IRREVERSIBLE"  # acknowledged in the migration: nothing can undo it
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Step:
     transactional: bool = True  # False for CREATE/DROP INDEX CONCURRENTLY
     search_path: tuple[str, ...] | None = None  # search_path the SQL must run under
     source: str = ""  # "path:line" of the forward statement
+    annotated: bool = False  # the SQL comes from the migration's `-- rollback:` annotation
+    irreversible: str | None = None  # reason, from `-- rollback: irreversible <reason>`
 
     @property
     def data_loss(self) -> bool:
@@ -74,6 +77,7 @@ def overall_risk(steps: list[Step]) -> str:
         Hazard.ACCESS_EXCLUSIVE_LOCK,
         Hazard.BLOCKS_WRITES,
         Hazard.MANUAL,
+        Hazard.IRREVERSIBLE,
     }:
         return "MEDIUM"
     return "LOW"
