@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     policies,
     publications,
     schemas,
+    sequences,
     session,
     tables,
     triggers,

@@ -95,6 +95,8 @@ def _relation_target(ctx: Context, schema: str | None, name: str, want_sequence:
         return Target(ref, kind, t.owner or cat.current_user, list(t.columns))
     if kind in ("view", "materialized view"):
         return Target(ref, kind, getattr(cat.views[key], "owner", None) or cat.current_user, None)
+    if kind == "sequence":
+        return Target(ref, kind, cat.sequences[key].owner or cat.current_user)
     return Target(ref, kind, cat.current_user)
 
 
@@ -160,7 +162,7 @@ def _targets(node: ast.GrantStmt, ctx: Context) -> list[Target]:
                 raise Unsupported(f"type {'.'.join(parts)} is not in the migration history")
             ref = type_ref(key)
             _tainted(ctx, ref)
-            out.append(Target(ref, "type", cat.current_user))
+            out.append(Target(ref, "type", cat.types[key].owner or cat.current_user))
         return out
     raise Unsupported(f"GRANT/REVOKE on {ot.name[7:].lower()} is not supported")
 

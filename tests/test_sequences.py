@@ -1,0 +1,120 @@
+"""Unit tests of generator/handlers/sequences.py: parameters, generated SQL, catalog effects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pglast import parse_sql
+
+import generator.handlers  # noqa: F401  (registers every handler)
+from generator.catalog import Catalog
+from generator.engine import Rollback, baseline_catalog, replay
+from generator.handlers.sequences import Params, apply_options, params
+from generator.parse import Migration
+
+
+def run(cat: Catalog, sql: str, version: str = "20250101000000") -> Rollback:
+    return replay(Migration(version, "m", Path(f"{version}_m.sql"), sql), cat)
+
+
+def sql_of(rb: Rollback) -> list[str]:
+    return [s for step in rb.steps for s in step.sql]
+
+
+def opts(text: str):
+    return parse_sql(f"CREATE SEQUENCE x {text}")[0].stmt.options
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Params()),
+        ("AS integer", Params("integer", 1, 1, 2**31 - 1, 1, 1, False)),
+        ("INCREMENT BY -1", Params("bigint", -1, -(2**63), -1, -1, 1, False)),
+        ("AS smallint START 5 CACHE 3 CYCLE", Params("smallint", 1, 1, 32767, 5, 3, True)),
+        ("MINVALUE 10 MAXVALUE 20", Params("bigint", 1, 10, 20, 10, 1, False)),
+    ],
+)
+def test_create_parameters(text: str, expected: Params) -> None:
+    assert apply_options(None, opts(text), init=True) == expected
+
+
+def test_alter_as_resets_bounds_that_were_the_type_bounds() -> None:
+    p = apply_options(None, opts("AS integer MINVALUE 5"), init=True)
+    q = apply_options(p, opts("AS bigint"), init=False)
+    assert (q.type, q.minvalue, q.maxvalue, q.start) == ("bigint", 5, 2**63 - 1, 5)
+
+
+def test_create_and_drop_sequence() -> None:
+    cat = baseline_catalog()
+    rb = run(cat, "create sequence public.s start 3 owned by none;")
+    assert sql_of(rb) == ["DROP SEQUENCE public.s;"]
+    assert cat.sequences[("public", "s")].owned_by is None
+    assert "anon" in cat.grants[("sequence", "public.s")]
+    rb = run(cat, "drop sequence public.s;", "20250101000001")
+    assert sql_of(rb)[0] == "CREATE SEQUENCE public.s START WITH 3;"
+    assert rb.steps[0].data_loss
+    assert ("public", "s") not in cat.sequences
+
+
+def test_alter_sequence_restores_changed_parameters_only() -> None:
+    cat = baseline_catalog()
+    run(cat, "create sequence public.s as integer;")
+    rb = run(cat, "alter sequence public.s increment 4 cycle;", "20250101000001")
+    assert sql_of(rb) == ["ALTER SEQUENCE public.s INCREMENT BY 1 NO CYCLE;"]
+    assert params(cat, cat.sequences[("public", "s")]).increment == 4
+
+
+def test_alter_sequence_type_states_bounds() -> None:
+    cat = baseline_catalog()
+    run(cat, "create sequence public.s as integer;")
+    rb = run(cat, "alter sequence public.s as smallint;", "20250101000001")
+    assert sql_of(rb) == ["ALTER SEQUENCE public.s AS integer MINVALUE 1 MAXVALUE 2147483647;"]
+
+
+def test_restart_is_manual_and_owned_by_goes_back() -> None:
+    cat = baseline_catalog()
+    run(cat, "create table public.t (id int); create sequence public.s owned by public.t.id;")
+    rb = run(cat, "alter sequence public.s restart with 9 owned by none;", "20250101000001")
+    assert rb.manual_steps and "RESTART" in rb.manual_steps[0].manual
+    assert "ALTER SEQUENCE public.s OWNED BY public.t.id;" in sql_of(rb)
+
+
+def test_drop_cascade_restores_defaults_and_refuses_without() -> None:
+    cat = baseline_catalog()
+    run(cat, "create table public.t (n int); create sequence public.s;"
+             "alter table public.t alter column n set default nextval('s');")
+    rb = run(cat, "drop sequence public.s;", "20250101000001")
+    assert rb.manual_steps  # PostgreSQL refuses: the default depends on it
+    cat = baseline_catalog()
+    run(cat, "create table public.t (n int); create sequence public.s;"
+             "alter table public.t alter column n set default nextval('s');")
+    rb = run(cat, "drop sequence public.s cascade;", "20250101000001")
+    assert "ALTER TABLE public.t ALTER COLUMN n SET DEFAULT nextval('s');" in sql_of(rb)
+    assert cat.tables[("public", "t")].columns["n"].default is None
+
+
+def test_rename_rewrites_defaults() -> None:
+    cat = baseline_catalog()
+    run(cat, "create table public.t (n serial);")
+    rb = run(cat, "alter sequence public.t_n_seq rename to numbers;", "20250101000001")
+    assert sql_of(rb) == ["ALTER SEQUENCE public.numbers RENAME TO t_n_seq;"]
+    assert cat.tables[("public", "t")].columns["n"].default == "nextval('public.numbers'::regclass)"
+
+
+def test_identity_add_set_drop() -> None:
+    cat = baseline_catalog()
+    run(cat, "create table public.t (id int not null);")
+    rb = run(cat, "alter table public.t alter column id add generated always as identity (start 3);", "20250101000001")
+    assert sql_of(rb) == ["ALTER TABLE public.t ALTER COLUMN id DROP IDENTITY;"]
+    assert ("public", "t_id_seq") in cat.sequences
+    rb = run(cat, "alter table public.t alter column id set generated by default set increment 2;", "20250101000002")
+    assert sql_of(rb) == ["ALTER SEQUENCE public.t_id_seq INCREMENT BY 1;",
+                          "ALTER TABLE public.t ALTER COLUMN id SET GENERATED ALWAYS;"]
+    rb = run(cat, "alter table public.t alter column id drop identity;", "20250101000003")
+    assert sql_of(rb)[0] == (
+        "ALTER TABLE public.t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME public.t_id_seq "
+        "INCREMENT BY 2 MINVALUE 1 MAXVALUE 2147483647 START WITH 3 CACHE 1 NO CYCLE);"
+    )
+    assert cat.tables[("public", "t")].columns["id"].identity is None
