@@ -248,10 +248,10 @@ SELECT quote_ident(p.pubname), pg_get_userbyid(p.pubowner), p.puballtables,
                                                FROM pg_attribute a WHERE a.attrelid = c.oid
                                                 AND a.attnum = ANY (pr.prattrs)) || ')', '')
                          || coalesce(' WHERE ' || pg_get_expr(pr.prqual, pr.prrelid), '')
-                         ORDER BY 1)
+                         ORDER BY n.nspname, c.relname)
           FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE pr.prpubid = p.oid),
-       (SELECT array_agg(pn.pnnspid::regnamespace::text ORDER BY 1)
+       (SELECT array_agg(pn.pnnspid::regnamespace::text ORDER BY pn.pnnspid::regnamespace::text)
           FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid),
        obj_description(p.oid, 'pg_publication')
 FROM pg_publication p
@@ -266,7 +266,7 @@ FROM pg_event_trigger e
 _Q_ROLES = """
 SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
        r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil::text,
-       (SELECT array_agg(g.rolname::text || CASE WHEN m.admin_option THEN ' (admin)' ELSE '' END ORDER BY 1)
+       (SELECT array_agg(g.rolname::text || CASE WHEN m.admin_option THEN ' (admin)' ELSE '' END ORDER BY g.rolname)
           FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid),
        (SELECT array_agg(cfg ORDER BY cfg) FROM pg_db_role_setting s, unnest(s.setconfig) cfg
          WHERE s.setrole = r.oid AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())))
