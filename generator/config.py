@@ -49,6 +49,9 @@ API (what other modules use)::
     cfg.manual_reason(stmt)  # the reason of the first rule matching a parse.Statement, or None
     cfg.path               # the file that was read, or None
 
+    folders = resolve_folders(project_dir, migrations_dir, out_dir)   # the CLI's --flags (None = not given)
+    folders.root, folders.config, folders.migrations_dir, folders.out_dir
+
 This module imports nothing heavy (no pglast, jinja2 or psycopg) so that ``check`` stays fast.
 """
 
@@ -265,6 +268,49 @@ def parse_config(text: str, path: Path, root: Path | None = None) -> Config:
     if "manual" in data:
         values["manual"] = _rules(data["manual"], path, text)
     return replace(cfg, **values)
+
+
+@dataclass(frozen=True)
+class Folders:
+    """Where a command reads and writes, after flags, the configuration and defaults."""
+
+    root: Path | None  # the project folder (None: none found, only --migrations-dir given)
+    config: Config
+    migrations_dir: Path
+    out_dir: Path
+
+
+def resolve_folders(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> Folders:
+    """The project, its configuration and the folders, the way every command finds them.
+
+    - root: ``--project-dir``, else the nearest project from the working directory up; no
+      project is only fine when ``--migrations-dir`` is given.
+    - migrations: ``--migrations-dir``, else ``<root>/supabase/migrations``.
+    - output: ``--out-dir``, else ``out_dir`` of supabase/rollback.toml, else
+      ``<root>/supabase/rollbacks`` (without a project: ``rollbacks`` beside the migrations).
+
+    Paths are shown relative to the working directory when they lie under it. Raises
+    parse.InputError (no project) or ConfigError (bad configuration file): both exit 2.
+    """
+    from .parse import InputError
+    from .project import display_path, project_root
+
+    root: Path | None = None
+    try:
+        root = project_root(project_dir)
+    except InputError:
+        if migrations_dir is None or project_dir is not None:
+            raise
+    cfg = load_config(root)
+    if migrations_dir is None:
+        assert root is not None
+        migrations_dir = root / "supabase" / "migrations"
+    if out_dir is None:
+        if cfg.out_dir is not None:
+            out_dir = cfg.out_dir
+        else:
+            out_dir = root / "supabase" / "rollbacks" if root is not None else migrations_dir.parent / "rollbacks"
+    return Folders(root, cfg, display_path(migrations_dir), display_path(out_dir))
 
 
 def load_config(root: Path | None) -> Config:
