@@ -304,6 +304,11 @@ class Catalog:
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
     current_user: str = CURRENT_USER
     notify_pgrst: bool = False  # the file sent NOTIFY pgrst (repeat it after the rollback)
+    # Relations that existed when the file being replayed started (to tell the tables it
+    # creates from older ones).
+    file_start_relations: frozenset[Key] = frozenset()
+    # pg_cron jobs scheduled by name in migrations: name -> (schedule, command).
+    cron_jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def copy(self) -> Catalog:
         return copy.deepcopy(self)

@@ -229,6 +229,7 @@ def replay(
     """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order)."""
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
+    catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     per_stmt: list[list[Step]] = []
     stmts = statements if statements is not None else migration.statements()
     if statements is None:
