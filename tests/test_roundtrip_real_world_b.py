@@ -204,3 +204,83 @@ def test_identity_columns(roundtrip, change: str) -> None:
                  "grant select on sequence public.t_id_seq to anon;"],
         migration=change,
     )
+
+
+# -- owners -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter table public.t owner to authenticated;",
+        "alter view public.v owner to authenticated;",
+        "alter materialized view public.mv owner to authenticated;",
+        "alter sequence public.s owner to authenticated;",
+        "alter type public.mood owner to authenticated;",
+        "alter domain public.posint owner to authenticated;",
+        "alter schema app owner to authenticated;",
+        "alter function public.f(int) owner to authenticated;",
+    ],
+)
+def test_owner_to(roundtrip, change: str) -> None:
+    roundtrip(
+        history=[
+            TABLE, "create schema app;", "grant usage on schema app to authenticated;",
+            "create view public.v as select id from public.t;",
+            "create materialized view public.mv as select id from public.t;",
+            "create sequence public.s;",
+            "create type public.mood as enum ('a', 'b');",
+            "create domain public.posint as int check (value > 0);",
+            "grant usage on type public.mood to authenticated;",
+            "create function public.f(a int) returns int language sql as $$ select a $$;",
+        ],
+        migration=change,
+    )
+
+
+def test_owner_to_twice_then_back(roundtrip) -> None:
+    roundtrip(
+        history=["create type public.mood as enum ('a');", "alter type public.mood owner to anon;"],
+        migration="alter type public.mood owner to authenticated;",
+    )
+
+
+def test_dropped_type_comes_back_with_owner(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=["create type public.mood as enum ('a');", "alter type public.mood owner to anon;"],
+        migration="drop type public.mood;",
+    )
+    assert "OWNER TO anon" in sql
+
+
+# -- functions: ALTER FUNCTION, materialized views, CREATE TABLE AS ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter function public.f(int) security definer;",
+        "alter function public.f(int) set search_path = public, extensions;",
+        "alter function public.f(int) reset all;",
+        "alter function public.f(int) stable strict cost 5;",
+        "alter function public.f(int) set statement_timeout = '5s' security invoker;",
+    ],
+)
+def test_alter_function_options(roundtrip, change: str) -> None:
+    roundtrip(
+        history=["create function public.f(a int) returns int language plpgsql set search_path = '' "
+                 "as $$ begin return a; end $$;"],
+        migration=change,
+    )
+
+
+def test_materialized_view_create_drop_and_index(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, "create materialized view public.mv as select id, n from public.t with no data;",
+                 "create unique index mv_id on public.mv (id);", "grant select on public.mv to authenticated;"],
+        migration="drop materialized view public.mv;",
+    )
+
+
+def test_create_table_as(roundtrip) -> None:
+    roundtrip(history=[TABLE], migration="create table public.copy as select id, n from public.t;")

@@ -29,6 +29,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import restore_refs_sql, role_name, schema_ref
 from ..sqltext import qname, quote_ident, render
 from ..steps import Hazard, Step
+from . import owners
 from . import views as view_handlers
 
 GROUP_DROP = "Drop Schemas"
@@ -292,3 +293,23 @@ def rename_schema_stmt(node: ast.RenameStmt, ctx: Context) -> list[Step]:
             sql=[f"ALTER SCHEMA {quote_ident(new)} RENAME TO {quote_ident(old)};"],
         )
     ]
+
+
+@handles(ast.AlterOwnerStmt, ObjectType.OBJECT_SCHEMA)
+def alter_schema_owner(node: ast.AlterOwnerStmt, ctx: Context) -> list[Step]:
+    """``ALTER SCHEMA s OWNER TO r`` → back to the previous owner (folded grants re-granted)."""
+    cat = ctx.catalog
+    name = node.object.sval
+    if name not in cat.schemas:
+        raise Unsupported(f"schema {quote_ident(name)} is not known from earlier migrations")
+    reason = ctx.tainted_reason(schema_ref(name))
+    if reason:
+        raise Unsupported(reason)
+    schema = cat.schemas[name]
+    if schema.owner is None:
+        raise Unsupported(f"the owner of schema {quote_ident(name)} is not known")
+    new_owner = role_name(node.newowner, cat.current_user)
+    steps = owners.give_back(cat, schema_ref(name), f"ALTER SCHEMA {quote_ident(name)}", schema.owner, new_owner,
+                             f"Give schema {quote_ident(name)} back to {quote_ident(schema.owner)}")
+    schema.owner = new_owner
+    return steps

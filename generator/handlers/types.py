@@ -30,9 +30,10 @@ from pglast.parser import ParseError, parse_sql
 
 from ..catalog import DEFAULT_SEARCH_PATH, Catalog, Key, Type
 from ..engine import Context, Unsupported, handles
-from ..refs import move_refs, restore_refs_sql, type_ref
+from ..refs import move_refs, restore_refs_sql, role_name, type_ref
 from ..sqltext import choose_name, literal, qname, quote_ident, render
 from ..steps import Step
+from . import owners
 
 
 def _key(ctx: Context, names: list[str]) -> Key:
@@ -64,6 +65,7 @@ def _path(t: Type) -> tuple[str, ...] | None:
 
 def _add(ctx: Context, t: Type) -> list[Step]:
     key = (t.schema, t.name)
+    t.owner = ctx.catalog.current_user
     ctx.catalog.types[key] = t
     ctx.catalog.apply_default_privileges("type", t.schema, type_ref(key))
     return [
@@ -183,7 +185,8 @@ def recreate_sql(cat: Catalog, t: Type) -> list[str]:
     """Statements that recreate ``t`` with its grants and comment (catalog before the drop)."""
     key = (t.schema, t.name)
     definition = enum_sql(key, t.labels) if t.kind == "enum" else t.definition
-    return [definition + ";", *restore_refs_sql(cat, type_ref(key), t.schema)]
+    owner = owners.owner_sql(f"ALTER {_keyword(t)} {qname(*key)}", t.owner, cat.current_user)
+    return [definition + ";", *owner, *restore_refs_sql(cat, type_ref(key), t.schema)]
 
 
 @handles(ast.DropStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
@@ -409,3 +412,24 @@ def alter_composite(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
     rv = node.relation
     _distrust(ctx, [n for n in (rv.schemaname, rv.relname) if n])
     raise Unsupported("changing the attributes of a composite type is not inverted yet")
+
+
+@handles(ast.AlterOwnerStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+def alter_type_owner(node: ast.AlterOwnerStmt, ctx: Context) -> list[Step]:
+    """ALTER TYPE/DOMAIN ... OWNER TO r → back to the previous owner (folded grants re-granted)."""
+    cat = ctx.catalog
+    names = _sval(node.object)
+    key = _existing_key(ctx, names)
+    if key is None:
+        raise Unsupported(f"type {'.'.join(names)} is not in the migration history, so its owner is not known")
+    reason = ctx.tainted_reason(type_ref(key))
+    if reason:
+        raise Unsupported(reason)
+    t = cat.types[key]
+    previous = t.owner or cat.current_user
+    new_owner = role_name(node.newowner, cat.current_user)
+    word = _keyword(t)
+    steps = owners.give_back(cat, type_ref(key), f"ALTER {word} {qname(*key)}", previous, new_owner,
+                             f"Give {word.lower()} {qname(*key)} back to {quote_ident(previous)}")
+    t.owner = new_owner
+    return steps

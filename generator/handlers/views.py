@@ -38,7 +38,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import acl_diff_sql, comment_sql, move_refs, restore_acl_sql, role_name, trigger_ref
 from ..sqltext import qname, quote_ident, render
 from ..steps import Backup, Hazard, Step
-from . import indexes
+from . import indexes, owners
 
 GROUP_DROP = "Drop Views"
 GROUP_RESTORE = "Restore Views"
@@ -608,20 +608,28 @@ def _literal_option(val: str) -> str:
     return literal(val)
 
 
-@handles(ast.AlterTableStmt, ObjectType.OBJECT_VIEW)
+@handles(ast.AlterTableStmt, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW)
 def alter_view(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
-    """``ALTER VIEW v SET (...)``, ``RESET (...)``, ``OWNER TO`` → restore the previous values."""
+    """``ALTER VIEW v SET (...)``, ``RESET (...)``, ``OWNER TO`` → restore the previous values.
+
+    ``ALTER MATERIALIZED VIEW`` supports ``OWNER TO`` only. Giving a view back to its
+    previous owner re-grants what the new owner held (PostgreSQL folded it into the
+    owner's rights).
+    """
     cat = ctx.catalog
-    key = _existing_view(ctx, node.relation, ObjectType.OBJECT_VIEW, node.missing_ok)
+    key = _existing_view(ctx, node.relation, node.objtype, node.missing_ok)
     if key is None:
         return []
     _check_trusted(ctx, cat, [key])
     view = copy.deepcopy(cat.views[key])
     qn = qname(*key)
     sql: list[str] = []
+    owner_steps: list[Step] = []
     for cmd in node.cmds:
         vnode = _parse(view.definition)
-        opts = _options(vnode)
+        opts = _options(vnode) if not view.materialized else {}
+        if view.materialized and cmd.subtype != AlterTableType.AT_ChangeOwner:
+            raise Unsupported(f"ALTER MATERIALIZED VIEW subcommand {cmd.subtype.name} is not handled")
         if cmd.subtype in (AlterTableType.AT_SetRelOptions, AlterTableType.AT_ResetRelOptions):
             new = dict(opts)
             for d in cmd.def_:
@@ -641,14 +649,17 @@ def alter_view(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
         elif cmd.subtype == AlterTableType.AT_ChangeOwner:
             previous = view.owner or cat.current_user
             view.owner = role_name(cmd.newowner, cat.current_user)
-            if view.owner != previous:
-                sql.insert(0, f"ALTER VIEW {qn} OWNER TO {quote_ident(previous)};")
+            word = kind_of(view)
+            owner_steps = owners.give_back(
+                cat, view_ref(view), f"ALTER {word.upper()} {qn}", previous, view.owner,
+                f"Give {word} {qn} back to {quote_ident(previous)}",
+            ) + owner_steps
         else:
             raise Unsupported(f"ALTER VIEW subcommand {cmd.subtype.name} is not handled")
     cat.views[key] = view
     if not sql:
-        return []
-    return [Step(title=f"Restore the settings of view {qn}", group=GROUP_RESTORE, sql=sql)]
+        return owner_steps
+    return owner_steps + [Step(title=f"Restore the settings of view {qn}", group=GROUP_RESTORE, sql=sql)]
 
 
 # -- CREATE MATERIALIZED VIEW / CREATE TABLE AS, REFRESH ------------------------------------------------
