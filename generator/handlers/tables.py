@@ -900,7 +900,37 @@ def rename_column_in_catalog(cat: Catalog, key: Key, old: str, new: str, where: 
     if table.replica_identity == f"index:{old}":
         pass  # replica identity names an index, not a column
     for vkey in views_using(cat, key):
-        cat.tainted.setdefault(("view", qname(*vkey)), where)
+        if _may_name_column(cat.views[vkey].definition, old):
+            cat.tainted.setdefault(("view", qname(*vkey)), where)
+
+
+class _NamesColumn(Visitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.hit = name, False
+
+    def visit_String(self, ancestors, node):  # noqa: N802
+        self.hit = self.hit or node.sval == self.name
+
+    def visit_A_Star(self, ancestors, node):  # noqa: N802
+        self.hit = True
+
+    def visit_JoinExpr(self, ancestors, node):  # noqa: N802
+        self.hit = self.hit or bool(node.isNatural)
+
+
+def _may_name_column(definition: str, column: str) -> bool:
+    """Whether a view's text may depend on the name of ``column``.
+
+    Conservative: any identifier or string spelled like the column, any ``*`` and any
+    NATURAL join count. A view that passes this test reads the table only through
+    other columns, so renaming the column leaves its definition unchanged.
+    """
+    v = _NamesColumn(column)
+    try:
+        v(parse_stmt(definition))
+    except Exception:  # unparsable stored text: assume it depends
+        return True
+    return v.hit
 
 
 def _rename_index_columns(node: ast.IndexStmt, old: str, new: str, quals: set[str]) -> None:
