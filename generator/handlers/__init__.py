@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     alter_table,
     comments,
     data,
+    doblocks,
     extensions,
     functions,
     grants,

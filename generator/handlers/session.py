@@ -1,14 +1,26 @@
-"""Session and transaction statements: nothing to invert, but some change name resolution."""
+"""Session and transaction statements: nothing to invert, but some change name resolution.
+
+- ``SET``/``RESET`` of settings are inert, except ``search_path`` (changes how later names
+  resolve) and ``ROLE``/``SESSION AUTHORIZATION`` to another role (objects created after
+  it belong to that role, which the generator does not model: manual).
+- ``BEGIN``/``COMMIT``/``SAVEPOINT``/``RELEASE`` in a file are inert (the rollback is one
+  transaction of its own); ``ROLLBACK [TO SAVEPOINT]`` and two-phase commands undo or
+  defer the file's own work, which the replay cannot follow: manual.
+- ``NOTIFY pgrst`` / ``SELECT pg_notify('pgrst', ...)``: repeated at the end of the rollback.
+- ``SELECT`` is run for its calls: ``set_config('search_path', ...)`` is understood, pg_cron
+  calls are inverted by ``handlers.cron``; any other call is manual.
+"""
 
 from __future__ import annotations
 
 from pglast import ast
-from pglast.enums import VariableSetKind
+from pglast.enums import TransactionStmtKind, VariableSetKind
 
-from ..catalog import DEFAULT_SEARCH_PATH
-from ..engine import Context, handles
+from ..catalog import CURRENT_USER, DEFAULT_SEARCH_PATH
+from ..engine import Context, Unsupported, handles
 from ..sqltext import render
 from ..steps import Step
+from .cron import cron_call, is_cron_call
 
 
 def _path_from_string(value: str) -> tuple[str, ...]:
@@ -34,10 +46,17 @@ def _const_str(node: ast.Node) -> str | None:
 
 @handles(ast.VariableSetStmt)
 def set_variable(node: ast.VariableSetStmt, ctx: Context) -> list[Step]:
-    """``SET [LOCAL] search_path ...`` changes how later names resolve; other SETs are inert."""
-    if (node.name or "").lower() != "search_path":
+    """``SET [LOCAL] search_path ...`` changes how later names resolve; most other SETs are inert."""
+    name = (node.name or "").lower()
+    if node.kind == VariableSetKind.VAR_RESET_ALL:
+        ctx.catalog.search_path = DEFAULT_SEARCH_PATH
+        ctx.catalog.current_user = CURRENT_USER
         return []
-    if node.kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT, VariableSetKind.VAR_RESET_ALL):
+    if name in ("role", "session_authorization"):
+        return _set_role(node, ctx)
+    if name != "search_path":
+        return []
+    if node.kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT):
         ctx.catalog.search_path = DEFAULT_SEARCH_PATH
     elif node.kind == VariableSetKind.VAR_SET_VALUE:
         parts = []
@@ -49,7 +68,40 @@ def set_variable(node: ast.VariableSetStmt, ctx: Context) -> list[Step]:
     return []
 
 
+def _set_role(node: ast.VariableSetStmt, ctx: Context) -> list[Step]:
+    role = None
+    if node.kind == VariableSetKind.VAR_SET_VALUE and node.args:
+        role = _const_str(node.args[0])
+    if role in (None, CURRENT_USER, "none") or node.kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT):
+        ctx.catalog.current_user = CURRENT_USER
+        return []
+    ctx.catalog.current_user = role
+    raise Unsupported(
+        f"the file switches to role {role}: objects it creates from here on belong to {role}, and the rollback "
+        "must run its statements for them as that role; the generator does not model switching roles"
+    )
+
+
+_INERT_TRANSACTION = {
+    TransactionStmtKind.TRANS_STMT_BEGIN,
+    TransactionStmtKind.TRANS_STMT_START,
+    TransactionStmtKind.TRANS_STMT_COMMIT,
+    TransactionStmtKind.TRANS_STMT_SAVEPOINT,
+    TransactionStmtKind.TRANS_STMT_RELEASE,
+}
+
+
 @handles(ast.TransactionStmt)
+def transaction(node: ast.TransactionStmt, ctx: Context) -> list[Step]:
+    """BEGIN/COMMIT/SAVEPOINT/RELEASE are inert; ROLLBACK and 2PC undo or defer work: manual."""
+    if node.kind in _INERT_TRANSACTION:
+        return []
+    raise Unsupported(
+        "the file undoes or defers its own work here (ROLLBACK, ROLLBACK TO SAVEPOINT or a two-phase commit "
+        "command), so what it left in the database is not what the replay assumed; review the rollback by hand"
+    )
+
+
 @handles(ast.CheckPointStmt)
 @handles(ast.VacuumStmt)
 @handles(ast.DiscardStmt)
@@ -68,15 +120,17 @@ def notify(node: ast.NotifyStmt, ctx: Context) -> list[Step]:
 
 
 _SAFE_FUNCS = {"set_config", "pg_catalog.set_config"}
+_NOTIFY_FUNCS = {"pg_notify", "pg_catalog.pg_notify"}
 
 
 @handles(ast.SelectStmt)
 def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
     """A ``SELECT`` in a migration is run for its side effects.
 
-    ``set_config('search_path', ...)`` is understood; a SELECT that calls no function
-    and reads nothing is inert; anything else is a manual step, because the generator
-    cannot know what the called function changed.
+    ``set_config('search_path', ...)`` is understood, ``pg_notify('pgrst', ...)`` is
+    repeated, pg_cron calls are inverted (``handlers.cron``); a SELECT that calls no
+    function and reads nothing is inert; anything else is a manual step, because the
+    generator cannot know what the called function changed.
     """
     targets = node.targetList or ()
     calls = []
@@ -86,17 +140,25 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
             calls.append(val)
         elif not isinstance(val, ast.A_Const):
             calls.append(None)
-    if node.fromClause or None in calls:
+    if node.fromClause or node.whereClause or None in calls:
         return ctx.manual("this SELECT may have side effects the generator cannot analyse")
+    for call in calls:
+        fname = ".".join(n.sval for n in call.funcname)
+        if fname not in _SAFE_FUNCS | _NOTIFY_FUNCS and not is_cron_call(call):
+            return ctx.manual(
+                f"SELECT calls {fname}(), whose effects the generator cannot know",
+                title=f"Manual step: undo the effects of `{render(call)}`",
+            )
+    per_call: list[list[Step]] = []
     for call in calls:
         fname = ".".join(n.sval for n in call.funcname)
         if fname in _SAFE_FUNCS and call.args and _const_str(call.args[0]) == "search_path":
             value = _const_str(call.args[1]) if len(call.args) > 1 else None
             if value is not None:
                 ctx.catalog.search_path = _path_from_string(value)
-            continue
-        return ctx.manual(
-            f"SELECT calls {fname}(), whose effects the generator cannot know",
-            title=f"Manual step: undo the effects of `{render(call)}`",
-        )
-    return []
+        elif fname in _NOTIFY_FUNCS:
+            if call.args and _const_str(call.args[0]) == "pgrst":
+                ctx.catalog.notify_pgrst = True
+        elif is_cron_call(call):
+            per_call.append(cron_call(call, ctx))
+    return [s for steps in reversed(per_call) for s in steps]

@@ -1,0 +1,509 @@
+"""DO blocks: the PL/pgSQL idioms migrations use to make DDL re-runnable, decided statically.
+
+The body is parsed with PostgreSQL's own PL/pgSQL parser (``pglast.parse_plpgsql``) and
+run in the mind against the catalog:
+
+- ``IF <guard> THEN ... [ELSIF ...] [ELSE ...] END IF``: the guard is decided from the
+  catalog (``catalog_query.decide``: ``EXISTS (SELECT ... FROM pg_type/pg_class/pg_tables/
+  information_schema.tables|columns/pg_policies/pg_constraint/pg_proc/pg_roles/
+  pg_extension/pg_publication_tables/pg_trigger ...)``, ``to_regclass(...) IS NULL``...);
+  ``PERFORM <catalog query>`` then ``IF [NOT] FOUND`` works the same way.
+- Plain SQL statements and ``EXECUTE '<constant string>'`` go through the normal handlers
+  as if they were top-level statements, so the catalog and the inverse are exact.
+- ``BEGIN ... EXCEPTION WHEN duplicate_object / duplicate_table / duplicate_column /
+  duplicate_function / duplicate_schema [OR ...] THEN NULL; END`` (the handler may only
+  RAISE a notice): every statement is checked against the catalog. If one would fail with
+  a caught error (its object already exists), the whole block did nothing: no inverse.
+  Otherwise it ran: its normal inverse. ``WHEN OTHERS`` swallows any error, so a block
+  the catalog says succeeded may still have failed: manual.
+- ``RAISE NOTICE/WARNING/INFO...`` and ``ASSERT`` are inert; a branch that ends in ``RAISE
+  EXCEPTION`` cannot have run (the migration succeeded), so an undecided guard in front
+  of it is fine. A block that only raises notices needs no inverse.
+- Anything else (loops, variables, SQL built with ``format()``, ``SELECT ... INTO``,
+  ``CASE``, ``RETURN`` mid-block...) makes the whole block a manual step naming what it
+  appears to do; the catalog is left as it was and the relations its SQL names are
+  marked as changed by an unanalysed statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pglast
+from pglast import ast
+from pglast.parser import ParseError, parse_sql
+from pglast.visitors import Visitor
+
+from ..catalog import Catalog
+from ..catalog_query import decide, select_exists
+from ..engine import Context, Unsupported, _taint_referenced, handle_statement, handles
+from ..parse import Statement
+from ..steps import Step
+from .functions import identity_args
+
+_ERROR_LEVEL = 21  # elog ERROR: RAISE EXCEPTION
+
+# SQLSTATE codes of the conditions a duplicate-guard catches.
+_CODES = {
+    "42710": "duplicate_object", "42P07": "duplicate_table", "42701": "duplicate_column",
+    "42723": "duplicate_function", "42P06": "duplicate_schema", "42P16": "invalid_table_definition",
+    "23505": "unique_violation", "42704": "undefined_object", "42P01": "undefined_table",
+}
+_DUPLICATES = frozenset({"duplicate_object", "duplicate_table", "duplicate_column", "duplicate_function",
+                         "duplicate_schema", "invalid_table_definition"})
+
+
+class _Caught(Exception):
+    """A statement failed with an error an enclosing EXCEPTION clause catches."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(depth)
+        self.depth = depth
+
+
+class _Raised(Exception):
+    """RAISE EXCEPTION was reached: the branch cannot have run."""
+
+
+class _Returned(Exception):
+    """RETURN: the block stops here."""
+
+
+def _dollar(body: str) -> str:
+    tag, n = "$body$", 0
+    while tag in body:
+        n += 1
+        tag = f"$body{n}$"
+    return tag
+
+
+def parse_do(node: ast.DoStmt) -> dict[str, Any]:
+    """The PL/pgSQL tree of a DO block (raises Unsupported for other languages)."""
+    body, language = None, "plpgsql"
+    for arg in node.args or ():
+        if arg.defname == "as":
+            body = arg.arg.sval
+        elif arg.defname == "language":
+            language = arg.arg.sval
+    if body is None:
+        raise Unsupported("the DO block has no body")
+    if language.lower() != "plpgsql":
+        raise Unsupported(f"the DO block is written in {language}, which the generator cannot read")
+    tag = _dollar(body)
+    try:
+        tree = pglast.parse_plpgsql(f"CREATE FUNCTION pg_temp.do_block() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}")
+    except ParseError as exc:
+        raise Unsupported(f"the DO block's body does not parse as PL/pgSQL: {exc}") from None
+    return tree[0]["PLpgSQL_function"]
+
+
+def _expr(node: dict[str, Any] | None) -> str:
+    return (node or {}).get("PLpgSQL_expr", {}).get("query", "")
+
+
+def _parse_expression(text: str) -> ast.Node:
+    try:
+        return parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    except (ParseError, IndexError, AttributeError):
+        raise Unsupported(f"the expression `{text}` cannot be read") from None
+
+
+def _constant_string(text: str) -> str | None:
+    """The value of a string literal expression (``'create table ...'`` or ``$q$...$q$``)."""
+    node = _parse_expression(text)
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        return node.val.sval
+    return None
+
+
+# -- predicting duplicate errors --------------------------------------------------------
+
+
+def _names(names) -> tuple[str | None, str]:
+    parts = [n.sval for n in names]
+    return (parts[-2] if len(parts) > 1 else None), parts[-1]
+
+
+def _type_taken(cat: Catalog, schema: str | None, name: str) -> bool:
+    schema = schema or cat.creation_schema()
+    return (schema, name) in cat.types or cat.relation_kind((schema, name)) is not None
+
+
+def _relation_error(cat: Catalog, rv: ast.RangeVar, if_not_exists: bool = False) -> str | None:
+    if if_not_exists:
+        return None
+    key = (rv.schemaname or cat.creation_schema(), rv.relname)
+    kind = cat.relation_kind(key)
+    if kind and kind != "type":
+        return "duplicate_table"
+    if key in cat.types:
+        return "duplicate_object"
+    return None
+
+
+def _alter_table_error(node: ast.AlterTableStmt, cat: Catalog) -> str | None:
+    key = cat.resolve_relation(node.relation.schemaname, node.relation.relname)
+    table = cat.tables.get(key)
+    if table is None:
+        raise Unsupported(f"table {key[0]}.{key[1]} is not known, so whether the statement failed cannot be told")
+    for cmd in node.cmds or ():
+        sub = getattr(cmd.subtype, "name", str(cmd.subtype))
+        if sub == "AT_AddColumn":
+            if not cmd.missing_ok and cmd.def_.colname in table.columns:
+                return "duplicate_column"
+        elif sub == "AT_AddConstraint":
+            con = cmd.def_
+            name = con.conname
+            kind = getattr(con.contype, "name", "")
+            if kind == "CONSTR_PRIMARY" and any(c.kind == "p" for c in table.constraints.values()):
+                return "invalid_table_definition"
+            if name and name in table.constraints:
+                return "duplicate_table" if kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION") else "duplicate_object"
+            if name and kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION") and cat.relation_kind((key[0], name)):
+                return "duplicate_table"
+    return None
+
+
+def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
+    """The duplicate-kind error ``node`` raises against ``cat`` (None: it succeeds).
+
+    Raises Unsupported for statements whose failure the generator cannot predict while
+    ``caught`` conditions could come from them.
+    """
+    if isinstance(node, ast.CreateStmt):
+        return _relation_error(cat, node.relation, node.if_not_exists)
+    if isinstance(node, ast.CreateTableAsStmt):
+        return _relation_error(cat, node.into.rel, node.if_not_exists)
+    if isinstance(node, ast.CreateSeqStmt):
+        return _relation_error(cat, node.sequence, node.if_not_exists)
+    if isinstance(node, ast.ViewStmt):
+        return None if node.replace else _relation_error(cat, node.view)
+    if isinstance(node, ast.IndexStmt):
+        if not node.idxname or node.if_not_exists:
+            return None
+        schema = node.relation.schemaname or cat.resolve_relation(None, node.relation.relname)[0]
+        return "duplicate_table" if cat.relation_kind((schema, node.idxname)) else None
+    if isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
+        return "duplicate_object" if _type_taken(cat, *_names(node.typeName)) else None
+    if isinstance(node, ast.CreateDomainStmt):
+        return "duplicate_object" if _type_taken(cat, *_names(node.domainname)) else None
+    if isinstance(node, ast.CompositeTypeStmt):
+        return "duplicate_object" if _type_taken(cat, node.typevar.schemaname, node.typevar.relname) else None
+    if isinstance(node, ast.AlterEnumStmt):
+        if node.oldVal or node.skipIfNewValExists:
+            return None
+        schema, name = _names(node.typeName)
+        key = cat.resolve_type(schema, name)
+        if key is None:
+            raise Unsupported(f"type {name} is not known, so whether ADD VALUE failed cannot be told")
+        return "duplicate_object" if node.newVal in cat.types[key].labels else None
+    if isinstance(node, ast.CreateSchemaStmt):
+        name = node.schemaname or (node.authrole.rolename if node.authrole else None)
+        return "duplicate_schema" if not node.if_not_exists and name in cat.schemas else None
+    if isinstance(node, ast.CreateExtensionStmt):
+        return "duplicate_object" if not node.if_not_exists and node.extname in cat.extensions else None
+    if isinstance(node, ast.CreatePolicyStmt):
+        key = cat.resolve_relation(node.table.schemaname, node.table.relname)
+        return "duplicate_object" if (*key, node.policy_name) in cat.policies else None
+    if isinstance(node, ast.CreateTrigStmt):
+        key = cat.resolve_relation(node.relation.schemaname, node.relation.relname)
+        return "duplicate_object" if not node.replace and (*key, node.trigname) in cat.triggers else None
+    if isinstance(node, ast.CreateFunctionStmt):
+        if node.replace:
+            return None
+        schema, name = _names(node.funcname)
+        key = (schema or cat.creation_schema(), name, identity_args(node.parameters, cat))
+        return "duplicate_function" if key in cat.functions else None
+    if isinstance(node, ast.CreatePublicationStmt):
+        return "duplicate_object" if node.pubname in cat.publications else None
+    if isinstance(node, ast.CreateRoleStmt):
+        return "duplicate_object" if node.role in cat.roles else None
+    if isinstance(node, ast.AlterTableStmt):
+        return _alter_table_error(node, cat)
+    if caught <= _DUPLICATES and isinstance(node, (
+        ast.GrantStmt, ast.GrantRoleStmt, ast.CommentStmt, ast.DropStmt, ast.AlterOwnerStmt, ast.VariableSetStmt,
+        ast.AlterDefaultPrivilegesStmt, ast.NotifyStmt, ast.AlterFunctionStmt,
+    )):
+        return None  # cannot raise a duplicate-kind error
+    raise Unsupported(f"whether `{type(node).__name__}` failed with {', '.join(sorted(caught))} cannot be predicted")
+
+
+# -- the interpreter ---------------------------------------------------------------------
+
+
+@dataclass
+class _Guard:
+    caught: set[str]
+    catalog: Catalog  # state at the start of the protected block
+    groups: int  # number of statement groups collected before it
+
+
+@dataclass
+class _Run:
+    ctx: Context
+    groups: list[list[Step]] = field(default_factory=list)  # inverse steps per statement, run order
+    guards: list[_Guard] = field(default_factory=list)
+    found: bool | None = None
+    variables: set[str] = field(default_factory=set)
+
+    def body(self, stmts: list[dict[str, Any]] | None) -> None:
+        for stmt in stmts or ():
+            ((kind, node),) = stmt.items()
+            handler = getattr(self, "_" + kind.removeprefix("PLpgSQL_stmt_"), None)
+            if handler is None:
+                raise Unsupported(f"it uses {_describe(kind)}")
+            handler(node)
+
+    # statements ---------------------------------------------------------------------
+
+    def _block(self, node: dict[str, Any]) -> None:
+        exceptions = node.get("exceptions")
+        if not exceptions:
+            self.body(node.get("body"))
+            return
+        caught: set[str] = set()
+        for exc in exceptions["PLpgSQL_exception_block"]["exc_list"]:
+            exc = exc["PLpgSQL_exception"]
+            for cond in exc.get("conditions", ()):
+                name = cond["PLpgSQL_condition"]["condname"]
+                caught.add(_CODES.get(name.upper(), name.lower()))
+            for action in exc.get("action") or ():
+                ((kind, a),) = action.items()
+                if kind != "PLpgSQL_stmt_raise" or a.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
+                    raise Unsupported("its EXCEPTION handler does more than ignore the error or raise a notice")
+        guard = _Guard(caught, self.ctx.catalog.copy(), len(self.groups))
+        self.guards.append(guard)
+        depth = len(self.guards)
+        try:
+            self.body(node.get("body"))
+        except _Caught as c:
+            if c.depth != depth:
+                raise
+            _restore(self.ctx.catalog, guard.catalog)
+            del self.groups[guard.groups:]
+        finally:
+            self.guards.pop()
+
+    def _if(self, node: dict[str, Any]) -> None:
+        branches = [(_expr(node.get("cond")), node.get("then_body"))]
+        for e in node.get("elsif_list") or ():
+            e = e["PLpgSQL_if_elsif"]
+            branches.append((_expr(e.get("cond")), e.get("stmts")))
+        for cond, stmts in branches:
+            value = decide(_parse_expression(cond), self.ctx.catalog, self._known_variables())
+            if value is None:
+                if _raises(stmts):
+                    continue  # that branch would have failed the migration: it did not run
+                raise Unsupported(f"the condition `{' '.join(cond.split())}` cannot be decided from the migration history")
+            if value:
+                self._branch(stmts)
+                return
+        self._branch(node.get("else_body"))
+
+    def _branch(self, stmts: list[dict[str, Any]] | None) -> None:
+        try:
+            self.body(stmts)
+        except _Raised:
+            raise Unsupported(
+                "the catalog says the block raises an exception, yet the migration ran: the database "
+                "differs from the migration history"
+            ) from None
+
+    def _execsql(self, node: dict[str, Any]) -> None:
+        if node.get("into"):
+            raise Unsupported("it stores query results in variables (SELECT ... INTO)")
+        self._sql(_expr(node.get("sqlstmt")))
+
+    def _dynexecute(self, node: dict[str, Any]) -> None:
+        if node.get("into") or node.get("params"):
+            raise Unsupported("it runs dynamic SQL with INTO or USING")
+        query = _expr(node.get("query"))
+        sql = _constant_string(query)
+        if sql is None:
+            raise Unsupported(f"it runs SQL built at run time (`EXECUTE {' '.join(query.split())}`)")
+        self._sql(sql)
+
+    def _perform(self, node: dict[str, Any]) -> None:
+        query = _expr(node.get("expr"))
+        stmt = _parse_one(query)
+        if isinstance(stmt, ast.SelectStmt) and stmt.fromClause:
+            exists = select_exists(stmt, self.ctx.catalog)
+            if exists is None:
+                raise Unsupported(f"the query `{' '.join(query.split())}` cannot be decided from the migration history")
+            self.found = exists
+            return
+        self._sql(query)
+
+    def _raise(self, node: dict[str, Any]) -> None:
+        if node.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
+            raise _Raised()
+
+    def _assert(self, node: dict[str, Any]) -> None:
+        """An assertion that held (the migration ran): inert."""
+
+    def _return(self, node: dict[str, Any]) -> None:
+        raise _Returned()
+
+    # SQL ------------------------------------------------------------------------------
+
+    def _known_variables(self) -> dict[str, bool]:
+        return {} if self.found is None else {"found": self.found}
+
+    def _sql(self, sql: str) -> None:
+        node = _parse_one(sql)
+        if isinstance(node, (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) and self.variables:
+            used = _column_names(node) & self.variables
+            if used:
+                raise Unsupported(f"`{_short(sql)}` uses PL/pgSQL variables ({', '.join(sorted(used))})")
+        if self.guards:
+            caught = set().union(*(g.caught for g in self.guards))
+            error = would_fail(node, self.ctx.catalog, caught - {"others"})
+            if error is not None:
+                for depth in range(len(self.guards), 0, -1):
+                    g = self.guards[depth - 1].caught
+                    if error in g or "others" in g:
+                        raise _Caught(depth)
+                raise Unsupported(f"`{_short(sql)}` would fail with {error} against the migration history, yet the migration ran")
+            if "others" in caught:
+                raise Unsupported(
+                    f"the block ignores every error (WHEN OTHERS), so whether `{_short(sql)}` took effect cannot be known"
+                )
+        stmt = Statement(node=node, sql=sql.strip(), path=self.ctx.stmt.path, line=self.ctx.stmt.line)
+        steps = handle_statement(stmt, self.ctx.catalog, self.ctx.migration)
+        self.groups.append(steps)
+        self.found = None
+
+
+def _parse_one(sql: str) -> ast.Node:
+    try:
+        raws = parse_sql(sql)
+    except ParseError as exc:
+        raise Unsupported(f"`{_short(sql)}` does not parse: {exc}") from None
+    if len(raws) != 1:
+        raise Unsupported(f"`{_short(sql)}` holds {len(raws)} statements")
+    return raws[0].stmt
+
+
+def _column_names(node: ast.Node) -> set[str]:
+    out: set[str] = set()
+
+    class V(Visitor):
+        def visit_ColumnRef(self, ancestors, n):  # noqa: N802
+            for f in n.fields:
+                if isinstance(f, ast.String):
+                    out.add(f.sval)
+
+        def visit_ParamRef(self, ancestors, n):  # noqa: N802
+            out.add(f"${n.number}")
+
+    V()(node)
+    return out
+
+
+def _raises(stmts: list[dict[str, Any]] | None) -> bool:
+    """Does this statement list end by raising an exception, whatever happens before?"""
+    for stmt in stmts or ():
+        ((kind, node),) = stmt.items()
+        if kind == "PLpgSQL_stmt_raise" and node.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
+            return True
+    return False
+
+
+def _describe(kind: str) -> str:
+    words = {
+        "PLpgSQL_stmt_fori": "a FOR loop", "PLpgSQL_stmt_fors": "a FOR loop over a query",
+        "PLpgSQL_stmt_forc": "a FOR loop over a cursor", "PLpgSQL_stmt_foreach_a": "a FOREACH loop",
+        "PLpgSQL_stmt_loop": "a LOOP", "PLpgSQL_stmt_while": "a WHILE loop", "PLpgSQL_stmt_assign": "variable assignments",
+        "PLpgSQL_stmt_case": "a CASE statement", "PLpgSQL_stmt_getdiag": "GET DIAGNOSTICS",
+        "PLpgSQL_stmt_dynfors": "a FOR loop over dynamic SQL", "PLpgSQL_stmt_call": "CALL",
+        "PLpgSQL_stmt_commit": "COMMIT", "PLpgSQL_stmt_rollback": "ROLLBACK",
+    }
+    return words.get(kind, kind.removeprefix("PLpgSQL_stmt_").upper())
+
+
+def _short(sql: str, width: int = 80) -> str:
+    line = " ".join(sql.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _restore(cat: Catalog, saved: Catalog) -> None:
+    """Put ``cat`` back to the state ``saved`` (a copy) holds, in place."""
+    cat.__dict__.update(saved.copy().__dict__)
+
+
+def _declared(fn: dict[str, Any]) -> set[str]:
+    implicit = {"found", "sqlstate", "sqlerrm"}
+    out = set()
+    for d in fn.get("datums") or ():
+        ((_, v),) = d.items()
+        name = v.get("refname")
+        if name and name not in implicit:
+            out.add(name)
+    return out
+
+
+def _statements_in(fn: Any) -> list[str]:
+    """Every SQL text in the body (static statements and constant EXECUTE strings)."""
+    out: list[str] = []
+
+    def walk(x: Any, key: str = "") -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "PLpgSQL_stmt_execsql":
+                    out.append(_expr(v.get("sqlstmt")))
+                elif k == "PLpgSQL_stmt_dynexecute":
+                    try:
+                        s = _constant_string(_expr(v.get("query")))
+                    except Unsupported:
+                        s = None
+                    out.append(s or f"EXECUTE {_expr(v.get('query'))}")
+                elif k == "PLpgSQL_stmt_perform":
+                    out.append(_expr(v.get("expr")))
+                walk(v, k)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v, key)
+
+    walk(fn.get("action"))
+    return [" ".join(s.split()) for s in out if s]
+
+
+def _appears_to(fn: dict[str, Any]) -> str:
+    stmts = _statements_in(fn)
+    if not stmts:
+        return "it runs no SQL statement the generator can see"
+    shown = "; ".join(_short(s, 70) for s in stmts[:4])
+    more = f" and {len(stmts) - 4} more" if len(stmts) > 4 else ""
+    return f"it appears to run: {shown}{more}"
+
+
+def _taint_all(fn: dict[str, Any], ctx: Context) -> None:
+    for sql in _statements_in(fn):
+        try:
+            for raw in parse_sql(sql):
+                _taint_referenced(raw.stmt, ctx)
+        except ParseError:
+            continue
+
+
+@handles(ast.DoStmt)
+def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
+    """Decide the block from the catalog and invert the statements it ran (see module doc)."""
+    fn = parse_do(node)
+    before = ctx.catalog.copy()
+    run = _Run(ctx, variables=_declared(fn))
+    try:
+        run.body([fn["action"]])
+    except _Returned:
+        pass
+    except _Raised:
+        _restore(ctx.catalog, before)
+        return ctx.manual("the catalog says this DO block raises an exception, yet the migration ran: the database "
+                          "differs from the migration history", title="Review the DO block by hand")
+    except Unsupported as exc:
+        _restore(ctx.catalog, before)
+        _taint_all(fn, ctx)
+        return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}",
+                          title="Undo the DO block's work by hand")
+    return [s for group in reversed(run.groups) for s in group]
