@@ -7,19 +7,26 @@ option). Expected errors print one message on stderr, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
-from .engine import Rollback, generate as generate_rollbacks
+from .config import Config, ConfigError, resolve_folders
 from .parse import InputError, Migration
-from .project import display_path, list_migrations, project_root, read_migration
-from .render import is_hand_edited, render_markdown, render_sql, rollback_file_name
+from .project import display_path, list_migrations, read_migration
+
+if TYPE_CHECKING:
+    from .engine import Rollback
+
+# The engine, the renderer (jinja2) and the commands' modules (psycopg...) are imported
+# only by the code that needs them, so that a fast command such as `check` starts fast.
 
 EXIT_ACTION = 1
 EXIT_INPUT = 2
@@ -29,7 +36,29 @@ class Problem(Exception):
     """Something the user must act on (exit 1)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose commands can be registered by import path: the module is
+    imported when the command runs or ``--help`` lists it, not when the CLI starts."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def add_lazy_command(self, name: str, target: str) -> None:
+        """Register ``target`` (``"package.module:attribute"``) as the command ``name``."""
+        self.lazy[name] = target
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="supabase-rollback")
 def cli() -> None:
     """Generate rollbacks for Supabase migrations, from their history.
@@ -67,6 +96,11 @@ def cli() -> None:
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the SQL of exactly one rollback; write no file.")
 @click.option("--force", is_flag=True, help="Overwrite rollback files even if they were edited by hand.")
 @click.option("--no-backup", is_flag=True, help="Do not copy the data that steps drop into a backup schema first.")
+@click.option(
+    "--backup-schema",
+    metavar="NAME",
+    help="Schema the backups go to. Default: backup_schema of supabase/rollback.toml, else supabase_rollback_backup.",
+)
 def generate(
     migration: tuple[str, ...],
     project_dir: Path | None,
@@ -75,6 +109,7 @@ def generate(
     to_stdout: bool,
     force: bool,
     no_backup: bool,
+    backup_schema: str | None,
 ) -> None:
     """Write the rollback of each MIGRATION (default: every migration).
 
@@ -86,6 +121,10 @@ def generate(
     Files are only rewritten when their content changes. A rollback file
     edited by hand (for instance to resolve a MANUAL STEP) is never
     overwritten without --force: the run then stops and writes nothing.
+
+    Defaults for the output folder, the backup schema, backups on/off and
+    statements to leave to a person come from supabase/rollback.toml when
+    it exists; flags override it.
 
     \b
     Examples:
@@ -105,8 +144,10 @@ def generate(
     2 bad input (SQL syntax error, unknown migration, bad option).
     """
     try:
-        _generate(migration, project_dir, migrations_dir, out_dir, to_stdout, force, not no_backup)
-    except InputError as exc:
+        _generate(
+            migration, project_dir, migrations_dir, out_dir, to_stdout, force, False if no_backup else None, backup_schema
+        )
+    except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     except Problem as exc:
@@ -119,19 +160,9 @@ def _warn(message: str) -> None:
 
 
 def _folders(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> tuple[Path, Path]:
-    root = None
-    if project_dir is not None or migrations_dir is None or out_dir is None:
-        try:
-            root = project_root(project_dir)
-        except InputError:
-            if migrations_dir is None:
-                raise
-    if migrations_dir is None:
-        assert root is not None
-        migrations_dir = root / "supabase" / "migrations"
-    if out_dir is None:
-        out_dir = root / "supabase" / "rollbacks" if root is not None else migrations_dir.parent / "rollbacks"
-    return display_path(migrations_dir), display_path(out_dir)
+    """The migrations and output folders (flags, then supabase/rollback.toml, then defaults)."""
+    folders = resolve_folders(project_dir, migrations_dir, out_dir)
+    return folders.migrations_dir, folders.out_dir
 
 
 def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: Path) -> list[tuple[Migration, list[Migration]]]:
@@ -163,22 +194,37 @@ def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: 
     return sorted(chosen.values(), key=lambda t: (t[0].version, t[0].path.name))
 
 
-def _rollbacks(selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration]) -> list[Rollback]:
+def _rollbacks(
+    selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None
+) -> list[Rollback]:
     """Generate every selected rollback.
 
     Migrations of the folder share one replay (up to the last one selected); a file from
-    outside the folder gets its own replay of the earlier migrations.
+    outside the folder gets its own replay of the earlier migrations. ``manual_rule`` is
+    the configuration's ``Config.manual_reason`` (statements the team undoes by hand).
     """
+    from .engine import generate as generate_rollbacks
+
     inside = {id(m) for m in migrations}
     wanted = [t for t, _ in selected if id(t) in inside]
     out: list[Rollback] = []
     if wanted:
         last = max(migrations.index(t) for t in wanted)
-        out.extend(generate_rollbacks(migrations[: last + 1], {t.version for t in wanted}))
+        out.extend(generate_rollbacks(migrations[: last + 1], {t.version for t in wanted}, manual_rule))
     for target, history in selected:
         if id(target) not in inside:
-            out.extend(generate_rollbacks(history, {target.version})[-1:])
+            out.extend(generate_rollbacks(history, {target.version}, manual_rule)[-1:])
     return sorted(out, key=lambda rb: (rb.migration.version, rb.migration.path.name))
+
+
+def render_files(rb: Rollback, cfg: Config) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(file name, text) of the rollback SQL and of its markdown document, as generate writes them."""
+    from .render import render_markdown, render_sql, rollback_file_name
+
+    sql_name = rollback_file_name(rb.migration)
+    sql = render_sql(rb, backup=cfg.backup, backup_schema=cfg.backup_schema)
+    md = render_markdown(rb, sql_name=sql_name, backup=cfg.backup, backup_schema=cfg.backup_schema)
+    return (sql_name, sql), (rollback_file_name(rb.migration, "md"), md)
 
 
 @dataclass
@@ -189,6 +235,8 @@ class Output:
 
 
 def _plan(path: Path, text: str, force: bool) -> Output:
+    from .render import is_hand_edited
+
     if not path.exists():
         return Output(path, text, "written")
     try:
@@ -221,9 +269,13 @@ def _generate(
     out_dir: Path | None,
     to_stdout: bool,
     force: bool,
-    backup: bool,
+    backup: bool | None,
+    backup_schema: str | None = None,
 ) -> None:
-    migrations_dir, out_dir = _folders(project_dir, migrations_dir, out_dir)
+    """``backup``/``backup_schema`` None: as supabase/rollback.toml says (default: on, supabase_rollback_backup)."""
+    folders = resolve_folders(project_dir, migrations_dir, out_dir)
+    cfg = folders.config.override(backup=backup, backup_schema=backup_schema)
+    migrations_dir, out_dir = folders.migrations_dir, folders.out_dir
     migrations = list_migrations(migrations_dir, warn=_warn)
     selected = _select(args, migrations, migrations_dir)
     if to_stdout and len(selected) != 1:
@@ -231,25 +283,16 @@ def _generate(
     if not selected:
         click.echo(f"No migrations in {migrations_dir}: nothing to do.", err=True)
         return
-    rollbacks = _rollbacks(selected, migrations)
+    rollbacks = _rollbacks(selected, migrations, cfg.manual_reason if cfg.manual else None)
     if to_stdout:
-        click.echo(render_sql(rollbacks[0], backup=backup), nl=False)
+        (_, sql), _ = render_files(rollbacks[0], cfg)
+        click.echo(sql, nl=False)
         return
 
     plans: list[tuple[Rollback, list[Output]]] = []
     for rb in rollbacks:
-        sql_name = rollback_file_name(rb.migration)
-        sql = render_sql(rb, backup=backup)
-        md = render_markdown(rb, sql_name=sql_name, backup=backup)
-        plans.append(
-            (
-                rb,
-                [
-                    _plan(out_dir / sql_name, sql, force),
-                    _plan(out_dir / rollback_file_name(rb.migration, "md"), md, force),
-                ],
-            )
-        )
+        (sql_name, sql), (md_name, md) = render_files(rb, cfg)
+        plans.append((rb, [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]))
     refused = [o.path for _, outs in plans for o in outs if o.status == "refused"]
     if refused:
         lines = [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)" for p in refused]
@@ -276,12 +319,9 @@ def _generate(
     click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
 
 
-from .commands.stats import stats as _stats_command  # noqa: E402
-
-cli.add_command(_stats_command)
-from .commands.verify import verify as _verify_command  # noqa: E402
-
-cli.add_command(_verify_command)
+cli.add_lazy_command("stats", "generator.commands.stats:stats")
+cli.add_lazy_command("verify", "generator.commands.verify:verify")
+cli.add_lazy_command("check", "generator.commands.check:check")
 
 
 def main() -> None:

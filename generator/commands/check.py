@@ -1,0 +1,411 @@
+"""``supabase-rollback check``: are the committed rollbacks complete and up to date?
+
+Offline and fast, for pre-commit hooks and CI. For every migration it computes what
+``generate`` would write (nothing is written) and compares it with the files on disk.
+Problems, one line each, exit 1:
+
+- *missing*: no rollback file (or no markdown document) for a migration;
+- *stale*: the file differs from what ``generate`` would write now and was not edited by
+  hand (the migration, an earlier migration, the configuration or the generator changed);
+- *edited by hand*: the file's ``body-sha256`` no longer matches (render.is_hand_edited);
+- *unresolved manual step*: the rollback has a MANUAL STEP that is still there (a file
+  that is up to date has all of the generated rollback's manual steps; a file edited by
+  hand is judged by the ``MANUAL STEP n not resolved`` raises left in it);
+- *orphan*: a ``rollback_<version>_<name>`` file whose migration no longer exists.
+
+Steps acknowledged with ``-- rollback: irreversible <reason>`` are resolved. All fine:
+one line (``ok: 4 rollbacks up to date``), exit 0. ``--fix`` runs ``generate`` for what
+is missing or stale (files edited by hand only with ``--force``), then checks again.
+
+Speed. Results are cached in the user's cache folder (``$SUPABASE_ROLLBACK_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback``), one file
+per project, so the repository never gets an untracked file. Each migration gets a chain
+hash: sha256 of the previous chain hash, its file name and its content, so editing a
+migration changes the hash of it and of every later one. The cache maps chain hashes to
+the sha256 of the files ``generate`` would write (and their manual steps), under a key
+made of the tool version, the generator's source files (size and mtime), the migrations
+folder and the configuration that affects output. It also keeps pickled catalog snapshots
+after each of the three newest migrations (and the one a run started from), so a run
+after editing or adding the newest migration replays only that one. With everything
+cached, ``check`` imports neither the handlers nor jinja2 nor psycopg: it reads the
+migrations, hashes them and compares hashes with the files on disk. A cache that cannot
+be read is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..config import Config, ConfigError, Folders, resolve_folders
+
+EXIT_ACTION = 1
+EXIT_INPUT = 2
+_CACHE_FORMAT = 1
+_SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
+_RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
+_SOURCE = re.compile(r"^-- Source sha256: ([0-9a-f]{64})$|^<!-- supabase-rollback .*? \(sha256 ([0-9a-f]{64})\)", re.M)
+_OUR_FILE = re.compile(r"^rollback_([0-9]+_.*)\.(sql|md)$")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What ``generate`` would write for one migration (this is what the cache holds)."""
+
+    sql_name: str
+    sql_sha: str
+    md_name: str
+    md_sha: str
+    steps: int
+    manual: tuple[tuple[int, str, str], ...]  # (step number, reason, "path:line" of the statement)
+    irreversible: int
+
+
+@dataclass
+class Finding:
+    path: Path
+    kind: str  # "missing" | "stale" | "edited" | "manual" | "orphan"
+    message: str
+    version: str = ""
+
+    def line(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    expected: list[Expected] = field(default_factory=list)
+    replayed: int = 0  # migrations replayed (0: everything came from the cache)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- the cache ---------------------------------------------------------------------------
+
+
+def _generator_fingerprint() -> str:
+    """Size and mtime of the generator's own files: a changed generator invalidates the cache."""
+    pkg = Path(__file__).resolve().parent.parent
+    parts: list[str] = [__version__]
+    for folder in (pkg, pkg / "handlers", pkg / "templates", pkg.parent / "templates"):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.endswith((".py", ".j2", ".sql")) and e.is_file():
+                st = e.stat()
+                parts.append(f"{folder.name}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
+    return _sha("\n".join(parts))
+
+
+def _config_fingerprint(cfg: Config) -> str:
+    rules = [(r.label, r.reason, r.kind, r.pattern.pattern if r.pattern else None) for r in cfg.manual]
+    return repr((cfg.backup, cfg.backup_schema, rules))
+
+
+def chain_hashes(migrations: list) -> list[str]:
+    """For each migration, sha256 over its file name and content and the previous hash."""
+    out, prev = [], ""
+    for m in migrations:
+        prev = _sha(f"{prev}\n{m.path.name}\n{m.sha256}")
+        out.append(prev)
+    return out
+
+
+def cache_path(root: Path) -> Path | None:
+    """The cache file of the project at ``root`` (None when there is no home folder)."""
+    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            base = str(Path(xdg) / "supabase-rollback") if xdg else str(Path.home() / ".cache" / "supabase-rollback")
+        except RuntimeError:  # no home folder
+            return None
+    return Path(base) / f"check-{_sha(str(root.resolve()))[:24]}.pickle"
+
+
+def _load_cache(path: Path | None, key: str) -> dict:
+    empty = {"format": _CACHE_FORMAT, "key": key, "entries": {}, "snapshots": {}}
+    if path is None:
+        return empty
+    try:
+        data = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - a missing, old or broken cache is just not used
+        return empty
+    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or data.get("key") != key:
+        return empty
+    return data
+
+
+def _save_cache(path: Path | None, data: dict) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rollback-check.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only checkout still gets checked, just not cached
+        pass
+
+
+# -- what generate would write ---------------------------------------------------------
+
+
+def _expected_of(rb, cfg: Config) -> Expected:
+    from ..cli import render_files
+
+    (sql_name, sql), (md_name, md) = render_files(rb, cfg)
+    numbered = list(enumerate(rb.steps, 1))
+    return Expected(
+        sql_name=sql_name,
+        sql_sha=_sha(sql),
+        md_name=md_name,
+        md_sha=_sha(md),
+        steps=len(rb.steps),
+        manual=tuple((n, s.manual, s.source) for n, s in numbered if s.manual),
+        irreversible=sum(1 for s in rb.steps if s.irreversible),
+    )
+
+
+def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_file: Path | None) -> tuple[list[Expected], int]:
+    """What ``generate`` would write for every migration, from the cache where it can.
+
+    Returns the expectations and how many migrations had to be replayed.
+    """
+    key = _sha(f"{_generator_fingerprint()}\n{migrations_dir}\n{_config_fingerprint(cfg)}")
+    cache = _load_cache(cache_file, key)
+    entries: dict[str, Expected] = cache["entries"]
+    snapshots: dict[str, bytes] = cache["snapshots"]
+    hashes = chain_hashes(migrations)
+    first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
+    replayed = 0
+    if first_missing < len(hashes):
+        from .. import handlers  # noqa: F401  (registers every handler)
+        from ..engine import baseline_catalog, replay
+
+        # the latest snapshot at or before the first migration to compute
+        start, catalog = 0, None
+        new_snapshots: dict[str, bytes] = {}
+        for j in range(first_missing - 1, -1, -1):
+            if hashes[j] in snapshots:
+                try:
+                    catalog = pickle.loads(snapshots[hashes[j]])
+                    start = j + 1
+                    new_snapshots[hashes[j]] = snapshots[hashes[j]]  # still the way in next time
+                except Exception:  # noqa: BLE001
+                    catalog = None
+                break
+        if catalog is None:
+            catalog = baseline_catalog()
+        for i in range(start, len(migrations)):
+            rb = replay(migrations[i], catalog, manual_rule=cfg.manual_reason)
+            replayed += 1
+            if i >= first_missing:
+                entries[hashes[i]] = _expected_of(rb, cfg)
+            if i >= len(migrations) - _SNAPSHOTS:
+                new_snapshots[hashes[i]] = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
+        keep = set(hashes)
+        cache["entries"] = {h: e for h, e in entries.items() if h in keep}
+        cache["snapshots"] = new_snapshots
+        _save_cache(cache_file, cache)
+    return [entries[h] for h in hashes], replayed
+
+
+# -- comparing with the files on disk ----------------------------------------------------
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
+    found: list[Finding] = []
+    sql_text: str | None = None
+    sql_edited = False
+    for name, sha in ((e.sql_name, e.sql_sha), (e.md_name, e.md_sha)):
+        path = out_dir / name
+        if not path.exists():
+            found.append(Finding(path, "missing", f"no rollback for {m.path.name}: run `supabase-rollback generate {m.version}`", m.version))
+            continue
+        text = _read(path)
+        if name == e.sql_name:
+            sql_text = text
+        if text is not None and _sha(text) == sha:
+            continue
+        from ..render import is_hand_edited
+
+        if text is None or is_hand_edited(text):
+            if name == e.sql_name:
+                sql_edited = True
+            found.append(
+                Finding(
+                    path,
+                    "edited",
+                    "edited by hand since it was generated, so it cannot be kept up to date: move the change into "
+                    f"{m.path.name} as a `-- rollback:` annotation, then run `supabase-rollback generate {m.version} --force`",
+                    m.version,
+                )
+            )
+        else:
+            src = _SOURCE.search(text)
+            why = (
+                f"{m.path.name} changed since it was generated"
+                if src and (src.group(1) or src.group(2)) != m.sha256
+                else "an earlier migration, the configuration or the generator changed since it was generated"
+            )
+            found.append(Finding(path, "stale", f"stale ({why}): run `supabase-rollback generate {m.version}`", m.version))
+    sql_path = out_dir / e.sql_name
+    if sql_text is None:
+        return found
+    if sql_edited:
+        # judged by what is left in the file: the person may have resolved some steps
+        left = [int(n) for n in _RAISE.findall(sql_text)]
+        manual = [(n, reason, src) for n, reason, src in e.manual if n in left]
+        manual += [(n, "", "") for n in left if n not in {x[0] for x in e.manual}]
+    elif any(f.kind == "stale" and f.path == sql_path for f in found):
+        manual = []  # regenerating comes first; its manual steps are reported then
+    else:
+        manual = list(e.manual)
+    for n, reason, src in manual:
+        where = f" at {Path(src.rpartition(':')[0]).name}:{src.rpartition(':')[2]}" if src else ""
+        why = f" ({reason})" if reason else ""
+        found.append(
+            Finding(
+                sql_path,
+                "manual",
+                f"MANUAL STEP {n} not resolved{why}: resolve it, or annotate the statement{where} "
+                "with `-- rollback: <sql>` (or `-- rollback: none` / `-- rollback: irreversible <reason>`) and regenerate",
+                m.version,
+            )
+        )
+    return found
+
+
+def _orphans(migrations: list, out_dir: Path) -> list[Finding]:
+    stems = {m.stem for m in migrations}
+    found = []
+    try:
+        names = sorted(os.listdir(out_dir))
+    except OSError:
+        return []
+    for name in names:
+        mm = _OUR_FILE.match(name)
+        if mm and mm.group(1) not in stems:
+            found.append(Finding(out_dir / name, "orphan", f"no migration {mm.group(1)}.sql any more: delete this file if the migration was renamed or removed"))
+    return found
+
+
+def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
+    """Everything ``check`` reports, without printing."""
+    from ..project import list_migrations
+
+    migrations = list_migrations(folders.migrations_dir, warn=warn)
+    project = folders.root if folders.root is not None else folders.migrations_dir
+    path = cache_path(project) if use_cache else None
+    expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path)
+    report = Report(expected=expected, replayed=replayed)
+    for m, e in zip(migrations, expected):
+        report.findings.extend(_compare(m, e, folders.out_dir))
+    report.findings.extend(_orphans(migrations, folders.out_dir))
+    return report
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.command()
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.",
+)
+@click.option(
+    "--migrations-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the forward migrations. Default: <project>/supabase/migrations.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the rollback files. Default: out_dir of supabase/rollback.toml, else <project>/supabase/rollbacks.",
+)
+@click.option("--fix", is_flag=True, help="Run generate for the rollbacks that are missing or stale, then check again.")
+@click.option("--force", is_flag=True, help="With --fix: also replace rollbacks edited by hand.")
+@click.option("--no-cache", is_flag=True, help="Recompute everything; do not read or write the cache (~/.cache/supabase-rollback/).")
+def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None, fix: bool, force: bool, no_cache: bool) -> None:
+    """Check that every migration has an up-to-date rollback (offline, fast).
+
+    Lists each problem on its own line, with what to do: a migration without
+    a rollback, a stale rollback (generate would now write something else,
+    because the migration or an earlier one changed), a rollback edited by
+    hand, a MANUAL STEP nobody resolved, a rollback whose migration is gone.
+    Statements annotated `-- rollback: irreversible <reason>` count as resolved.
+    Nothing is written (except a cache in ~/.cache/supabase-rollback/) unless --fix.
+
+    \b
+    Examples:
+      supabase-rollback check
+      # regenerate what is missing or stale, then check again
+      supabase-rollback check --fix
+      # in CI, from the repository root, rollbacks kept beside the migrations
+      supabase-rollback check --out-dir supabase/migrations
+
+    \b
+    Exit status: 0 everything up to date (one line); 1 problems listed;
+    2 bad input (SQL syntax error, bad annotation, bad supabase/rollback.toml).
+    """
+    from ..parse import InputError
+
+    try:
+        folders = resolve_folders(project_dir, migrations_dir, out_dir)
+        report = run_check(folders, use_cache=not no_cache, warn=_warn)
+        if fix:
+            targets = sorted({f.version for f in report.findings if f.kind in ("missing", "stale") or (force and f.kind == "edited")})
+            if targets:
+                _fix(targets, folders, force)
+                report = run_check(folders, use_cache=not no_cache, warn=None)
+    except (InputError, ConfigError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    if report.findings:
+        for f in report.findings:
+            click.echo(f.line())
+        n = len({f.path for f in report.findings})
+        click.echo(f"{len(report.findings)} problem{'s' if len(report.findings) != 1 else ''} in {n} file{'s' if n != 1 else ''}", err=True)
+        sys.exit(EXIT_ACTION)
+    n = len(report.expected)
+    extra = sum(e.irreversible for e in report.expected)
+    tail = f" ({extra} irreversible step{'s' if extra != 1 else ''} acknowledged)" if extra else ""
+    click.echo(f"ok: {n} rollback{'s' if n != 1 else ''} up to date{tail}")
+
+
+def _fix(versions: list[str], folders: Folders, force: bool) -> None:
+    """Run the generate command's logic for ``versions`` (it prints its own lines)."""
+    from ..cli import Problem, _generate
+
+    try:
+        _generate(tuple(versions), folders.root, folders.migrations_dir, folders.out_dir, False, force, None)
+    except Problem as exc:
+        click.echo(str(exc), err=True)
