@@ -582,6 +582,11 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
     elif isinstance(node, ast.CreateEnumStmt):
         names = _names(node.typeName)
         out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+    elif isinstance(node, ast.RenameStmt) and node.renameType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
+        names = _names(node.object)
+        new = [*names[:-1], node.newname]
+        out.append((f"type {_q(names)} is gone", _negate(_exists_sql("type", names))))
+        out.append((f"type {_q(new)} is back", _exists_sql("type", new)))
     elif isinstance(node, ast.CreateFunctionStmt):
         kind = "procedure" if node.is_procedure else "function"
         names = _names(node.funcname)
