@@ -92,7 +92,8 @@ class SqlError(Exception):
     def lines(self) -> list[str]:
         """The error, its statement (first lines) and PostgreSQL's detail/hint."""
         out = [f"{self.where}: ERROR {self.sqlstate or ''}: {self.message}".replace("ERROR : ", "ERROR: ")]
-        stmt = self.statement.splitlines()
+        text = self.statement.rstrip()
+        stmt = (text if text.endswith(";") else text + ";").splitlines()
         shown = stmt[:4] + (["..."] if len(stmt) > 4 else [])
         out.extend(f"    {s}" for s in shown)
         if self.detail:
@@ -325,6 +326,16 @@ class Result:
         return self.status in (Status.VERIFIED, Status.COLUMN_ORDER)
 
 
+_AFTER_ROLLBACK = "after the rollback the schema differs from the one before the migration:"
+_AFTER_REAPPLY = "re-applying the migration after the rollback gives a different schema than the first time:"
+_AFTER_LIVE = "after the rollback and re-applying the migration, the schema differs from the one before the rollback:"
+_SHORT = {
+    _AFTER_ROLLBACK: "the rollback does not restore the schema",
+    _AFTER_REAPPLY: "re-applying the migration gives another schema",
+    _AFTER_LIVE: "rollback + re-apply does not give the schema back",
+}
+
+
 def _verdict(checks: list[tuple[str, Diff]]) -> tuple[Status, str, list[str]]:
     """Combine the comparisons of a round trip into a status, a reason and the details."""
     details: list[str] = []
@@ -333,7 +344,10 @@ def _verdict(checks: list[tuple[str, Diff]]) -> tuple[Status, str, list[str]]:
         for what, d in failed:
             details.append(what)
             details.extend(f"  {x}" for x in d.differences + d.order_differences)
-        return Status.FAILED, failed[0][0], details
+        what, d = failed[0]
+        n = len(d.differences)
+        reason = f"{_SHORT.get(what, what)} ({n} difference{'s' if n != 1 else ''}): {d.differences[0]}"
+        return Status.FAILED, reason, details
     order = [(what, d) for what, d in checks if d.order_differences]
     if order:
         for what, d in order:
@@ -497,7 +511,7 @@ def _round_trip(
         conn.execute(f"DROP SCHEMA IF EXISTS {BACKUP_SCHEMA} CASCADE")
     back = diff(s0, s2)
     back.differences.extend(left.differences)
-    checks = [("after the rollback the schema differs from the one before the migration:", back)]
+    checks = [(_AFTER_ROLLBACK, back)]
 
     try:
         run.apply(m, stmts)
@@ -507,8 +521,7 @@ def _round_trip(
                      err.lines() + details)
         return res, _restore(run, s1)
     s3 = run.snap()
-    checks.append(("re-applying the migration after the rollback gives a different schema than the first time:",
-                   diff(s1, s3)))
+    checks.append((_AFTER_REAPPLY, diff(s1, s3)))
     status, reason, details = _verdict(checks)
     if status is Status.FAILED and blocker is not None:
         details.append(f"note: {blocker.stem} was skipped earlier ({blocker.why}); this result may depend on it")
@@ -592,7 +605,7 @@ def verify_live(
     conn = psycopg.connect(url, autocommit=True)
     try:
         major = conn.info.server_version // 10000
-        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        version = str(conn.execute("SHOW server_version").fetchone()[0]).split()[0]  # type: ignore[index]
         check_live_files([(p.path, s) for m, ms, c, cs in parsed for p, s in ((m, ms), (c, cs))], major)
         conn.execute("BEGIN")
         conn.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
@@ -600,7 +613,7 @@ def verify_live(
         expected: dict[str, Snapshot] = {}
         current = found
         rolled_back: list[tuple[Migration, list[Statement], Candidate]] = []
-        started = {m.version: time.monotonic() for m, _, _, _ in parsed}
+        spent = {m.version: 0.0 for m, _, _, _ in parsed}
         blocked_by: str | None = None
         for m, mstmts, c, cstmts in reversed(parsed):  # newest first
             if progress:
@@ -613,6 +626,7 @@ def verify_live(
                 blocked_by = m.path.name
                 continue
             conn.execute("SAVEPOINT supabase_rollback_verify")
+            t0 = time.monotonic()
             try:
                 run_statements(conn, cstmts, skip_transaction_control=True)
                 left = _history_left(conn, m.version)
@@ -628,8 +642,10 @@ def verify_live(
                 continue
             expected[m.version] = current
             current = snapshot(conn)
+            spent[m.version] += time.monotonic() - t0
             rolled_back.append((m, mstmts, c))
         for m, mstmts, c in reversed(rolled_back):  # oldest first
+            t0 = time.monotonic()
             try:
                 apply_migration_live(conn, m, mstmts)
             except SqlError as err:
@@ -639,14 +655,13 @@ def verify_live(
                 )
                 break
             d = diff(expected[m.version], snapshot(conn))
-            status, reason, details = _verdict([(
-                "after the rollback and re-applying the migration, the schema differs from the one before the rollback:", d,
-            )])
+            status, reason, details = _verdict([(_AFTER_LIVE, d)])
             results[m.version] = Result(m, c, status, reason, details)
+            spent[m.version] += time.monotonic() - t0
         for m, _, c, _ in parsed:
             if m.version not in results:
                 results[m.version] = Result(m, c, Status.SKIPPED, "not run: an earlier step of this live run failed")
-            results[m.version].seconds = time.monotonic() - started[m.version]
+            results[m.version].seconds = spent[m.version]
     finally:
         _rollback_and_close(conn)
     with psycopg.connect(url, autocommit=True) as check:

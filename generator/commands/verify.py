@@ -20,7 +20,6 @@ import click
 import psycopg
 
 from .. import baseline
-from ..cli import EXIT_ACTION, EXIT_INPUT, _folders, _rollbacks, _select, _warn
 from ..parse import InputError, Migration
 from ..project import list_migrations
 from ..server import ServerError, start
@@ -29,6 +28,8 @@ from ..verify import (
 )
 
 ENV_DB_URL = "SUPABASE_ROLLBACK_DB_URL"
+EXIT_ACTION = 1
+EXIT_INPUT = 2
 JSON_SCHEMA_VERSION = 1
 _ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, Status.SKIPPED)
 
@@ -116,12 +117,16 @@ def verify(
 
 
 def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool) -> dict[Path, Candidate]:
+    from ..cli import _rollbacks  # the generate command's selection helpers (imported late: cli imports us)
+
     return {c.migration.path.resolve(): c for c in (
         candidate(rb, rollbacks_dir, use_files=not generated) for rb in _rollbacks(selected, migrations)
     )}
 
 
 def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+    from ..cli import _folders, _select, _warn
+
     migrations_dir, default_rb = _folders(project_dir, migrations_dir, rollbacks_dir)
     rollbacks_dir = rollbacks_dir or default_rb
     migrations = list_migrations(migrations_dir, warn=_warn)
@@ -148,16 +153,21 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
     began = time.monotonic()
     server = start()
     try:
-        out.info(f"Server: throwaway {server.kind} (removed when done)")
+        out.info(f"Server: throwaway {server.kind} (data in {server.tmpdir}, removed when done)")
         notes: list[str] = []
         missing = _baseline_missing_extensions(server)
         if missing:
             notes.append("the Supabase baseline is loaded without extension(s) this server lacks: " + ", ".join(missing))
         results: list[Result] = []
-        with out.progress(sum(len(c) for _, c in plans)) as step:
-            for i, (history, targets) in enumerate(plans):
-                results += verify_fresh(server, history, targets, dbname=f"supabase_rollback_verify_{i}",
-                                        progress=step, notes=notes)
+        try:
+            with out.progress(sum(len(c) for _, c in plans)) as step:
+                for i, (history, targets) in enumerate(plans):
+                    results += verify_fresh(server, history, targets, dbname=f"supabase_rollback_verify_{i}",
+                                            progress=step, notes=notes)
+        except psycopg.Error:
+            if server.postmaster_pid() is None or not server.datadir.exists():
+                raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
+            raise
         server_info = {"kind": server.kind, "version": server.version, "embedded": server.embedded, "url": None}
     finally:
         server.stop()
@@ -175,6 +185,8 @@ def _baseline_missing_extensions(server) -> list[str]:
 
 
 def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+    from ..cli import _select
+
     shown_url = mask_url(db_url)
     by_version = {m.version: m for m in migrations}
     with psycopg.connect(db_url, autocommit=True, connect_timeout=15) as conn:
