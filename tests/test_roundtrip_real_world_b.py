@@ -284,3 +284,60 @@ def test_materialized_view_create_drop_and_index(roundtrip) -> None:
 
 def test_create_table_as(roundtrip) -> None:
     roundtrip(history=[TABLE], migration="create table public.copy as select id, n from public.t;")
+
+
+# -- enums: ADD VALUE is undone by rebuilding the type --------------------------------------------------
+
+MOOD = "create type public.mood as enum ('happy', 'sad');"
+
+
+def test_add_value_rebuild_with_everything_that_uses_the_type(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            MOOD,
+            "create table public.t (id bigint primary key, m public.mood not null default 'happy', "
+            "ms public.mood[] default '{sad}', note text, constraint not_sad check (m <> 'sad'));",
+            "create index t_m on public.t (m);\ncreate index t_happy on public.t (id) where m = 'happy';",
+            "alter table public.t enable row level security;\n"
+            "create policy happy_only on public.t for select using (m = 'happy'::public.mood);",
+            "create view public.v as select id, m from public.t;\ncreate view public.vv as select id from public.v;",
+            "grant select on public.v to anon;",
+            "create function public.is_happy(x public.mood default 'happy') returns boolean language sql immutable "
+            "as $$ select x = 'happy' $$;",
+            "create function public.sad() returns public.mood language sql begin atomic select 'sad'::public.mood; end;",
+            "revoke execute on function public.is_happy(public.mood) from anon;",
+            "grant usage on type public.mood to authenticated;\ncomment on type public.mood is 'feelings';",
+            "insert into public.t (id, m, ms) values (1, 'happy', '{happy,sad}');",
+        ],
+        migration="alter type public.mood add value 'meh' before 'sad';",
+    )
+    assert "still used by" in sql
+
+
+def test_add_value_without_columns(roundtrip) -> None:
+    roundtrip(history=[MOOD, "alter type public.mood owner to authenticated;"],
+              migration="alter type public.mood add value if not exists 'meh';")
+
+
+def test_add_value_guard_stops_while_rows_use_it(pg_db) -> None:
+    from roundtrip import apply_migration, make_migrations, run_psql
+
+    from generator.engine import generate
+    from generator.render import render_sql
+
+    migs = make_migrations(
+        [MOOD, "create table public.t (id int, m public.mood);"],
+        "alter type public.mood add value 'meh';",
+        "20990101000000",
+    )
+    rb = generate(migs, targets={"20990101000000"})[0]
+    with pg_db.connect() as conn:
+        for m in migs:
+            apply_migration(conn, m)
+        conn.execute("insert into public.t values (1, 'meh'), (2, 'meh'), (3, 'sad')")
+    res = run_psql(pg_db.server, pg_db.conninfo, render_sql(rb))
+    assert res.returncode != 0
+    assert "enum value 'meh' of public.mood is still used by 2 rows of public.t.m" in res.stderr
+    with pg_db.connect() as conn:  # nothing changed
+        labels = conn.execute("select enum_range(null::public.mood)::text").fetchone()[0]
+    assert labels == "{happy,sad,meh}"

@@ -9,9 +9,9 @@ Rules:
   comment. With CASCADE PostgreSQL also drops every column, function, domain... using
   the type; if the catalog shows any, the rollback cannot restore them: manual step.
 - ``ALTER TYPE ... RENAME VALUE`` → rename it back.
-- ``ALTER TYPE ... ADD VALUE``: PostgreSQL cannot drop an enum value, so the inverse is a
-  manual rebuild of the type (the reason says how); the catalog records the new label
-  at its position.
+- ``ALTER TYPE ... ADD VALUE``: PostgreSQL cannot drop an enum value, so the inverse
+  rebuilds the type without it, guarded against rows that still hold it (see ``enums``);
+  the catalog records the new label at its position.
 - ``ALTER TYPE/DOMAIN ... RENAME TO`` → rename back; columns using the type follow it.
 - ``ALTER TYPE ... SET SCHEMA``, ``ALTER DOMAIN``, ``ALTER TYPE ... ADD ATTRIBUTE``: not
   inverted yet (manual), and the type's recorded definition is no longer trusted.
@@ -33,7 +33,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import move_refs, restore_refs_sql, role_name, type_ref
 from ..sqltext import choose_name, literal, qname, quote_ident, render
 from ..steps import Step
-from . import owners
+from . import enums, owners
 
 
 def _key(ctx: Context, names: list[str]) -> Key:
@@ -289,33 +289,14 @@ def alter_enum(node: ast.AlterEnumStmt, ctx: Context) -> list[Step]:
             return []  # IF NOT EXISTS and it exists: nothing changed
         raise Unsupported(f"{name} already has the label {literal(node.newVal)}")
     old = list(t.labels)
+    steps = enums.remove_value_steps(ctx, t, node.newVal, old)
     if node.newValNeighbor:
         pos = t.labels.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)
     else:
         pos = len(t.labels)
     t.labels.insert(pos, node.newVal)
     t.definition = enum_sql(key, t.labels)
-    users = [d for d in dependents(cat, key) if d.startswith("column ")]
-    tmp = qname(key[0], f"{key[1]}_old")
-    sql = [
-        f"ALTER TYPE {name} RENAME TO {quote_ident(key[1] + '_old')};",
-        enum_sql(key, old) + ";",
-        *[
-            f"ALTER TABLE {d[7:].rpartition('.')[0]} ALTER COLUMN {d.rpartition('.')[2]} "
-            f"TYPE {name} USING {d.rpartition('.')[2]}::text::{name};"
-            for d in users
-        ],
-        f"DROP TYPE {tmp};",
-    ]
-    return ctx.manual(
-        f"PostgreSQL cannot remove a value from an enum. To remove {literal(node.newVal)} from {name}, "
-        f"first change or delete every row that uses it, then rebuild the type: rename it, create it "
-        f"again with the labels {', '.join(literal(v) for v in old)}, convert each column that uses it "
-        f"({', '.join(users) or 'none known'}) and drop the renamed type. Functions, defaults and views "
-        "that use the type must be recreated too",
-        sql=sql,
-        title=f"Manual step: remove enum value {literal(node.newVal)} from {name}",
-    )
+    return steps
 
 
 # -- renames --------------------------------------------------------------------------------------

@@ -1,0 +1,281 @@
+"""Removing a value from an enum: the inverse of ``ALTER TYPE ... ADD VALUE``.
+
+PostgreSQL cannot drop an enum label, so the rollback rebuilds the type without it:
+
+1. a guard (``DO`` block) counts, per column of the type, the rows that hold the value and
+   stops with ``enum value 'x' of public.mood is still used by N rows of public.t.c``;
+2. everything that records a dependency on the type and would either block the column
+   conversion or keep the old type alive is dropped: views that read the tables or name
+   the type (with their dependents), policies and triggers that use the columns or name
+   the type, CHECK constraints and expression/partial indexes over the columns (their
+   enum constants are typed), functions with the type in their signature or SQL body;
+3. ``CREATE TYPE <free name> AS ENUM (<labels before>)``, each column converted to it
+   ``USING c::text::<free name>`` (its default dropped before), ``DROP TYPE t``,
+   ``ALTER TYPE <free name> RENAME TO t``, then the owner, grants, comment and defaults;
+4. everything from step 2 is recreated, functions first, views last.
+
+Plain indexes and PRIMARY KEY/UNIQUE constraints on the columns are rebuilt by
+``ALTER COLUMN TYPE`` itself. What the rebuild cannot carry (domains or composite types
+over the enum, foreign keys or exclusion constraints on its columns, defaults or indexes
+calling a function that is rebuilt, a table the generator could not analyse) makes it a
+manual step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pglast import ast
+from pglast.visitors import Visitor
+
+from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
+from ..engine import Context, Unsupported
+from ..refs import restore_refs_sql, type_ref
+from ..sqltext import literal, qname, quote_ident, truncate_identifier
+from ..steps import Hazard, Step
+from . import functions as fn_handlers
+from . import indexes as idx_handlers
+from . import owners, triggers
+from . import views as view_handlers
+from .tables import (
+    add_constraint_sql,
+    column_refs,
+    comment_restore,
+    constraint_ref,
+    parse_constraint,
+    parse_expr,
+    parse_stmt,
+    policy_sql,
+    referenced_columns,
+)
+
+
+class _Names(Visitor):
+    """Type names and function names a parse tree mentions."""
+
+    def __init__(self) -> None:
+        self.types: list[tuple[str | None, str]] = []
+        self.funcs: list[tuple[str | None, str]] = []
+
+    def visit_TypeName(self, ancestors, node):  # noqa: N802
+        names = [n.sval for n in node.names if isinstance(n, ast.String)]
+        if names and names[0] != "pg_catalog":
+            self.types.append((names[-2] if len(names) > 1 else None, names[-1]))
+
+    def visit_FuncCall(self, ancestors, node):  # noqa: N802
+        names = [n.sval for n in node.funcname]
+        self.funcs.append((names[-2] if len(names) > 1 else None, names[-1]))
+
+
+def names_in(node: ast.Node | None) -> _Names:
+    v = _Names()
+    if node is not None:
+        v(node)
+    return v
+
+
+def mentions_type(cat: Catalog, node: ast.Node | None, path: tuple[str, ...], key: Key) -> bool:
+    """Whether a parse tree names type ``key`` (unqualified names resolved under ``path``)."""
+    saved, cat.search_path = cat.search_path, path
+    try:
+        return any(cat.resolve_type(s, n) == key for s, n in names_in(node).types)
+    finally:
+        cat.search_path = saved
+
+
+def calls_any(node: ast.Node | None, funcs: list[Function]) -> bool:
+    """Whether a parse tree calls a function with the name of one of ``funcs`` (over-approximated)."""
+    wanted = {(f.schema, f.name) for f in funcs}
+    names = {f.name for f in funcs}
+    return any((s, n) in wanted or (s is None and n in names) for s, n in names_in(node).funcs)
+
+
+def _column_uses(cat: Catalog, col_type: str, key: Key) -> bool:
+    return mentions_type(cat, parse_expr(f"NULL::{col_type}"), ("public",), key)
+
+
+@dataclass
+class Plan:
+    columns: list[tuple[Table, str, bool]] = field(default_factory=list)  # (table, column, is_array)
+    views: list[Key] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    constraints: list[tuple[Table, Constraint]] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+
+
+def _expr_nodes(text: str | None) -> ast.Node | None:
+    return parse_expr(text) if text is not None else None
+
+
+def plan(ctx: Context, key: Key) -> Plan:
+    """What must be dropped and recreated around rebuilding enum ``key``."""
+    cat = ctx.catalog
+    p = Plan()
+    for tk, t in cat.tables.items():
+        reason = ctx.tainted_reason(("table", qname(*tk)))
+        if reason:
+            raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
+        for c in t.columns.values():
+            if _column_uses(cat, c.type, key):
+                p.columns.append((t, c.name, c.type.endswith("]")))
+    for tk, ty in cat.types.items():
+        if tk != key and ty.kind in ("domain", "composite", "range") and mentions_type(
+            cat, parse_stmt(ty.definition), ty.search_path, key
+        ):
+            raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {qname(*key)}; rebuilding it is not automated")
+    for f in cat.functions.values():
+        reason = ctx.tainted_reason(fn_handlers.function_ref(f))
+        node = fn_handlers.parse_definition(f.definition)
+        if mentions_type(cat, node, f.search_path, key):
+            if reason:
+                raise Unsupported(reason)
+            p.functions.append(f)
+    cols = {(t.key, c) for t, c, _ in p.columns}
+    tables = {t.key for t, _, _ in p.columns}
+
+    def uses_columns(table: Key, node: ast.Node | None) -> bool:
+        if node is None:
+            return False
+        return any((table, r[-1]) in cols for r in column_refs(node).refs)
+
+    for t in [cat.tables[k] for k in tables]:
+        for con in t.constraints.values():
+            node = parse_constraint(con.definition)
+            involved = [c for c in con.columns if (t.key, c) in cols]
+            if con.kind in ("f", "x") and involved:
+                raise Unsupported(
+                    f"constraint {quote_ident(con.name)} of {qname(*t.key)} involves a column of {qname(*key)}; "
+                    "rebuilding the type around it is not automated"
+                )
+            if con.kind == "c" and (involved or mentions_type(cat, node, t.search_path, key)):
+                p.constraints.append((t, con))
+        for idx in cat.indexes.values():
+            if idx.table != t.key or idx.constraint is not None:
+                continue
+            node = parse_stmt(idx.definition)
+            exprs = [e.expr for e in node.indexParams or () if e.expr is not None]
+            if any(uses_columns(t.key, e) for e in exprs) or uses_columns(t.key, node.whereClause) or (
+                mentions_type(cat, node, idx.search_path, key)
+            ):
+                p.indexes.append(idx)
+    for pol in cat.policies.values():
+        tk = (pol.schema, pol.table)
+        for expr in (_expr_nodes(pol.using), _expr_nodes(pol.check)):
+            if uses_columns(tk, expr) or mentions_type(cat, expr, pol.search_path, key) or calls_any(expr, p.functions):
+                p.policies.append(pol)
+                break
+    for trg in cat.triggers.values():
+        tk = (trg.schema, trg.table)
+        node = parse_stmt(trg.definition)
+        tcols = [s.sval for s in node.columns or ()] + referenced_columns(node.whenClause, {"new", "old"})
+        if any((tk, c) in cols for c in tcols) or mentions_type(cat, node.whenClause, ("public",), key):
+            p.triggers.append(trg)
+    direct = [
+        vk for vk, v in cat.views.items()
+        if mentions_type(cat, parse_stmt(v.definition), v.search_path, key) or calls_any(parse_stmt(v.definition), p.functions)
+    ]
+    base = sorted(set(direct) | tables)
+    p.views = view_handlers.creation_order(cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, base))))
+    for vk in p.views:
+        for ref in (view_handlers.view_ref(cat.views[vk]), ("table", qname(*vk))):
+            reason = ctx.tainted_reason(ref)
+            if reason:
+                raise Unsupported(reason)
+    for t in cat.tables.values():
+        for c in t.columns.values():
+            if calls_any(_expr_nodes(c.default), p.functions) or calls_any(_expr_nodes(c.generated), p.functions):
+                raise Unsupported(f"column {qname(*t.key)}.{quote_ident(c.name)} calls a function that uses {qname(*key)}")
+    return p
+
+
+def _esc(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _guard_sql(key: Key, value: str, columns: list[tuple[Table, str, bool]]) -> str:
+    """A DO block that stops the rollback while any row still holds ``value``."""
+    lines = ["DO $rollback$", "DECLARE n bigint;", "BEGIN"]
+    for t, c, is_array in columns:
+        cq = quote_ident(c)
+        cond = f"{literal(value)} = ANY ({cq}::text[])" if is_array else f"{cq}::text = {literal(value)}"
+        where = f"{qname(*t.key)}.{cq}"
+        message = _esc(f"enum value '{value}' of {qname(*key)} is still used by ") + "%" + _esc(f" rows of {where}")
+        lines.append(f"  SELECT count(*) INTO n FROM {qname(*t.key)} WHERE {cond};")
+        lines.append(f"  IF n > 0 THEN RAISE EXCEPTION {literal(message)}, n; END IF;")
+    lines += ["END", "$rollback$;"]
+    return "\n".join(lines)
+
+
+def _free_name(cat: Catalog, key: Key) -> str:
+    n = 0
+    while True:
+        name = truncate_identifier(f"{key[1]}_new") + (str(n) if n else "")
+        if (key[0], name) not in cat.types and not cat.relation_name_taken(key[0], name):
+            return name
+        n += 1
+
+
+def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> list[Step]:
+    """Steps that rebuild enum ``t`` with ``labels`` (it now also has ``value``)."""
+    cat = ctx.catalog
+    key = (t.schema, t.name)
+    q = qname(*key)
+    p = plan(ctx, key)
+    steps: list[Step] = []
+    if p.columns:
+        steps.append(Step(title=f"Check that no row uses enum value {literal(value)} of {q}",
+                          group="Restore Types", sql=[_guard_sql(key, value, p.columns)]))
+    drops: list[str] = []
+    drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
+    drops += [f"DROP POLICY {quote_ident(pol.name)} ON {qname(pol.schema, pol.table)};" for pol in p.policies]
+    drops += [f"DROP TRIGGER {quote_ident(tr.name)} ON {qname(tr.schema, tr.table)};" for tr in p.triggers]
+    drops += [f"ALTER TABLE {qname(*tb.key)} DROP CONSTRAINT {quote_ident(con.name)};" for tb, con in p.constraints]
+    drops += [f"DROP INDEX {qname(i.schema, i.name)};" for i in p.indexes]
+    drops += [f"DROP {f.kind.upper()} {f.signature};" for f in p.functions]
+    if drops:
+        steps.append(Step(title=f"Drop what depends on {q} before rebuilding it", group="Restore Types", sql=drops))
+    tmp = qname(key[0], _free_name(cat, key))
+    sql = [f"CREATE TYPE {tmp} AS ENUM ({', '.join(literal(v) for v in labels)});"]
+    later: list[str] = []
+    for tb, c, is_array in p.columns:
+        col = tb.columns[c]
+        cq = quote_ident(c)
+        target = f"{tmp}[]" if is_array else tmp
+        actions = []
+        if col.default is not None:
+            actions.append(f"ALTER COLUMN {cq} DROP DEFAULT")
+            later.append(f"ALTER TABLE {qname(*tb.key)} ALTER COLUMN {cq} SET DEFAULT {col.default};")
+        actions.append(f"ALTER COLUMN {cq} TYPE {target} USING {cq}::text{'[]' if is_array else ''}::{target}")
+        sql.append(f"ALTER TABLE {qname(*tb.key)} {', '.join(actions)};")
+    sql.append(f"DROP TYPE {q};")
+    sql.append(f"ALTER TYPE {tmp} RENAME TO {quote_ident(key[1])};")
+    sql += owners.owner_sql(f"ALTER TYPE {q}", t.owner, cat.current_user)
+    sql += restore_refs_sql(cat, type_ref(key), t.schema)
+    sql += later
+    paths = [tb.search_path for tb, c, _ in p.columns if tb.columns[c].default is not None]
+    rebuild = Step(title=f"Rebuild {q} without the value {literal(value)}", group="Restore Types", sql=sql,
+                   search_path=paths[0] if paths else None)
+    for tb, c, _ in p.columns:
+        rebuild.hazard(Hazard.REWRITES_TABLE, f"converting {qname(*tb.key)}.{quote_ident(c)} to the rebuilt type rewrites the table")
+        rebuild.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"{qname(*tb.key)} is locked while it is converted")
+    steps.append(rebuild)
+    for f in p.functions:
+        steps.append(Step(title=f"Recreate {f.kind} {f.signature}", group="Recreate Functions",
+                          sql=fn_handlers.recreate_sql(f, cat), search_path=f.search_path))
+    for tb, con in p.constraints:
+        sql = [add_constraint_sql(tb.key, con), *comment_restore(cat, constraint_ref(tb.key, con.name))]
+        steps.append(Step(title=f"Restore constraint {quote_ident(con.name)} on {qname(*tb.key)}",
+                          group="Restore Constraints", sql=sql, search_path=tb.search_path))
+    for i in p.indexes:
+        steps += idx_handlers.recreate_steps(cat, i)
+    for pol in p.policies:
+        steps.append(Step(title=f"Recreate policy {quote_ident(pol.name)} on {qname(pol.schema, pol.table)}",
+                          group="Recreate Policies", sql=policy_sql(cat, pol), search_path=pol.search_path))
+    for tr in p.triggers:
+        steps.append(Step(title=f"Recreate trigger {quote_ident(tr.name)} on {qname(tr.schema, tr.table)}",
+                          group="Recreate Triggers", sql=triggers.recreate_sql(tr, cat)))
+    if p.views:
+        steps += view_handlers.recreate_steps(cat, p.views)
+    return steps
