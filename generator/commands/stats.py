@@ -3,12 +3,16 @@
 Static only: the history is replayed into the in-memory catalog exactly as ``generate``
 does (no database), and every forward statement is classified by the steps that undo it:
 
-- *automatic*: every step is generated SQL (statements with nothing to undo, such as
-  ``SET`` or ``BEGIN``, count here too);
-- *manual*: at least one step is a manual step; its reasons are counted after
-  normalisation (object names, file positions and quoted SQL are replaced by
-  placeholders) so that the same rule groups across objects;
-- *annotated*: the statement carries an inline ``-- rollback:`` annotation.
+- *annotated*: the statement carries an inline ``-- rollback:`` annotation, which
+  decides its inverse (SQL, ``none`` or ``irreversible``);
+- *manual*: otherwise, at least one of its steps is a manual step (including statements
+  the project's ``[[manual]]`` rules of supabase/rollback.toml leave to a person); the
+  reasons are counted after normalisation (object names, file positions and quoted SQL
+  are replaced by placeholders) so that the same rule groups across objects;
+- *automatic*: every other statement: its steps are generated SQL (statements with
+  nothing to undo, such as ``SET`` or ``BEGIN``, count here too).
+
+The three are disjoint: total = automatic + manual + annotated.
 
 Statements are grouped by kind: the SQL command (``CREATE TABLE``, ``DROP POLICY``,
 ``ALTER TABLE ADD COLUMN``...), taken from the parse tree.
@@ -28,9 +32,10 @@ from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ObjectType
 
+from ..config import ConfigError, ManualRule, resolve_folders
 from ..engine import Rollback, generate
 from ..parse import InputError, Statement
-from ..project import display_path, list_migrations, project_root
+from ..project import list_migrations
 
 EXIT_INPUT = 2
 
@@ -165,7 +170,8 @@ _KIND_WORDS = ("column", "columns", "constraint", "index", "extension", "schema"
 _NOT_NAMES = {"of", "is", "in", "on", "was", "were", "the", "a", "an", "that", "with", "and", "or", "to", "from",
               "has", "have", "had", "already", "specified", "constraint", "column", "kind", "definition",
               "attribute", "options", "name", "names", "element", "elements", "owner", "by", "for",
-              "<name>", "whose", "it", "its", "this", "which", "types", "as", "at", "not", "used"}
+              "<name>", "whose", "it", "its", "this", "which", "types", "as", "at", "not", "used", "may", "must",
+              "can", "cannot", "will", "would", "should", "does", "did", "be", "uses", "using", "are"}
 _BARE = re.compile(rf"\b({'|'.join(sorted(_KIND_WORDS, key=len, reverse=True))}) ({_IDENT})(?=[\s,;:)]|$)")
 _VERSION = re.compile(r"\bversion \d[\w.\-]*")
 
@@ -190,14 +196,18 @@ def normalise_reason(reason: str) -> str:
         return m.group(0) if word.lower() in _NOT_NAMES or word.isupper() else f"{m.group(1)} <name>"
 
     text = _BARE.sub(bare, text)
-    return re.sub(r"<name>(?:, <name>)+", "<names>", text)
+    text = re.sub(r"'…'(?:, '…')+", "'…', …", text)
+    text = re.sub(r"\((?:[a-z]+ )?<name>(?:, (?:[a-z]+ )?<name>)*\)", "(<names>)", text)
+    return re.sub(r"(?:[a-z]+ )?<name>(?:, (?:[a-z]+ )?<name>)+", "<names>", text)
 
 
 # -- collecting ------------------------------------------------------------------------
 
-def is_annotated(stmt: Statement) -> bool:
-    """The statement carries an inline ``-- rollback:`` annotation (a comment right after it)."""
-    return any(re.match(r"--\s*rollback\s*:", c, re.IGNORECASE) for c in stmt.trailing_comments)
+def is_annotated(stmt: Statement, steps: list) -> bool:
+    """The statement's inverse comes from its inline ``-- rollback:`` annotation."""
+    from ..annotations import annotation_for
+
+    return any(getattr(s, "annotated", False) for s in steps) or annotation_for(stmt) is not None
 
 
 @dataclass
@@ -210,8 +220,9 @@ class KindStats:
 
     def add(self, manual_reasons: list[str], annotated: bool) -> None:
         self.total += 1
-        self.annotated += annotated
-        if manual_reasons:
+        if annotated:
+            self.annotated += 1
+        elif manual_reasons:
             self.manual += 1
             self.reasons.update(set(manual_reasons))
         else:
@@ -280,11 +291,12 @@ def collect(rollbacks: list[Rollback]) -> Stats:
         for stmt, steps in rb.by_statement:
             kind = statement_kind(stmt.node)
             reasons = [normalise_reason(s.manual) for s in steps if s.manual]
-            annotated = is_annotated(stmt)
+            annotated = is_annotated(stmt, steps)
             stats.kinds.setdefault(kind, KindStats()).add(reasons, annotated)
             fs.statements += 1
-            fs.annotated += annotated
-            if reasons:
+            if annotated:
+                fs.annotated += 1
+            elif reasons:
                 fs.manual += 1
                 fs.manual_statements.append({"line": stmt.line, "kind": kind, "reasons": [s.manual for s in steps if s.manual]})
             else:
@@ -293,8 +305,9 @@ def collect(rollbacks: list[Rollback]) -> Stats:
     return stats
 
 
-def stats_for_folder(migrations_dir: Path, warn=None) -> Stats:
-    return collect(generate(list_migrations(migrations_dir, warn=warn)))
+def stats_for_folder(migrations_dir: Path, warn=None, manual_rule: ManualRule | None = None) -> Stats:
+    """The statistics of every migration of ``migrations_dir`` (replayed like ``generate``)."""
+    return collect(generate(list_migrations(migrations_dir, warn=warn), manual_rule=manual_rule))
 
 
 # -- output ----------------------------------------------------------------------------
@@ -359,8 +372,10 @@ def stats(project_dir: Path | None, migrations_dir: Path | None, fmt: str, verbo
     For every kind of statement (CREATE TABLE, DROP POLICY, GRANT ON TABLE...) it
     counts the statements, how many the generator inverts automatically, how
     many become manual steps (grouped by reason, with object names stripped so
-    the same rule groups together) and how many carry a `-- rollback:`
-    annotation. Static only: no database is used and nothing is written.
+    the same rule groups together) and how many are undone by their
+    `-- rollback:` annotation. The [[manual]] rules of supabase/rollback.toml
+    apply, as in `generate`. Static only: no database is used and nothing is
+    written.
 
     \b
     Examples:
@@ -373,10 +388,12 @@ def stats(project_dir: Path | None, migrations_dir: Path | None, fmt: str, verbo
     migrations folder, bad option).
     """
     try:
-        if migrations_dir is None:
-            migrations_dir = project_root(project_dir) / "supabase" / "migrations"
-        result = stats_for_folder(display_path(migrations_dir), warn=lambda m: click.echo(f"warning: {m}", err=True))
-    except InputError as exc:
+        folders = resolve_folders(project_dir, migrations_dir, None)
+        rule = folders.config.manual_reason if folders.config.manual else None
+        result = stats_for_folder(
+            folders.migrations_dir, warn=lambda m: click.echo(f"warning: {m}", err=True), manual_rule=rule
+        )
+    except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     if fmt == "json":
