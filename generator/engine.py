@@ -255,19 +255,29 @@ def baseline_catalog() -> Catalog:
 
 
 def generate(
-    history: list[Migration], targets: set[str] | None = None, manual_rule: ManualRule | None = None
+    history: list[Migration],
+    targets: set[str] | None = None,
+    manual_rule: ManualRule | None = None,
+    catalog: Catalog | None = None,
+    on_replayed: Callable[[Migration, Catalog], None] | None = None,
 ) -> list[Rollback]:
     """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
 
     With ``targets`` None, every migration's rollback is returned. ``manual_rule`` (the
     configuration's ``Config.manual_reason``) names the statements the team undoes by hand.
+    ``catalog``: start from this state (as some earlier migrations left it; ``history``
+    then holds only the later ones) instead of the baseline; it is changed in place.
+    ``on_replayed(migration, catalog)`` runs after each migration (``check`` keeps
+    snapshots of the catalog to replay less next time).
     """
     from . import handlers  # noqa: F401  (registers every handler)
 
-    catalog = baseline_catalog()
+    catalog = catalog if catalog is not None else baseline_catalog()
     out = []
     for m in history:
         rb = replay(m, catalog, manual_rule=manual_rule)
         if targets is None or m.version in targets:
             out.append(rb)
+        if on_replayed is not None:
+            on_replayed(m, catalog)
     return out

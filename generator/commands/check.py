@@ -195,10 +195,9 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
-        from .. import handlers  # noqa: F401  (registers every handler)
-        from ..engine import baseline_catalog, replay
+        from ..engine import generate
 
-        # the latest snapshot at or before the first migration to compute
+        # start from the latest snapshot before the first migration to compute
         start, catalog = 0, None
         new_snapshots: dict[str, bytes] = {}
         for j in range(first_missing - 1, -1, -1):
@@ -210,15 +209,24 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
                 except Exception:  # noqa: BLE001
                     catalog = None
                 break
-        if catalog is None:
-            catalog = baseline_catalog()
-        for i in range(start, len(migrations)):
-            rb = replay(migrations[i], catalog, manual_rule=cfg.manual_reason)
-            replayed += 1
-            if i >= first_missing:
-                entries[hashes[i]] = _expected_of(rb, cfg)
-            if i >= len(migrations) - _SNAPSHOTS:
-                new_snapshots[hashes[i]] = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
+        chain = dict(zip((id(m) for m in migrations), hashes))
+        newest = set(hashes[-_SNAPSHOTS:])
+
+        def keep_snapshot(m, cat) -> None:
+            if chain[id(m)] in newest:
+                new_snapshots[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
+
+        todo = migrations[start:]
+        rollbacks = generate(
+            todo,
+            {m.version for m in migrations[first_missing:]},
+            cfg.manual_reason if cfg.manual else None,
+            catalog=catalog,
+            on_replayed=keep_snapshot,
+        )
+        replayed = len(todo)
+        for rb in rollbacks:
+            entries[chain[id(rb.migration)]] = _expected_of(rb, cfg)
         keep = set(hashes)
         cache["entries"] = {h: e for h, e in entries.items() if h in keep}
         cache["snapshots"] = new_snapshots
@@ -364,6 +372,10 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     Statements annotated `-- rollback: irreversible <reason>` count as resolved.
     Nothing is written (except a cache in ~/.cache/supabase-rollback/) unless --fix.
 
+    --fix writes the missing and stale rollbacks (never a file edited by hand
+    unless --force) and exits 1 when it wrote anything, so that a pre-commit
+    hook stops the commit until the new files are reviewed and added.
+
     \b
     Examples:
       supabase-rollback check
@@ -373,22 +385,33 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
       supabase-rollback check --out-dir supabase/migrations
 
     \b
-    Exit status: 0 everything up to date (one line); 1 problems listed;
-    2 bad input (SQL syntax error, bad annotation, bad supabase/rollback.toml).
+    Exit status: 0 everything up to date (one line); 1 problems listed, or
+    --fix wrote files; 2 bad input (SQL syntax error, bad annotation, bad
+    supabase/rollback.toml).
     """
     from ..parse import InputError
 
     try:
         folders = resolve_folders(project_dir, migrations_dir, out_dir)
         report = run_check(folders, use_cache=not no_cache, warn=_warn)
+        written: list[Path] = []
         if fix:
-            targets = sorted({f.version for f in report.findings if f.kind in ("missing", "stale") or (force and f.kind == "edited")})
+            fixable = ("missing", "stale", "edited") if force else ("missing", "stale")
+            targets = sorted({f.version for f in report.findings if f.kind in fixable})
             if targets:
                 _fix(targets, folders, force)
+                before = {f.path for f in report.findings if f.kind in fixable}
                 report = run_check(folders, use_cache=not no_cache, warn=None)
+                written = sorted(before - {f.path for f in report.findings if f.kind in fixable})
     except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
+    if written:
+        # pre-commit's convention: a hook that changed files fails, so the change is reviewed
+        for f in report.findings:
+            click.echo(f.line())
+        click.echo(f"{len(written)} rollback file{'s' if len(written) != 1 else ''} written: review and `git add` them", err=True)
+        sys.exit(EXIT_ACTION)
     if report.findings:
         for f in report.findings:
             click.echo(f.line())
