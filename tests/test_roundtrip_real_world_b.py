@@ -341,3 +341,46 @@ def test_add_value_guard_stops_while_rows_use_it(pg_db) -> None:
     with pg_db.connect() as conn:  # nothing changed
         labels = conn.execute("select enum_range(null::public.mood)::text").fetchone()[0]
     assert labels == "{happy,sad,meh}"
+
+
+# -- DROP ... CASCADE ------------------------------------------------------------------------------------
+
+
+def test_drop_table_cascade_with_views_fks_and_policies(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            TABLE,
+            "create table public.child (id int primary key, t_id bigint references public.t (id));",
+            "create view public.v as select id, status from public.t;",
+            "create view public.vv as select id from public.v where id > 1;",
+            "create materialized view public.mv as select id from public.vv;\ncreate index mv_id on public.mv (id);",
+            "grant select on public.v to authenticated;\ncomment on view public.vv is 'second level';",
+            "alter table public.child enable row level security;\n"
+            "create policy via_t on public.child for select using (exists (select 1 from public.v where v.id = t_id));",
+        ],
+        migration="drop table public.t cascade;",
+    )
+    assert "CREATE VIEW public.vv" in sql and "CREATE POLICY via_t" in sql
+
+
+def test_drop_column_cascade_with_views(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            TABLE,
+            "create view public.uses_status as select id, status from public.t;",
+            "create view public.on_top as select count(*) as n from public.uses_status;",
+            "create view public.other as select id, n from public.t;",
+            "grant select on public.uses_status to anon;",
+        ],
+        migration="alter table public.t drop column status cascade;",
+        allow_column_order=True,
+    )
+    assert "CREATE VIEW public.on_top" in sql and "public.other" not in sql
+
+
+def test_drop_column_cascade_with_star_view_is_manual(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[TABLE, "create view public.everything as select * from public.t;"],
+        migration="alter table public.t drop column status cascade;",
+        expect_manual=True,
+    )

@@ -18,6 +18,7 @@ from ..engine import Context, Unsupported, find_alter_handler, handles, handles_
 from ..refs import column_ref, grant_sql, restore_refs_sql, role_name
 from ..sqltext import literal, qname, quote_ident, render
 from ..steps import Backup, Hazard, Step
+from . import dependents
 from .tables import (
     CON_KIND,
     add_constraint_sql,
@@ -185,8 +186,17 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
     if any(c.generated is not None and name in referenced_columns(parse_expr(c.generated), quals)
            for n, c in table.columns.items() if n != name):
         raise Unsupported(f"a generated column of {q} uses {name}; dropping it dropped that column too")
-    if cascade and views_using(cat, key):
-        raise Unsupported(f"CASCADE may also have dropped views that use {q}; recreate them by hand")
+    dep_views: list[Key] = []
+    if cascade:
+        dep_views = dependents.views_on_column(cat, key, name)
+        dependents.check_trusted(ctx, dep_views)
+        starred = [v for v in dep_views if key in cat.views[v].star_sources]
+        if starred and list(table.columns)[-1] != name:
+            raise Unsupported(
+                f"view {qname(*starred[0])} reads {q} with *; the restored column comes back last, so * would "
+                "not mean the same columns and the view cannot be recreated as it was"
+            )
+    dep_policies = dependents.policies_on(cat, set(dep_views)) if dep_views else []
     cons = [c for c in table.constraints.values() if name in c.columns]
     con_indexes = {c.index for c in cons if c.index}
     indexes = [i for i in cat.indexes.values()
@@ -254,6 +264,7 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
         lost=[f"column {cq} ({col.type})"],
         search_path=table.search_path,
     )
+    cascaded = dependents.recreate_after_cascade(cat, dep_views, dep_policies)
     reason = (f"the values of {cq} were deleted by the migration; the rollback restores the column "
               "without them; restore the data from a backup taken before the migration")
     if needs_set_not_null:
@@ -286,7 +297,8 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
         table.replica_identity = "nothing"
     del table.columns[name]
     cat.drop_object_refs(cref)
-    return [step]
+    dependents.forget(cat, dep_views, dep_policies)
+    return [step, *cascaded]
 
 
 # Inverse type changes that can never fail or lose information: (from, to) base types.

@@ -730,13 +730,18 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
             raise Unsupported(f"table {qname(*key)} is not in the catalog, so its definition is not known")
         keys.append(key)
     cascade = node.behavior == DropBehavior.DROP_CASCADE
-    for key in keys:
-        reason = ctx.tainted_reason(table_ref(key))
-        if not reason and cascade and views_using(cat, key):
-            reason = f"CASCADE also dropped the views that use {qname(*key)}; recreate them by hand"
-        if reason:
-            _forget_dropped(cat, keys, cascade)
-            raise Unsupported(reason)
+    dep_views: list[Key] = []
+    dep_policies: list = []
+    try:
+        for key in keys:
+            reason = ctx.tainted_reason(table_ref(key))
+            if reason:
+                raise Unsupported(reason)
+        if cascade:
+            dep_views, dep_policies = _cascaded(ctx, keys)
+    except Unsupported:
+        _forget_dropped(cat, keys, cascade)
+        raise
     steps: list[Step] = []
     fk_sql: list[str] = []
     dropped = set(keys)
@@ -765,8 +770,28 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
             fk_sql += comment_restore(cat, constraint_ref(t.key, con.name))
     if fk_sql:
         steps.append(Step(title="Restore foreign keys of the recreated tables", group="Restore Foreign Keys", sql=fk_sql))
+    from . import dependents
+
+    steps += dependents.recreate_after_cascade(cat, dep_views, dep_policies)
+    dependents.forget(cat, dep_views, dep_policies)
     _forget_dropped(cat, keys, cascade)
     return steps
+
+
+def _cascaded(ctx: Context, keys: list[Key]) -> tuple[list[Key], list]:
+    """Views built on the dropped tables and policies of other tables that read them."""
+    from . import dependents
+    from . import views as view_handlers
+
+    cat = ctx.catalog
+    dep_views = view_handlers.creation_order(cat, view_handlers.dependent_views(cat, keys))
+    dependents.check_trusted(ctx, dep_views)
+    dep_policies = dependents.policies_on(cat, set(keys) | set(dep_views), exclude_tables=set(keys))
+    for p in dep_policies:
+        reason = ctx.tainted_reason(policy_ref((p.schema, p.table), p.name))
+        if reason:
+            raise Unsupported(reason)
+    return dep_views, dep_policies
 
 
 def _forget_dropped(cat: Catalog, keys: list[Key], cascade: bool) -> None:

@@ -488,6 +488,9 @@ def _policy_references(cat: Catalog, pol, keys: set[Key]) -> bool:
     return False
 
 
+policy_references = _policy_references  # for modules that follow CASCADE to policies
+
+
 def _existing_view(ctx: Context, rel: ast.RangeVar, objtype: ObjectType, missing_ok: bool) -> Key | None:
     cat = ctx.catalog
     want = "materialized view" if objtype == ObjectType.OBJECT_MATVIEW else "view"
