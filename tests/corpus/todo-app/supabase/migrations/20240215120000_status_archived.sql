@@ -1,0 +1,1 @@
+alter type public.todo_status add value 'archived';
