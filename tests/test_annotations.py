@@ -216,7 +216,7 @@ def test_rendered_annotation_and_irreversible_block():
     assert "-- Undoes 20990101000001_m1.sql:1 (from the migration's rollback annotation)\n" in sql
     assert "alter table public.t drop column c;" in sql
     assert "-- IRREVERSIBLE (acknowledged in the migration): nothing is run for this statement.\n-- Reason: u is shared\n" in sql
-    assert "MANUAL STEP" not in sql and "not resolved" not in sql  # acknowledged: nothing raises
+    assert "-- MANUAL STEP" not in sql and "not resolved" not in sql  # acknowledged: nothing raises
     md = render_markdown(rb, sql_name="rollback_x.sql")
     assert "From the migration's rollback annotation" in md
     assert "**IRREVERSIBLE** (acknowledged in the migration, step 1): u is shared" in md
