@@ -220,7 +220,8 @@ def test_rendered_annotation_and_irreversible_block():
     md = render_markdown(rb, sql_name="rollback_x.sql")
     assert "From the migration's rollback annotation" in md
     assert "**IRREVERSIBLE** (acknowledged in the migration, step 1): u is shared" in md
-    assert "#### Data Loss Risk: MEDIUM" in md
+    assert "#### Data Loss Risk: HIGH" in md  # the annotated SQL drops a column
+    assert "the annotated SQL drops column c of public.t" in md
 
 
 # -- round trips on a real server ----------------------------------------------------------
