@@ -250,7 +250,7 @@ def test_drop_procedure_by_all_arguments_and_drop_routine() -> None:
     assert cat.functions == {}
 
 
-def test_drop_cascade_recreates_triggers_and_reports_other_users() -> None:
+def test_drop_cascade_recreates_triggers_and_defaults() -> None:
     cat = fresh()
     cat.tables[("public", "t")] = Table("public", "t", {"a": Column("a", "integer", default="public.tf2()")})
     run(cat, "create function tf() returns trigger language plpgsql as $$ begin return new; end $$;"
@@ -261,14 +261,15 @@ def test_drop_cascade_recreates_triggers_and_reports_other_users() -> None:
     rb = run(cat, "drop function tf() cascade; drop function tf2 cascade;", "2")
     titles = [s.title for s in rb.steps]
     assert titles[0] == "Recreate function public.tf2()"
-    assert rb.steps[1].manual and "column public.t.a" in rb.steps[1].manual
+    assert rb.steps[1].sql == ["ALTER TABLE public.t ALTER COLUMN a SET DEFAULT public.tf2();"]
+    assert cat.tables[("public", "t")].columns["a"].default is None
     assert titles[2:] == ["Recreate function public.tf()", "Recreate trigger tr on public.t"]
     assert rb.steps[3].sql == [
         "CREATE TRIGGER tr BEFORE INSERT ON public.t FOR EACH ROW EXECUTE PROCEDURE public.tf();",
         "ALTER TABLE public.t DISABLE TRIGGER tr;",
     ]
     assert cat.triggers == {}
-    assert ("column", "public.t.a") in cat.tainted
+    assert cat.tainted == {}
 
 
 # -- ALTER --------------------------------------------------------------------------------
@@ -334,3 +335,11 @@ def test_owner_change_folds_the_new_owners_grants() -> None:
     ]
     assert "service_role" not in cat.grants[("function", "public.f(integer)")]
     assert run(cat, "alter function f(int) owner to service_role;", "3").steps == []
+
+
+def test_drop_cascade_of_a_function_used_by_a_generated_column_is_manual() -> None:
+    cat = fresh()
+    run(cat, "create function g(x int) returns int language sql immutable as 'select x';"
+        "create table public.t (a int, b int generated always as (public.g(a)) stored);", "1")
+    rb = run(cat, "drop function g(int) cascade;", "2")
+    assert rb.steps[1].manual and "generated column public.t.b" in rb.steps[1].manual

@@ -384,3 +384,22 @@ def test_drop_column_cascade_with_star_view_is_manual(roundtrip) -> None:
         migration="alter table public.t drop column status cascade;",
         expect_manual=True,
     )
+
+
+def test_drop_function_cascade_with_every_kind_of_user(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create function public.is_admin() returns boolean language sql stable as $$ select true $$;",
+            "create function public.twice(x int) returns int language sql immutable as $$ select x * 2 $$;",
+            TABLE, RLS,
+            "create policy admins on public.t for all to authenticated using (public.is_admin());",
+            "alter table public.t alter column n set default twice(21);",
+            "alter table public.t add constraint n_even check (twice(n) > 0);",
+            "create index t_twice on public.t (twice(n::int));",
+            "create view public.doubled as select id, twice(n) as d from public.t;",
+            "create view public.on_doubled as select d from public.doubled;",
+            "create function public.quad(x int) returns int language sql immutable begin atomic select twice(twice(x)); end;",
+        ],
+        migration="drop function public.twice(int) cascade;\ndrop function public.is_admin cascade;",
+    )
+    assert "CREATE POLICY admins" in sql and "SET DEFAULT twice(21)" in sql and "public.on_doubled" in sql

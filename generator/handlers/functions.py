@@ -12,8 +12,8 @@ Rules implemented here:
   input parameter names, removed defaults, function ↔ procedure) the inverse is ``DROP``
   of the new one, ``CREATE`` of the old one, its grants, comment and owner.
 - ``DROP FUNCTION`` → recreate from the catalog (definition, grants, comment, owner);
-  under ``CASCADE`` also the triggers that executed it, and anything else that may have
-  used it becomes a manual step.
+  under ``CASCADE`` also what used it: triggers, SQL-body functions, defaults, CHECKs,
+  indexes, policies and views (``function_cascade``); what cannot come back is manual.
 - ``ALTER FUNCTION ... RENAME TO / SET SCHEMA / OWNER TO`` → the opposite ALTER.
 - ``ALTER FUNCTION ... <options>`` → ``CREATE OR REPLACE`` with the stored definition; the
   stored definition is re-rendered with the options applied.
@@ -372,28 +372,25 @@ def drop_function(node: ast.DropStmt, ctx: Context) -> list[Step]:
 
 
 def _cascade(f: Function, ctx: Context) -> list[Step]:
-    """What ``DROP FUNCTION ... CASCADE`` removed with ``f``: triggers come back, the rest is manual."""
-    cat = ctx.catalog
-    steps: list[Step] = []
-    if f.identity_args == "":
-        for trig in triggers.triggers_executing(cat, f.schema, f.name):
-            steps.append(Step(
-                title=f"Recreate trigger {quote_ident(trig.name)} on {qname(trig.schema, trig.table)}",
-                group="Recreate Triggers",
-                sql=triggers.recreate_sql(trig, cat),
-            ))
-            triggers.forget(cat, trig)
-    users = _possible_dependents(f, cat)
-    if users:
+    """What ``DROP FUNCTION ... CASCADE`` removed with ``f`` comes back (see function_cascade).
+
+    When some dependent cannot be brought back exactly, the rest is a manual step and every
+    object that may have used ``f`` is distrusted.
+    """
+    from . import function_cascade
+
+    try:
+        return function_cascade.cascade(f, ctx)
+    except Unsupported as exc:
+        users = _possible_dependents(f, ctx.catalog)
         for ref in users:
             ctx.taint(ref)
         names = ", ".join(f"{k} {i}" for k, i in users)
-        steps += ctx.manual(
-            f"DROP ... CASCADE may also have dropped objects that use {f.signature}: {names}; "
-            "recreate whichever of them PostgreSQL dropped",
+        return ctx.manual(
+            f"{exc}; DROP ... CASCADE may also have dropped other objects that use {f.signature}"
+            + (f" ({names})" if names else "") + ": recreate whichever of them PostgreSQL dropped",
             title=f"Manual step: restore objects that depended on {f.signature}",
         )
-    return steps
 
 
 def _possible_dependents(f: Function, cat: Catalog) -> list[ObjRef]:
