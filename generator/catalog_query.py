@@ -42,6 +42,17 @@ SERVICE_SCHEMAS = frozenset({
 })
 # Extensions known to add functions only (no relations, types or constraints).
 FUNCTION_ONLY_EXTENSIONS = frozenset({"uuid-ossp", "pgcrypto", "pgjwt", "moddatetime", "fuzzystrmatch", "plpgsql"})
+# Extensions whose types and relations are known by name (besides functions).
+KNOWN_EXTENSION_OBJECTS: dict[str, frozenset[str]] = {
+    "pg_trgm": frozenset({"gtrgm"}),
+    "pg_stat_statements": frozenset({"pg_stat_statements", "pg_stat_statements_info"}),
+    "citext": frozenset({"citext"}),
+    "hstore": frozenset({"hstore", "ghstore"}),
+    "ltree": frozenset({"ltree", "lquery", "ltxtquery", "ltree_gist"}),
+    "vector": frozenset({"vector", "halfvec", "sparsevec"}),
+    "unaccent": frozenset(),
+    "btree_gist": frozenset({"gbtreekey4", "gbtreekey8", "gbtreekey16", "gbtreekey32", "gbtreekey_var", "gbtreekey2"}),
+}
 
 # Built-in type names outside pg_*/_* (PostgreSQL 15's pg_catalog and information_schema).
 _BUILTIN_TYPES = frozenset("""
@@ -96,7 +107,7 @@ def _opaque_schemas(cat: Catalog, kind: str) -> set[str]:
     """Schemas that may hold objects of ``kind`` the catalog does not know."""
     out = set(BUILTIN_SCHEMAS) | SERVICE_SCHEMAS
     for ext in cat.extensions.values():
-        if kind != "function" and ext.name in FUNCTION_ONLY_EXTENSIONS:
+        if kind != "function" and (ext.name in FUNCTION_ONLY_EXTENSIONS or ext.name in KNOWN_EXTENSION_OBJECTS):
             continue
         if ext.schema:
             out.add(ext.schema)
@@ -122,6 +133,8 @@ def _found_or_unknown(found: bool, kind: str, name: str, schema: str | None, cat
     """True when found; False only when the catalog would hold the object if it existed."""
     if found:
         return True
+    if kind != "function" and any(name in KNOWN_EXTENSION_OBJECTS.get(e, ()) for e in cat.extensions):
+        return None  # an extension's own type or relation
     if schema is not None:
         return None if schema in _opaque_schemas(cat, kind) else False
     if _unpinned_may_exist(kind, name):
