@@ -403,3 +403,23 @@ def test_drop_function_cascade_with_every_kind_of_user(roundtrip) -> None:
         migration="drop function public.twice(int) cascade;\ndrop function public.is_admin cascade;",
     )
     assert "CREATE POLICY admins" in sql and "SET DEFAULT twice(21)" in sql and "public.on_doubled" in sql
+
+
+def test_drop_type_cascade_with_columns_functions_views_policies(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            MOOD,
+            "create table public.t (id bigint primary key, m public.mood default 'happy', ms public.mood[], n int);",
+            "create index t_m on public.t (m);",
+            "create view public.moods as select id, m from public.t;",
+            "create view public.happy as select 'happy'::public.mood as h;",
+            "create function public.cheer(x public.mood) returns text language sql as $$ select x::text $$;",
+            "create view public.cheers as select public.cheer(m) from public.t;",
+            "alter table public.t enable row level security;\n"
+            "create policy only_happy on public.t using (m = 'happy');",
+            "grant select (m) on public.t to authenticated;",
+        ],
+        migration="drop type public.mood cascade;",
+        allow_column_order=True,
+    )
+    assert "CREATE FUNCTION" in sql or "CREATE OR REPLACE FUNCTION public.cheer" in sql

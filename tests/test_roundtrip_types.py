@@ -54,12 +54,12 @@ def test_drop_domain_and_composite_if_exists(roundtrip):
     )
 
 
-def test_drop_type_cascade_with_columns_is_manual(roundtrip):
+def test_drop_type_cascade_with_columns(roundtrip):
     rb, sql = roundtrip(
         history=["create type public.mood as enum ('a');", "create table public.t (id int, m public.mood);"],
         migration="drop type public.mood cascade;",
-        expect_manual=True,
     )
+    assert "ADD COLUMN m public.mood" in sql
 
 
 def test_drop_type_cascade_without_users(roundtrip):

@@ -58,12 +58,24 @@ def test_drop_if_exists_missing_is_nothing_and_unknown_is_manual():
     assert run("drop type public.nope;", cat).manual_steps
 
 
-def test_drop_cascade_with_users_is_manual_and_forgets_columns():
+def test_drop_cascade_restores_columns_and_forgets_them():
     cat = catalog("public.t(id,m)")
     run("create type public.mood as enum ('a');", cat)
     cat.tables[("public", "t")].columns["m"].type = "public.mood"
     rb = run("drop type public.mood cascade;", cat)
-    assert rb.manual_steps and "column public.t.m" in rb.manual_steps[0].manual
+    assert not rb.manual_steps
+    assert sqls(rb) == ["CREATE TYPE public.mood AS ENUM ('a');", "ALTER TABLE public.t ADD COLUMN m public.mood;"]
+    assert rb.steps[1].data_loss
+    assert "m" not in cat.tables[("public", "t")].columns
+    assert ("public", "mood") not in cat.types
+
+
+def test_drop_cascade_with_a_domain_over_it_is_manual_and_forgets_columns():
+    cat = catalog("public.t(id,m)")
+    run("create type public.mood as enum ('a'); create domain public.dm as public.mood;", cat)
+    cat.tables[("public", "t")].columns["m"].type = "public.mood"
+    rb = run("drop type public.mood cascade;", cat)
+    assert rb.manual_steps and "domain public.dm is built on public.mood" in rb.manual_steps[0].manual
     assert "m" not in cat.tables[("public", "t")].columns
     assert ("public", "mood") not in cat.types
 

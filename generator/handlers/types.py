@@ -6,8 +6,9 @@ Rules:
   are dropped by their own (earlier) rollback steps.
 - ``DROP TYPE`` / ``DROP DOMAIN [IF EXISTS]`` → recreate it from the catalog (enum labels in
   order, domain constraints with the names PostgreSQL gave them), with its grants and
-  comment. With CASCADE PostgreSQL also drops every column, function, domain... using
-  the type; if the catalog shows any, the rollback cannot restore them: manual step.
+  comment. With CASCADE PostgreSQL also drops every column, function, view... using the
+  type: they come back too (``type_cascade``; columns without their values), except
+  domains/composite types built on it and expressions of other columns naming it: manual.
 - ``ALTER TYPE ... RENAME VALUE`` → rename it back.
 - ``ALTER TYPE ... ADD VALUE``: PostgreSQL cannot drop an enum value, so the inverse
   rebuilds the type without it, guarded against rows that still hold it (see ``enums``);
@@ -196,8 +197,10 @@ def drop_type(node: ast.DropStmt, ctx: Context) -> list[Step]:
     The catalog forgets the type either way (it is gone), and with CASCADE the columns
     that used it.
     """
+    from . import type_cascade
+
     cat = ctx.catalog
-    steps: list[Step] = []
+    groups: list[list[Step]] = []
     manual: list[str] = []
     for tn in node.objects:
         names = _sval(tn.names)
@@ -208,31 +211,34 @@ def drop_type(node: ast.DropStmt, ctx: Context) -> list[Step]:
             if node.missing_ok and ref_key[0] in cat.schemas:
                 continue  # no such type: the statement did nothing
             reason = f"type {qname(*ref_key)} is not in the migration history, so its definition is not known"
+        cascaded: list[Step] = []
         if key is not None and not reason and node.behavior == DropBehavior.DROP_CASCADE:
-            users = dependents(cat, key)
-            if users:
-                reason = (
-                    f"DROP ... CASCADE of {qname(*key)} also dropped {', '.join(users)}; "
-                    "the rollback cannot restore them or their data"
-                )
+            try:
+                cascaded = type_cascade.cascade(ctx, key)
+            except Unsupported as exc:
+                users = dependents(cat, key)
+                reason = f"DROP ... CASCADE of {qname(*key)} also dropped what the rollback cannot restore: {exc}"
+                if users:
+                    reason += f" (objects that may have used it: {', '.join(users)})"
                 _forget_users(ctx, key)
         if reason:
             manual.append(reason)
         else:
             t = cat.types[key]
-            steps.append(
+            groups.append([
                 Step(
                     title=f"Recreate {t.kind if t.kind != 'composite' else 'composite type'} {qname(*key)}",
                     group="Recreate Types",
                     sql=recreate_sql(cat, t),
                     search_path=_path(t),
-                )
-            )
+                ),
+                *cascaded,
+            ])
         if key is not None:
             del cat.types[key]
             cat.drop_object_refs(type_ref(key))
     # the statement dropped them in order: recreate in reverse (a domain before its users)
-    out = list(reversed(steps))
+    out = [s for g in reversed(groups) for s in g]
     if manual:
         out = ctx.manual("; ".join(manual)) + out
     return out
