@@ -291,8 +291,9 @@ class Catalog:
     grant_options: dict[ObjRef, dict[str, set[str]]] = field(default_factory=dict)
     # Role memberships known to the generator: (role, member) for "GRANT role TO member".
     role_members: set[tuple[str, str]] = field(default_factory=set)
-    # Roles the migrations created: name -> the options after CREATE ROLE name ("NOLOGIN ...").
-    created_roles: dict[str, str] = field(default_factory=dict)
+    # Roles the migrations created: name -> attributes (CREATE ROLE option name -> value,
+    # e.g. {"canlogin": False, "connectionlimit": -1, "password": None}).
+    created_roles: dict[str, dict[str, object]] = field(default_factory=dict)
     # ALTER ROLE ... SET values the migrations made: (role, database or None) -> {name: value SQL}.
     role_settings: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     comments: dict[ObjRef, str] = field(default_factory=dict)
