@@ -379,13 +379,25 @@ class _Fresh:
         self.applied: list[tuple[Migration, list[Statement]]] = []
         self.server.drop_database(dbname)
         self.server.baseline_database(dbname)
+        self._observer: psycopg.Connection | None = None
 
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.server.dsn(self.db), autocommit=True)
 
+    @property
+    def observer(self) -> psycopg.Connection:
+        """One session kept open for snapshots and checks (files run in their own sessions)."""
+        if self._observer is None or self._observer.closed:
+            self._observer = self.connect()
+        return self._observer
+
+    def close_observer(self) -> None:
+        if self._observer is not None:
+            self._observer.close()
+            self._observer = None
+
     def snap(self) -> Snapshot:
-        with self.connect() as conn:
-            return snapshot(conn)
+        return snapshot(self.observer)
 
     def apply(self, m: Migration, stmts: list[Statement]) -> None:
         with self.connect() as conn:
@@ -399,12 +411,14 @@ class _Fresh:
 
     def rebuild(self) -> None:
         """A fresh clone of the baseline with everything applied so far replayed."""
+        self.close_observer()
         self.server.drop_database(self.db)
         self.server.baseline_database(self.db)
         for m, stmts in self.applied:
             self.apply(m, stmts)
 
     def drop(self) -> None:
+        self.close_observer()
         self.server.drop_database(self.db)
 
 
@@ -506,9 +520,8 @@ def _round_trip(
             res = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())
         return res, _restore(run, s1)
     s2 = run.snap()
-    with run.connect() as conn:
-        left = _history_left(conn, m.version)
-        conn.execute(f"DROP SCHEMA IF EXISTS {BACKUP_SCHEMA} CASCADE")
+    left = _history_left(run.observer, m.version)
+    run.observer.execute(f"DROP SCHEMA IF EXISTS {BACKUP_SCHEMA} CASCADE")
     back = diff(s0, s2)
     back.differences.extend(left.differences)
     checks = [(_AFTER_ROLLBACK, back)]
