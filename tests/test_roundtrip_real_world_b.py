@@ -423,3 +423,60 @@ def test_drop_type_cascade_with_columns_functions_views_policies(roundtrip) -> N
         allow_column_order=True,
     )
     assert "CREATE FUNCTION" in sql or "CREATE OR REPLACE FUNCTION public.cheer" in sql
+
+
+# -- roles and role settings -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reset_platform_role_settings(pg_db):
+    """Role settings are cluster-wide: leave Supabase's roles as the baseline has them."""
+    yield
+    with pg_db.connect() as conn:
+        for role in ("anon", "authenticated", "authenticator"):
+            conn.execute(f"alter role {role} reset all")
+
+
+def test_role_created_altered_and_set(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[],
+        migration="create role rt_b_reporting nologin noinherit;\n"
+        "alter role rt_b_reporting with login connection limit 3 password 'secret';\n"
+        "alter role rt_b_reporting set statement_timeout = '20s';\n"
+        "grant authenticated to rt_b_reporting;",
+    )
+    assert "DROP ROLE rt_b_reporting;" in sql
+
+
+def test_role_setting_known_from_history(roundtrip, reset_platform_role_settings) -> None:
+    rb, sql = roundtrip(
+        history=["alter role authenticated set statement_timeout = '5s';",
+                 "alter role authenticator set pgrst.db_schemas = 'public, storage';"],
+        migration="alter role authenticated set statement_timeout = '8s';\n"
+        "alter role authenticator set pgrst.db_schemas = 'public, storage, api';\n"
+        "alter role authenticator reset pgrst.db_schemas;",
+    )
+    assert "SET statement_timeout TO '5s'" in sql
+
+
+def test_role_setting_unknown_is_manual(roundtrip, reset_platform_role_settings) -> None:
+    rb, sql = roundtrip(migration="alter role anon set statement_timeout = '3s';", expect_manual=True)
+    assert "RESET statement_timeout" in sql
+
+
+def test_drop_role_created_by_the_migrations(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=["create role rt_b_gone login connection limit 2;",
+                 "alter role rt_b_gone set search_path to public, extensions;",
+                 "grant anon to rt_b_gone;"],
+        migration="drop role rt_b_gone;",
+    )
+    assert "CREATE ROLE rt_b_gone" in sql
+
+
+def test_rename_role(roundtrip) -> None:
+    roundtrip(
+        history=["create role rt_b_old nologin;", "create table public.t (id int);",
+                 "grant select on public.t to rt_b_old;"],
+        migration="alter role rt_b_old rename to rt_b_new;",
+    )

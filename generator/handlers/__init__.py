@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     indexes,
     policies,
     publications,
+    roles,
     schemas,
     sequences,
     session,
