@@ -579,8 +579,14 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
         names = _rel(node.table) + [node.policy_name]
         label = f"{quote_ident(node.policy_name)} on {_q(_rel(node.table))}"
         out.append((f"policy {label} is back", _exists_sql("policy", names)))
-    elif isinstance(node, ast.CreateEnumStmt):
+    elif isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
         names = _names(node.typeName)
+        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+    elif isinstance(node, ast.CreateDomainStmt):
+        names = _names(node.domainname)
+        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+    elif isinstance(node, ast.CompositeTypeStmt):
+        names = _rel(node.typevar)
         out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
     elif isinstance(node, ast.RenameStmt) and node.renameType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         names = _names(node.object)
