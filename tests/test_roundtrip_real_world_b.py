@@ -480,3 +480,52 @@ def test_rename_role(roundtrip) -> None:
                  "grant select on public.t to rt_b_old;"],
         migration="alter role rt_b_old rename to rt_b_new;",
     )
+
+
+# -- domains and composite types -----------------------------------------------------------------------
+
+DOMAIN = "create domain public.email as text constraint email_at check (value like '%@%');"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter domain public.email add constraint short check (length(value) < 200);",
+        "alter domain public.email add check (value <> '') not valid;",
+        "alter domain public.email drop constraint email_at;",
+        "alter domain public.email drop constraint if exists nope;",
+        "alter domain public.email set default 'a@b';",
+        "alter domain public.email set not null;",
+        "alter domain public.email rename constraint email_at to has_at;",
+    ],
+)
+def test_alter_domain(roundtrip, change: str) -> None:
+    roundtrip(history=[DOMAIN, "create table public.users (id int, e public.email);"], migration=change)
+
+
+def test_alter_domain_history_then_drop(roundtrip) -> None:
+    roundtrip(
+        history=[DOMAIN, "alter domain public.email set default 'x@y';",
+                 "alter domain public.email add constraint nv check (length(value) > 3) not valid;",
+                 "alter domain public.email drop not null;",
+                 "alter domain public.email validate constraint nv;"],
+        migration="drop domain public.email;",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter type public.pair add attribute c text;",
+        "alter type public.pair drop attribute b;",
+        "alter type public.pair drop attribute a;",
+        "alter type public.pair alter attribute a type bigint;",
+        "alter type public.pair rename attribute a to first;",
+    ],
+)
+def test_alter_composite(roundtrip, change: str) -> None:
+    roundtrip(
+        history=["create type public.pair as (a int, b text collate \"C\");",
+                 "grant usage on type public.pair to authenticated;"],
+        migration=change,
+    )

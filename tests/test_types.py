@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from _acl_support import catalog, run, sqls
 
+from generator.catalog import Column, Table
+
 
 def test_create_enum_and_inverse():
     cat = catalog()
@@ -111,8 +113,26 @@ def test_rename_type_follows_columns_and_refs():
     assert cat.comments == {("type", "public.positive"): "p"}
 
 
-def test_alter_domain_is_manual_and_distrusts_the_type():
+def test_alter_domain_keeps_the_recorded_definition_current():
     cat = catalog()
     run("create domain public.pos as int;", cat)
-    assert run("alter domain public.pos set not null;", cat).manual_steps
-    assert run("drop domain public.pos;", cat).manual_steps
+    assert sqls(run("alter domain public.pos set not null;", cat)) == ["ALTER DOMAIN public.pos DROP NOT NULL;"]
+    assert sqls(run("alter domain public.pos add check (value > 0) not valid;", cat)) == [
+        "ALTER DOMAIN public.pos DROP CONSTRAINT pos_check;"]
+    assert sqls(run("alter domain public.pos set default 1;", cat)) == ["ALTER DOMAIN public.pos DROP DEFAULT;"]
+    assert sqls(run("drop domain public.pos;", cat)) == [
+        "CREATE DOMAIN public.pos AS integer NOT NULL DEFAULT 1;",
+        "ALTER DOMAIN public.pos ADD CONSTRAINT pos_check CHECK (value > 0) NOT VALID;",
+    ]
+
+
+def test_composite_attributes():
+    cat = catalog()
+    run('create type public.pair as (a int, b text);', cat)
+    assert sqls(run("alter type public.pair add attribute c text;", cat)) == ["ALTER TYPE public.pair DROP ATTRIBUTE c;"]
+    assert sqls(run("alter type public.pair drop attribute c;", cat)) == ["ALTER TYPE public.pair ADD ATTRIBUTE c text;"]
+    rb = run("alter type public.pair drop attribute a;", cat)
+    assert sqls(rb)[:2] == ["DROP TYPE public.pair;", "CREATE TYPE public.pair AS (a integer,  b text);"]
+    assert cat.types[("public", "pair")].definition == "CREATE TYPE public.pair AS (b text)"
+    cat.tables[("public", "t")] = Table("public", "t", {"p": Column("p", "public.pair")})
+    assert run("alter type public.pair add attribute z int;", cat).manual_steps

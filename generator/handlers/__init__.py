@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     comments,
     data,
     doblocks,
+    domains,
     extensions,
     functions,
     grants,

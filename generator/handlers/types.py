@@ -14,8 +14,9 @@ Rules:
   rebuilds the type without it, guarded against rows that still hold it (see ``enums``);
   the catalog records the new label at its position.
 - ``ALTER TYPE/DOMAIN ... RENAME TO`` → rename back; columns using the type follow it.
-- ``ALTER TYPE ... SET SCHEMA``, ``ALTER DOMAIN``, ``ALTER TYPE ... ADD ATTRIBUTE``: not
-  inverted yet (manual), and the type's recorded definition is no longer trusted.
+- ``ALTER DOMAIN`` and ``ALTER TYPE ... ATTRIBUTE``: see ``domains``.
+- ``ALTER TYPE ... SET SCHEMA``: not inverted yet (manual), and the type's recorded
+  definition is no longer trusted.
 
 New types get PostgreSQL's default ACL (PUBLIC has USAGE) via
 ``catalog.apply_default_privileges("type", ...)``.
@@ -34,7 +35,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import move_refs, restore_refs_sql, role_name, type_ref
 from ..sqltext import choose_name, literal, qname, quote_ident, render
 from ..steps import Step
-from . import enums, owners
+from . import domains, enums, owners
 
 
 def _key(ctx: Context, names: list[str]) -> Key:
@@ -187,7 +188,8 @@ def recreate_sql(cat: Catalog, t: Type) -> list[str]:
     key = (t.schema, t.name)
     definition = enum_sql(key, t.labels) if t.kind == "enum" else t.definition
     owner = owners.owner_sql(f"ALTER {_keyword(t)} {qname(*key)}", t.owner, cat.current_user)
-    return [definition + ";", *owner, *restore_refs_sql(cat, type_ref(key), t.schema)]
+    later = domains.not_valid_sql(t) if t.kind == "domain" else []
+    return [definition + ";", *later, *owner, *restore_refs_sql(cat, type_ref(key), t.schema)]
 
 
 @handles(ast.DropStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
@@ -384,21 +386,6 @@ def set_schema(node: ast.AlterObjectSchemaStmt, ctx: Context) -> list[Step]:
     """ALTER TYPE ... SET SCHEMA: not inverted yet."""
     _distrust(ctx, _sval(node.object))
     raise Unsupported("moving a type to another schema is not inverted yet")
-
-
-@handles(ast.AlterDomainStmt)
-def alter_domain(node: ast.AlterDomainStmt, ctx: Context) -> list[Step]:
-    """ALTER DOMAIN: not inverted yet."""
-    _distrust(ctx, _sval(node.typeName))
-    raise Unsupported("ALTER DOMAIN is not inverted yet")
-
-
-@handles(ast.AlterTableStmt, ObjectType.OBJECT_TYPE)
-def alter_composite(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
-    """ALTER TYPE ... ADD/DROP/ALTER ATTRIBUTE: not inverted yet."""
-    rv = node.relation
-    _distrust(ctx, [n for n in (rv.schemaname, rv.relname) if n])
-    raise Unsupported("changing the attributes of a composite type is not inverted yet")
 
 
 @handles(ast.AlterOwnerStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
