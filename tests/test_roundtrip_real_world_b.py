@@ -529,3 +529,72 @@ def test_alter_composite(roundtrip, change: str) -> None:
                  "grant usage on type public.pair to authenticated;"],
         migration=change,
     )
+
+
+# -- publications, schema-wide grants, default privileges, extensions --------------------------------------
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter publication supabase_realtime add table public.t;",
+        "alter publication supabase_realtime add table public.t;\n"
+        "alter publication supabase_realtime drop table public.u;",
+        "alter publication supabase_realtime set table public.u;",
+        "alter publication supabase_realtime drop table public.u;",
+        "alter publication supabase_realtime set table public.t, public.u;",
+    ],
+)
+def test_realtime_publication(roundtrip, change: str) -> None:
+    roundtrip(
+        history=[TABLE, "create table public.u (id int primary key);",  # the baseline has supabase_realtime
+                 "alter publication supabase_realtime add table public.u;"],
+        migration=change,
+    )
+
+
+def test_drop_and_recreate_realtime_publication(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, "alter publication supabase_realtime add table public.t;"],
+        migration="drop publication if exists supabase_realtime;\n"
+        "create publication supabase_realtime for table public.t with (publish = 'insert, update');",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "grant all on all tables in schema public to anon;",
+        "revoke all on all tables in schema public from anon, authenticated;",
+        "grant usage, select on all sequences in schema public to authenticated;",
+        "revoke execute on all functions in schema public from public, anon;",
+        "grant all on all functions in schema app to service_role;",
+    ],
+)
+def test_schema_wide_grants(roundtrip, change: str) -> None:
+    roundtrip(
+        history=[TABLE, "create schema app;", "create sequence public.s;",
+                 "create function public.f() returns int language sql as $$ select 1 $$;",
+                 "create function app.g() returns int language sql as $$ select 1 $$;",
+                 "revoke select on public.t from anon;"],
+        migration=change,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "alter default privileges in schema public revoke all on tables from anon;",
+        "alter default privileges revoke execute on functions from public;",
+        "alter default privileges in schema app grant select on tables to authenticated;",
+        "alter default privileges for role postgres in schema public grant usage on sequences to anon;",
+    ],
+)
+def test_default_privileges(roundtrip, change: str) -> None:
+    roundtrip(history=["create schema app;"], migration=change)
+
+
+def test_alter_extension(roundtrip) -> None:
+    roundtrip(
+        history=["create extension if not exists pg_trgm with schema extensions;"],
+        migration="alter extension pg_trgm set schema public;",
+    )
