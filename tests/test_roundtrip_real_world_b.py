@@ -598,3 +598,35 @@ def test_alter_extension(roundtrip) -> None:
         history=["create extension if not exists pg_trgm with schema extensions;"],
         migration="alter extension pg_trgm set schema public;",
     )
+
+
+# -- ALTER TABLE ... SET SCHEMA -----------------------------------------------------------------------------
+
+
+def test_table_set_schema_moves_everything_back(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create schema app;",
+            "create table public.parent (id bigserial primary key, code text unique, n int check (n > 0));",
+            "create table public.child (id int generated always as identity, parent_id bigint references public.parent);",
+            "create index parent_n on public.parent (n);\ncomment on index public.parent_n is 'n';",
+            "create function public.touch() returns trigger language plpgsql as $$ begin return new; end $$;",
+            "create trigger parent_touch before update on public.parent for each row execute function public.touch();",
+            "alter table public.parent enable row level security;\n"
+            "create policy p on public.parent for select using (n > 1);",
+            "create view public.parents as select id, code from public.parent;",
+            "grant select (code) on public.parent to anon;\ncomment on column public.parent.code is 'c';",
+            "alter publication supabase_realtime add table public.parent;",
+        ],
+        migration="alter table public.parent set schema app;\nalter table public.child set schema app;",
+    )
+    assert "ALTER TABLE app.parent SET SCHEMA public;" in sql
+
+
+def test_table_set_schema_then_drop(roundtrip) -> None:
+    roundtrip(
+        history=["create schema app;", "create table public.t (id serial primary key, n int);",
+                 "create view public.v as select n from public.t;",
+                 "alter table public.t set schema app;"],
+        migration="drop view public.v;\ndrop table app.t;",
+    )

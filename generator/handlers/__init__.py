@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     schemas,
     sequences,
     session,
+    table_moves,
     tables,
     triggers,
     types,

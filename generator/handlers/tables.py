@@ -1060,7 +1060,3 @@ def rename_constraint(node: ast.RenameStmt, ctx: Context) -> list[Step]:
         sql=[f"ALTER TABLE {q} RENAME CONSTRAINT {quote_ident(node.newname)} TO {quote_ident(node.subname)};"],
     )]
 
-
-@handles(ast.AlterObjectSchemaStmt, ObjectType.OBJECT_TABLE)
-def set_schema(node: ast.AlterObjectSchemaStmt, ctx: Context) -> list[Step]:
-    raise Unsupported("ALTER TABLE ... SET SCHEMA is not supported yet")
