@@ -282,11 +282,10 @@ def test_rename_table_then_drop_restores_dependents(roundtrip):
     assert "p_v_idx ON public.p2 (w)" in sql
 
 
-def test_set_schema_is_manual(roundtrip):
+def test_set_schema_moves_back(roundtrip):
     roundtrip(
         history=["create schema app; create table public.t (id int);"],
         migration="alter table public.t set schema app;",
-        expect_manual=True,
     )
 
 

@@ -217,8 +217,9 @@ def test_rename_constraint_renames_its_index() -> None:
     assert ("public", "T PK") in cat.indexes and ("public", "t_pkey") not in cat.indexes
 
 
-def test_set_schema_is_manual() -> None:
+def test_set_schema_moves_back() -> None:
     cat = baseline_catalog()
     run(cat, "create table public.t (id int);", "1")
     rb = run(cat, "alter table public.t set schema auth;", "2")
-    assert rb.manual_steps and "SET SCHEMA" in rb.manual_steps[0].manual
+    assert [s for st in rb.steps for s in st.sql] == ["ALTER TABLE auth.t SET SCHEMA public;"]
+    assert ("auth", "t") in cat.tables
