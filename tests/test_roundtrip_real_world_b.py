@@ -630,3 +630,53 @@ def test_table_set_schema_then_drop(roundtrip) -> None:
                  "alter table public.t set schema app;"],
         migration="drop view public.v;\ndrop table app.t;",
     )
+
+
+# -- partitions ------------------------------------------------------------------------------------------------
+
+MEASURES = "create table public.measures (id bigint not null, at date not null, v numeric) partition by range (at);"
+
+
+def test_create_partitioned_table_and_partitions(roundtrip) -> None:
+    rb, sql = roundtrip(
+        migration=MEASURES + "\ncreate table public.measures_2024 partition of public.measures "
+        "for values from ('2024-01-01') to ('2025-01-01');\n"
+        "create table public.measures_rest partition of public.measures default;",
+    )
+    assert "DROP TABLE public.measures_2024;" in sql
+
+
+def test_partition_of_is_dropped(roundtrip) -> None:
+    roundtrip(
+        history=[MEASURES, "alter table public.measures add primary key (id, at);"],
+        migration="create table public.measures_2025 partition of public.measures "
+        "for values from ('2025-01-01') to ('2026-01-01');",
+    )
+
+
+def test_detach_then_attach(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[MEASURES, "create index measures_at on public.measures (at);",
+                 "create table public.measures_2024 partition of public.measures "
+                 "for values from ('2024-01-01') to ('2025-01-01');"],
+        migration="alter table public.measures detach partition public.measures_2024;",
+    )
+    assert "ATTACH PARTITION public.measures_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" in sql
+
+
+def test_attach_is_detached(roundtrip) -> None:
+    roundtrip(
+        history=[MEASURES, "create table public.old_measures (id bigint not null, at date not null, v numeric);"],
+        migration="alter table public.measures attach partition public.old_measures "
+        "for values from ('2000-01-01') to ('2024-01-01');",
+    )
+
+
+def test_attach_with_parent_indexes_is_manual(roundtrip) -> None:
+    roundtrip(
+        history=[MEASURES, "create index measures_at on public.measures (at);",
+                 "create table public.old_measures (id bigint not null, at date not null, v numeric);"],
+        migration="alter table public.measures attach partition public.old_measures "
+        "for values from ('2000-01-01') to ('2024-01-01');",
+        expect_manual=True,
+    )

@@ -100,8 +100,8 @@ def test_create_table_if_not_exists_existing_is_noop() -> None:
 
 def test_create_table_unsupported_forms_are_manual() -> None:
     cat = baseline_catalog()
-    rb = run(cat, "create table public.p (id int, d date) partition by range (d);", "1")
-    assert rb.manual_steps and "PARTITION BY" in rb.manual_steps[0].manual
+    rb = run(cat, "create table public.p (id int, d date) inherits (auth.users);", "1")
+    assert rb.manual_steps and "INHERITS" in rb.manual_steps[0].manual
 
 
 def test_temporary_table_has_no_inverse() -> None:

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     functions,
     grants,
     indexes,
+    partitions,
     policies,
     publications,
     roles,

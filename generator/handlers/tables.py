@@ -656,7 +656,11 @@ def create_table(node: ast.CreateStmt, ctx: Context) -> list[Step]:
     rv = node.relation
     if rv.relpersistence == "t":
         return []  # a temporary table disappears with the migration's session
-    for attr, what in (("inhRelations", "INHERITS"), ("partbound", "PARTITION OF"), ("partspec", "PARTITION BY"),
+    if node.partbound is not None:
+        from .partitions import create_partition
+
+        return create_partition(node, ctx)
+    for attr, what in (("inhRelations", "INHERITS"),
                        ("ofTypename", "OF type"), ("tablespacename", "TABLESPACE"), ("accessMethod", "USING")):
         if getattr(node, attr, None):
             raise Unsupported(f"CREATE TABLE ... {what} is not supported")
@@ -668,6 +672,8 @@ def create_table(node: ast.CreateStmt, ctx: Context) -> list[Step]:
             return []
         raise Unsupported(f"the catalog already has a relation {q}; its history is not known for certain")
     table = Table(schema=schema, name=rv.relname, search_path=cat.search_path)
+    if node.partspec is not None:
+        table.partition_by = render(node.partspec)
     if rv.relpersistence == "u":
         table.persistence = "unlogged"
     if node.options:
@@ -737,6 +743,11 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
             reason = ctx.tainted_reason(table_ref(key))
             if reason:
                 raise Unsupported(reason)
+            t = cat.tables[key]
+            if t.partition_by or t.partition_of or any(o.partition_of and o.partition_of[0] == key
+                                                       for o in cat.tables.values()):
+                raise Unsupported(f"{qname(*key)} is a partitioned table or a partition; recreating partitions "
+                                  "is not automated")
         if cascade:
             dep_views, dep_policies = _cascaded(ctx, keys)
     except Unsupported:
