@@ -680,3 +680,24 @@ def test_attach_with_parent_indexes_is_manual(roundtrip) -> None:
         "for values from ('2000-01-01') to ('2024-01-01');",
         expect_manual=True,
     )
+
+
+def test_drop_schema_cascade_with_contents_and_dependents_elsewhere(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[
+            "create schema app;\ngrant usage on schema app to authenticated;",
+            "create type app.status as enum ('new', 'done');",
+            "create domain app.positive as int check (value > 0);",
+            "create sequence app.numbers start 100;",
+            "create table app.items (id bigserial primary key, status app.status default 'new', "
+            "qty app.positive, code int default nextval('app.numbers'));",
+            "create function app.item_count() returns bigint language sql stable as $$ select count(*) from app.items $$;",
+            "create view app.open_items as select id from app.items where status = 'new';",
+            "create table public.orders (id int primary key, item_id bigint references app.items, s app.status);",
+            "create view public.order_items as select o.id, i.qty from public.orders o join app.items i on i.id = o.item_id;",
+            "grant select on app.items to authenticated;\ncomment on table app.items is 'things';",
+        ],
+        migration="drop schema app cascade;",
+        allow_column_order=True,
+    )
+    assert "CREATE SCHEMA app;" in sql and "public.order_items" in sql

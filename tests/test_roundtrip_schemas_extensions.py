@@ -52,13 +52,12 @@ def test_drop_empty_schema_restores_owner_grants_comment(roundtrip) -> None:
     assert "CREATE SCHEMA app AUTHORIZATION supabase_admin;" in sql
 
 
-def test_drop_schema_cascade_with_contents_is_manual(roundtrip) -> None:
+def test_drop_schema_cascade_with_contents(roundtrip) -> None:
     rb, sql = roundtrip(
         history=["create schema app; create table app.items (id bigint primary key);"],
         migration="drop schema app cascade;",
-        expect_manual=True,
     )
-    assert "table app.items" in rb.manual_steps[0].manual
+    assert "CREATE TABLE app.items" in sql
 
 
 def test_rename_schema(roundtrip) -> None:

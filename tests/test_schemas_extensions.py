@@ -83,7 +83,7 @@ def test_drop_nonempty_without_cascade_is_refused() -> None:
     assert "app" in cat.schemas
 
 
-def test_drop_cascade_with_contents_is_manual_listing_losses() -> None:
+def test_drop_cascade_with_contents_recreates_them() -> None:
     cat = fresh()
     run(cat, "create schema app;")
     cat.tables[("app", "t")] = Table("app", "t", {"id": Column("id", "int")})
@@ -93,13 +93,26 @@ def test_drop_cascade_with_contents_is_manual_listing_losses() -> None:
     cat.tables[("public", "u")] = Table("public", "u", {"m": Column("m", "app.mood")})
     cat.grants[("table", "app.t")] = {"anon": {"SELECT"}}
     rb = run(cat, "drop schema app cascade;")
+    assert not rb.manual_steps
+    assert [s.title for s in rb.steps] == [
+        "Recreate schema app", "Recreate enum app.mood", "Restore column public.u.m", "Recreate table app.t",
+        "Recreate view public.v",
+    ]
+    assert any(h.code == Hazard.DATA_NOT_RESTORED for h in rb.steps[3].hazards)
+    assert "app" not in cat.schemas and not cat.indexes and not cat.views and ("app", "t") not in cat.tables
+    assert ("table", "app.t") not in cat.grants and "m" not in cat.tables[("public", "u")].columns
+
+
+def test_drop_cascade_with_an_extension_is_manual_listing_losses() -> None:
+    cat = fresh()
+    run(cat, "create schema app; create extension pgcrypto with schema app;")
+    cat.tables[("app", "t")] = Table("app", "t", {"id": Column("id", "int")})
+    rb = run(cat, "drop schema app cascade;")
     step = rb.steps[0]
-    assert step.manual and "table app.t" in step.manual and "type app.mood" in step.manual
+    assert step.manual and "table app.t" in step.manual and "extensions live in schema app" in step.manual
     assert {h.code for h in step.hazards} == {Hazard.MANUAL, Hazard.DATA_NOT_RESTORED}
     assert step.sql[0] == "CREATE SCHEMA app;"
-    assert "app" not in cat.schemas and not cat.indexes and not cat.views and ("app", "t") not in cat.tables
-    assert ("table", "app.t") not in cat.grants
-    assert ("table", "public.u") in cat.tainted
+    assert "app" not in cat.schemas and ("app", "t") not in cat.tables
 
 
 # -- ALTER SCHEMA RENAME ------------------------------------------------------------------------------

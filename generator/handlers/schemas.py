@@ -8,9 +8,9 @@ Rules implemented:
   fail rather than destroy them, so the step itself deletes nothing. ``IF NOT EXISTS`` on
   an existing schema does nothing. Embedded schema elements are not handled.
 - ``DROP SCHEMA s`` of an empty schema → recreate it with its owner, grants and comment.
-  With ``CASCADE`` over objects the catalog knows, PostgreSQL destroyed them all (and
-  whatever elsewhere depended on them): restoring that correctly is beyond a generated
-  script, so it is a manual step that lists what was lost.
+  With ``CASCADE`` over objects the catalog knows, the contents are recreated too (see
+  ``schema_cascade``: tables come back without their rows); when some of it cannot be,
+  it is a manual step that lists what was lost.
 - ``ALTER SCHEMA a RENAME TO b`` → rename back. The catalog is re-keyed; recorded
   definitions that name the schema are rewritten through their parse trees, and objects
   whose text still names it (string bodies, expressions kept as text) are distrusted.
@@ -29,7 +29,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import restore_refs_sql, role_name, schema_ref
 from ..sqltext import qname, quote_ident, render
 from ..steps import Hazard, Step
-from . import owners
+from . import owners, schema_cascade
 from . import views as view_handlers
 
 GROUP_DROP = "Drop Schemas"
@@ -130,9 +130,21 @@ def drop_schema(node: ast.DropStmt, ctx: Context) -> list[Step]:
         if lost:
             if node.behavior != DropBehavior.DROP_CASCADE:
                 raise Unsupported(f"schema {quote_ident(name)} is not empty ({', '.join(lost)}): PostgreSQL refuses DROP without CASCADE")
+            try:
+                contents_steps = schema_cascade.cascade(ctx, name)
+            except Unsupported as exc:
+                reason = str(exc)
+            else:
+                steps.append(Step(title=f"Recreate schema {quote_ident(name)}", group=GROUP_RECREATE, sql=sql))
+                steps += contents_steps
+                cat.drop_object_refs(schema_ref(name))
+                cat.default_privileges = [d for d in cat.default_privileges if d.schema != name]
+                del cat.schemas[name]
+                continue
             step = ctx.manual(
                 f"DROP SCHEMA ... CASCADE destroyed {', '.join(lost)} and anything elsewhere that depended on "
-                "them; recreate the schema, then restore these objects (and their data) from a backup",
+                f"them, and not all of it can be recreated ({reason}); recreate the schema, then restore these "
+                "objects (and their data) from a backup",
                 sql=sql,
                 title=f"Manual step: restore schema {quote_ident(name)} and its contents",
             )[0]
