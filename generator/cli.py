@@ -322,6 +322,7 @@ def _generate(
 cli.add_lazy_command("stats", "generator.commands.stats:stats")
 cli.add_lazy_command("verify", "generator.commands.verify:verify")
 cli.add_lazy_command("check", "generator.commands.check:check")
+cli.add_lazy_command("down", "generator.commands.down:down")
 
 
 def main() -> None:
