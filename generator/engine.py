@@ -210,6 +210,8 @@ class Rollback:
     notify_pgrst: bool = False
     # each forward statement with the steps that undo it (in the order replay met them)
     by_statement: list[tuple[Statement, list[Step]]] = field(default_factory=list)
+    # what the rollback's pre-flight block checks (generator.preflight), set by generate()
+    preflight: list = field(default_factory=list)
 
     @property
     def risk(self) -> str:
@@ -270,13 +272,16 @@ def generate(
     ``on_replayed(migration, catalog)`` runs after each migration (``check`` keeps
     snapshots of the catalog to replay less next time).
     """
-    from . import handlers  # noqa: F401  (registers every handler)
+    from . import handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
     catalog = catalog if catalog is not None else baseline_catalog()
     out = []
     for m in history:
         rb = replay(m, catalog, manual_rule=manual_rule)
         if targets is None or m.version in targets:
+            # the catalog is now as the migration left it: derive lock hazards and drift checks
+            risk.annotate(rb.steps, catalog)
+            rb.preflight = preflight.expectations(rb.steps, catalog, m.path.name)
             out.append(rb)
         if on_replayed is not None:
             on_replayed(m, catalog)

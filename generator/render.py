@@ -37,6 +37,7 @@ from pglast.parser import ParseError, parse_sql
 from . import __version__
 from .engine import Rollback
 from .parse import Migration
+from .preflight import assertions_sql, preflight_sql
 from .sqltext import literal, qname, quote_ident, render, truncate_identifier
 from .steps import Backup, Hazard, Step
 
@@ -251,7 +252,7 @@ class SqlModel:
     backup_schema: str
 
 
-def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str) -> SqlModel:
+def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight: bool = False) -> SqlModel:
     backups = _unique_backup_names(rb.steps, backup_schema) if backup else {}
     hoisted: list[tuple[str, Backup]] = []
     barrier = False
@@ -278,8 +279,8 @@ def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str) -> SqlMod
         segments[-1].blocks.append(block)
     if not segments or not segments[-1].transactional:
         segments.append(Segment(True))  # the history bookkeeping always runs in a transaction
-    if backups and not segments[0].transactional:
-        segments.insert(0, Segment(True))  # the backup schema first, before any step
+    if (backups or (preflight and rb.preflight)) and not segments[0].transactional:
+        segments.insert(0, Segment(True))  # pre-flight checks and backups first, before any step
     return SqlModel(segments, hoisted, backup_schema)
 
 
@@ -334,8 +335,11 @@ def render_sql(
     assertions: bool = True,
 ) -> str:
     """The rollback SQL file of ``rb`` (see the module docstring for the layout)."""
-    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema)
+    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema, preflight=preflight)
+    checks = verification_checks(rb, history=False) if assertions else []
     text = _env().get_template("rollback.sql.j2").render(
+        preflight_sql=preflight_sql(rb.preflight, rb.migration.path.name) if preflight and rb.preflight else "",
+        assertions_sql=assertions_sql(checks) if checks else "",
         tool_version=__version__,
         rb=rb,
         migration_file=rb.migration.path.name,
@@ -575,6 +579,10 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
     elif isinstance(node, ast.IndexStmt) and node.idxname:
         names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
         out.append((f"index {_q(names)} is back", _exists_sql("index", names)))
+    elif isinstance(node, ast.CreateTrigStmt):
+        names = _rel(node.relation) + [node.trigname]
+        label = f"{quote_ident(node.trigname)} on {_q(_rel(node.relation))}"
+        out.append((f"trigger {label} is back", _exists_sql("trigger", names)))
     elif isinstance(node, ast.CreatePolicyStmt):
         names = _rel(node.table) + [node.policy_name]
         label = f"{quote_ident(node.policy_name)} on {_q(_rel(node.table))}"
@@ -605,6 +613,27 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
     return [(d, s) for d, s in out if s is not None]
 
 
+def _renamed_names(node: ast.Node) -> list[str]:
+    """Names (as the checks spell them) that a rename or SET SCHEMA moves away from."""
+    if isinstance(node, ast.RenameStmt):
+        if node.renameType == ObjectType.OBJECT_SCHEMA:
+            return [quote_ident(node.subname)]
+        if node.relation is not None:
+            return [_q(_rel(node.relation))]
+        if isinstance(node.object, ast.ObjectWithArgs):
+            return [_q(_names(node.object.objname))]
+        if node.object is not None:
+            return [_q(_names(node.object))]
+    if isinstance(node, ast.AlterObjectSchemaStmt):
+        if node.relation is not None:
+            return [_q(_rel(node.relation))]
+        if isinstance(node.object, ast.ObjectWithArgs):
+            return [_q(_names(node.object.objname))]
+        if node.object is not None:
+            return [_q(_names(node.object))]
+    return []
+
+
 def _negate(expr: str | None) -> str | None:
     if expr is None:
         return None
@@ -613,7 +642,7 @@ def _negate(expr: str | None) -> str | None:
     return f"not {expr}"
 
 
-def verification_checks(rb: Rollback) -> list[tuple[str, str]]:
+def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, str]]:
     """Queries a person can run after the rollback; each returns true when it worked.
 
     Derived from the statements of the non-manual steps; a later step undoing an earlier
@@ -629,11 +658,17 @@ def verification_checks(rb: Rollback) -> list[tuple[str, str]]:
             except ParseError:
                 continue
             for raw in raws:
+                renamed = _renamed_names(raw.stmt)
+                if renamed:  # a check written under the old name no longer says anything
+                    pattern = re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in renamed))
+                    checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
                 for desc, expr in _statement_checks(raw.stmt):
                     key = desc.rsplit(" is ", 1)[0]
                     checks.pop(key, None)
                     checks[key] = (desc, expr)
     out = list(checks.values())
+    if not history:  # the post-rollback assertions: the history table may not exist
+        return out
     out.append(
         (
             f"migration {rb.migration.version} is no longer in the history",

@@ -418,7 +418,7 @@ def test_phase1_rollback_does_what_the_seed_does(project):
     backup = at('CREATE TABLE supabase_rollback_backup."20250914000000_analysis_metrics" AS TABLE public.analysis_metrics')
     drop = at("DROP TABLE public.analysis_metrics")
     assert backup < drop
-    assert re.search(r"-- hazard DELETES_DATA: [^\n]*public\.analysis_metrics[^\n]*\nDROP TABLE public\.analysis_metrics;", sql)
+    assert re.search(r"-- hazard DELETES_DATA: [^\n]*public\.analysis_metrics[^\n]*\n(?:-- hazard [^\n]*\n)*DROP TABLE public\.analysis_metrics;", sql)
     # the three audio columns: data backed up (with the key) before they are dropped
     for col in ["summary_text", "ssml", "audio_url"]:
         drops = [i for i, s in enumerate(stmts) if s.startswith("ALTER TABLE public.analysis_jobs") and f"DROP COLUMN {col}" in s]
