@@ -300,6 +300,21 @@ def test_not_interactive_without_yes_changes_nothing(pg_db, project):
     assert _history(pg_db) == [V1, V2, V3, V4]
 
 
+def test_interactive_session_asks_first(pg_db, project, monkeypatch):
+    from generator.commands import down as down_module
+
+    snaps = _migrate(pg_db, project)
+    monkeypatch.setattr(down_module, "interactive", lambda: True)
+    args = ["down", "--project-dir", str(project), "--db-url", pg_db.conninfo, "--last", "1"]
+    r = CliRunner().invoke(cli, args, input="n\n")
+    assert r.exit_code == 1 and "Roll back 1 migration(s) on postgresql://" in r.output
+    assert "Not confirmed; nothing was changed." in r.output
+    _same(pg_db, snaps[-1])
+    r = CliRunner().invoke(cli, args, input="y\n")
+    assert r.exit_code == 0, r.output
+    _same(pg_db, snaps[3])
+
+
 def _refused(pg_db, project, snaps, *args: str) -> str:
     r = _down(pg_db, project, "--last", "2", "--yes", *args)
     assert r.exit_code == 1, r.output

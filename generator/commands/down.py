@@ -261,6 +261,11 @@ def show_plan(items: list[Item], tgt: Target, settings: apply.Settings, remainin
                f"statement_timeout {st}{' (no limit)' if st == '0' else ''}.")
 
 
+def interactive() -> bool:
+    """Can we ask? (stdin is a terminal)"""
+    return sys.stdin.isatty()
+
+
 def _continue_hint(last: int | None, to: str | None, left: int) -> str:
     again = f"--to {to}" if to is not None else f"--last {left}"
     return f"To continue: fix the cause, then run `supabase-rollback down {again}` again."
@@ -368,7 +373,7 @@ def _down(tgt: Target, folders: Folders, last: int | None, to: str | None, dry_r
             click.echo(apply.dry_run_sql(it.rf, it.version, settings, it.done), nl=False)
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not interactive():
             raise Refusal("Not an interactive session: pass --yes to confirm the plan above. Nothing was changed.")
         if not click.confirm(f"Roll back {len(items)} migration(s) on {tgt.shown}?", default=False):
             raise Refusal("Not confirmed; nothing was changed.")
