@@ -101,6 +101,10 @@ def cli() -> None:
     metavar="NAME",
     help="Schema the backups go to. Default: backup_schema of supabase/rollback.toml, else supabase_rollback_backup.",
 )
+@click.option("--no-preflight", is_flag=True,
+              help="Leave out the pre-flight checks that stop the rollback when the database drifted from what the migration left.")
+@click.option("--no-assertions", is_flag=True,
+              help="Leave out the post-rollback assertions that roll the transaction back when an object is not gone or back.")
 def generate(
     migration: tuple[str, ...],
     project_dir: Path | None,
@@ -110,6 +114,8 @@ def generate(
     force: bool,
     no_backup: bool,
     backup_schema: str | None,
+    no_preflight: bool = False,
+    no_assertions: bool = False,
 ) -> None:
     """Write the rollback of each MIGRATION (default: every migration).
 
@@ -138,6 +144,11 @@ def generate(
       supabase-rollback generate --out-dir supabase/migrations
       # a migration that is not in the folder yet
       supabase-rollback generate ~/drafts/20250920000000_add_tags.sql --stdout
+      # you know why the database differs from what the migration left
+      supabase-rollback generate 20250914000000 --no-preflight
+
+    The output folder also gets README.md, the index of every rollback
+    (newest first, with dependencies, reversibility and risk).
 
     \b
     Exit status: 0 done; 1 a file edited by hand (use --force) or not writable;
@@ -145,7 +156,8 @@ def generate(
     """
     try:
         _generate(
-            migration, project_dir, migrations_dir, out_dir, to_stdout, force, False if no_backup else None, backup_schema
+            migration, project_dir, migrations_dir, out_dir, to_stdout, force, False if no_backup else None, backup_schema,
+            preflight=not no_preflight, assertions=not no_assertions,
         )
     except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -217,13 +229,16 @@ def _rollbacks(
     return sorted(out, key=lambda rb: (rb.migration.version, rb.migration.path.name))
 
 
-def render_files(rb: Rollback, cfg: Config) -> tuple[tuple[str, str], tuple[str, str]]:
+def render_files(
+    rb: Rollback, cfg: Config, preflight: bool = True, assertions: bool = True
+) -> tuple[tuple[str, str], tuple[str, str]]:
     """(file name, text) of the rollback SQL and of its markdown document, as generate writes them."""
     from .render import render_markdown, render_sql, rollback_file_name
 
     sql_name = rollback_file_name(rb.migration)
-    sql = render_sql(rb, backup=cfg.backup, backup_schema=cfg.backup_schema)
-    md = render_markdown(rb, sql_name=sql_name, backup=cfg.backup, backup_schema=cfg.backup_schema)
+    opts = dict(backup=cfg.backup, backup_schema=cfg.backup_schema, preflight=preflight, assertions=assertions)
+    sql = render_sql(rb, **opts)
+    md = render_markdown(rb, sql_name=sql_name, **opts)
     return (sql_name, sql), (rollback_file_name(rb.migration, "md"), md)
 
 
@@ -271,6 +286,8 @@ def _generate(
     force: bool,
     backup: bool | None,
     backup_schema: str | None = None,
+    preflight: bool = True,
+    assertions: bool = True,
 ) -> None:
     """``backup``/``backup_schema`` None: as supabase/rollback.toml says (default: on, supabase_rollback_backup)."""
     folders = resolve_folders(project_dir, migrations_dir, out_dir)
@@ -285,15 +302,17 @@ def _generate(
         return
     rollbacks = _rollbacks(selected, migrations, cfg.manual_reason if cfg.manual else None)
     if to_stdout:
-        (_, sql), _ = render_files(rollbacks[0], cfg)
+        (_, sql), _ = render_files(rollbacks[0], cfg, preflight, assertions)
         click.echo(sql, nl=False)
         return
 
     plans: list[tuple[Rollback, list[Output]]] = []
     for rb in rollbacks:
-        (sql_name, sql), (md_name, md) = render_files(rb, cfg)
+        (sql_name, sql), (md_name, md) = render_files(rb, cfg, preflight, assertions)
         plans.append((rb, [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]))
+    index = _index_plan(rollbacks, migrations, migrations_dir, out_dir, cfg, force)
     refused = [o.path for _, outs in plans for o in outs if o.status == "refused"]
+    refused += [index.path] if index is not None and index.status == "refused" else []
     if refused:
         lines = [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)" for p in refused]
         lines.append("Nothing was written.")
@@ -304,6 +323,8 @@ def _generate(
             for o in outs:
                 if o.status == "written":
                     _write_atomically(o.path, o.text)
+        if index is not None and index.status == "written":
+            _write_atomically(index.path, index.text)
     except OSError as exc:
         raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from None
 
@@ -316,7 +337,32 @@ def _generate(
             f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
             f"{outs[0].path.name}"
         )
+    if index is not None and index.status == "written":
+        click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
     click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
+
+
+def _index_plan(
+    rollbacks: list[Rollback], migrations: list[Migration], migrations_dir: Path, out_dir: Path, cfg: Config, force: bool
+) -> Output | None:
+    """The project's rollback index (generator/index.py), over every migration of the folder.
+
+    Not written when the rollbacks go into the migrations folder itself (a README.md
+    there would be one more file the Supabase CLI skips with a warning)."""
+    from .index import INDEX_NAME, render_index
+
+    if out_dir.resolve() == migrations_dir.resolve():
+        return None
+    inside = {id(m) for m in migrations}
+    ours = [rb for rb in rollbacks if id(rb.migration) in inside]
+    if len(ours) != len(migrations):
+        try:
+            ours = _rollbacks([(m, migrations[: i + 1]) for i, m in enumerate(migrations)], migrations,
+                              cfg.manual_reason if cfg.manual else None)
+        except InputError as exc:  # a later migration does not parse: leave the index as it is
+            _warn(f"{INDEX_NAME} not updated: {exc}")
+            return None
+    return _plan(out_dir / INDEX_NAME, render_index(ours), force)
 
 
 cli.add_lazy_command("stats", "generator.commands.stats:stats")

@@ -44,6 +44,9 @@ def names(version_stem: str) -> set[str]:
     return {f"rollback_{version_stem}.sql", f"rollback_{version_stem}.md"}
 
 
+INDEX = "README.md"  # the rollback index generate writes next to the rollbacks (generator/index.py)
+
+
 # -- group ------------------------------------------------------------------------------------
 
 
@@ -83,9 +86,10 @@ def test_generate_every_migration_into_supabase_rollbacks(project):
     assert res.exit_code == 0, res.output
     out = project / "supabase" / "rollbacks"
     got = set(files(out))
-    assert got == set().union(*(names(p.stem) for p in (project / "supabase" / "migrations").glob("*.sql")))
+    assert got == set().union(*(names(p.stem) for p in (project / "supabase" / "migrations").glob("*.sql")), {INDEX})
     lines = res.stdout.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
+    assert lines[-2] == "written    index of 4 rollbacks  README.md"
     for line, version in zip(lines, VERSIONS):
         assert re.match(rf"written\s+risk (HIGH|MEDIUM|LOW)\s+\d+ steps?\s+\d+ manual\s+rollback_{version}_\w+\.sql$", line), line
     assert lines[-1] == "4 written, 0 unchanged in supabase/rollbacks"
@@ -123,7 +127,7 @@ def test_only_changed_files_are_rewritten(project):
 def test_generate_one_migration_by_version_name_or_path(project, arg):
     res = run("generate", arg)
     assert res.exit_code == 0, res.output
-    assert set(files(project / "supabase" / "rollbacks")) == names(PHASE1)
+    assert set(files(project / "supabase" / "rollbacks")) == names(PHASE1) | {INDEX}
     assert res.stdout.splitlines()[-1] == "1 written, 0 unchanged in supabase/rollbacks"
 
 
@@ -203,6 +207,7 @@ def test_out_dir_in_the_migrations_folder(project):
     assert res.exit_code == 0, res.output
     mig = project / "supabase" / "migrations"
     assert (mig / f"rollback_{PHASE1}.sql").is_file()
+    assert not (mig / INDEX).exists()  # no index among the migrations
     assert not (project / "supabase" / "rollbacks").exists()
     again = run("generate", "--out-dir", "supabase/migrations")
     assert again.exit_code == 0
@@ -214,7 +219,7 @@ def test_out_dir_is_created(project, tmp_path):
     target = tmp_path / "deep" / "er"
     res = run("generate", "20250914000000", "--out-dir", str(target))
     assert res.exit_code == 0
-    assert set(files(target)) == names(PHASE1)
+    assert set(files(target)) == names(PHASE1) | {INDEX}
 
 
 def test_project_root_is_found_from_a_subfolder(project, monkeypatch):
@@ -222,7 +227,7 @@ def test_project_root_is_found_from_a_subfolder(project, monkeypatch):
     monkeypatch.chdir(sub)
     res = run("generate", "20250914000000")
     assert res.exit_code == 0, res.output
-    assert set(files(project / "supabase" / "rollbacks")) == names(PHASE1)
+    assert set(files(project / "supabase" / "rollbacks")) == names(PHASE1) | {INDEX}
     assert res.stdout.splitlines()[-1] == f"1 written, 0 unchanged in {project.resolve() / 'supabase' / 'rollbacks'}"
 
 
@@ -233,7 +238,7 @@ def test_project_dir_from_outside(project, tmp_path, monkeypatch):
     assert run("generate").exit_code == 2  # no project here or above
     res = run("generate", "--project-dir", str(project))
     assert res.exit_code == 0, res.output
-    assert len(files(project / "supabase" / "rollbacks")) == 8
+    assert len(files(project / "supabase" / "rollbacks")) == 9  # 4 rollbacks, 4 documents, the index
 
 
 def test_project_dir_without_supabase_is_bad_input(tmp_path, monkeypatch):
@@ -251,7 +256,7 @@ def test_migrations_dir_outside_any_project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = run("generate", "--migrations-dir", "db/migrations")
     assert res.exit_code == 0, res.output
-    assert set(files(tmp_path / "db" / "rollbacks")) == names("20250101000000_t")
+    assert set(files(tmp_path / "db" / "rollbacks")) == names("20250101000000_t") | {INDEX}
     assert 'warning: Skipping migration notes.txt... (file name must match pattern "<timestamp>_name.sql")' in res.stderr
 
 

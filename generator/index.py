@@ -1,0 +1,257 @@
+"""The project's rollback index: ``supabase/rollbacks/README.md``.
+
+One table, like the migration-history table of the hand-written procedures, newest first
+(the order rollbacks run in), one row per migration:
+
+- **Version** and **Name** of the migration;
+- **Depends on**: the earlier migrations that created an object this one uses. An object
+  is a table, view, materialized view, sequence, index, function or procedure, type or
+  domain, schema or extension; "uses" means the migration names it anywhere (a foreign
+  key, a query, a policy, a DROP or ALTER of it, a trigger's function, a column type...).
+  Unqualified names are looked up in ``public`` then ``extensions``, the schemas Supabase
+  puts on the search_path; a name that no earlier migration created (a Supabase object
+  such as ``auth.users``) is no dependency;
+- **Reversible**: ``automatic`` (every step is generated SQL and nothing the migration
+  destroyed is lost for good), ``with manual steps (n)`` (the rollback stops at a MANUAL
+  STEP until a person resolves it), ``irreversible parts`` (the migration destroyed data
+  — DATA_NOT_RESTORED — or a statement is acknowledged as irreversible: the rollback
+  restores the structure only); the last two can come together;
+- **Risk**: the rollback's HIGH / MEDIUM / LOW (steps.overall_risk);
+- links to the rollback SQL and its risk document.
+
+The file is sealed like the risk documents (a ``body-sha256`` HTML comment), so
+``generate`` refuses to overwrite a hand-edited index without ``--force``. Its name does
+not match ``rollback_*``, so it is never taken for a rollback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pglast import ast
+from pglast.parser import ParseError
+from pglast.visitors import Visitor
+
+from . import __version__
+from .engine import Rollback
+from .steps import Hazard
+
+INDEX_NAME = "README.md"
+_SEARCH = ("public", "extensions")
+
+Name = tuple[str, str]  # (schema, name); schemas and extensions use ("", name)
+
+
+def _split(names: list[str]) -> tuple[str | None, str]:
+    names = [n for n in names if n]
+    return (names[-2] if len(names) > 1 else None), names[-1]
+
+
+def _str_names(obj) -> list[str]:
+    if isinstance(obj, ast.String):
+        return [obj.sval]
+    if isinstance(obj, ast.TypeName):
+        return [n.sval for n in obj.names]
+    if isinstance(obj, ast.ObjectWithArgs):
+        return [n.sval for n in obj.objname]
+    if isinstance(obj, (list, tuple)):
+        return [n.sval for n in obj if isinstance(n, ast.String)]
+    return []
+
+
+def created_names(node: ast.Node) -> list[tuple[str | None, str]]:
+    """The objects a forward statement creates, as (schema or None, name)."""
+    if isinstance(node, ast.CreateStmt):
+        return [(node.relation.schemaname, node.relation.relname)]
+    if isinstance(node, ast.ViewStmt):
+        return [(node.view.schemaname, node.view.relname)]
+    if isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
+        return [(node.into.rel.schemaname, node.into.rel.relname)]
+    if isinstance(node, ast.CreateSeqStmt):
+        return [(node.sequence.schemaname, node.sequence.relname)]
+    if isinstance(node, ast.IndexStmt) and node.idxname:
+        return [(node.relation.schemaname, node.idxname)]
+    if isinstance(node, ast.CreateFunctionStmt):
+        return [_split(_str_names(node.funcname))]
+    if isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
+        return [_split(_str_names(node.typeName))]
+    if isinstance(node, ast.CompositeTypeStmt):
+        return [(node.typevar.schemaname, node.typevar.relname)]
+    if isinstance(node, ast.CreateDomainStmt):
+        return [_split(_str_names(node.domainname))]
+    if isinstance(node, ast.CreateSchemaStmt) and node.schemaname:
+        return [("", node.schemaname)]
+    if isinstance(node, ast.CreateExtensionStmt):
+        return [("", node.extname)]
+    return []
+
+
+class _Uses(Visitor):
+    """Every name a statement mentions: relations, types, functions, dropped objects."""
+
+    def __init__(self) -> None:
+        self.names: list[tuple[str | None, str]] = []
+
+    def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
+        self.names.append((node.schemaname, node.relname))
+
+    def visit_TypeName(self, ancestors, node):  # noqa: N802
+        self.names.append(_split(_str_names(node)))
+
+    def visit_FuncCall(self, ancestors, node):  # noqa: N802
+        self.names.append(_split(_str_names(node.funcname)))
+
+    def visit_ObjectWithArgs(self, ancestors, node):  # noqa: N802
+        self.names.append(_split(_str_names(node)))
+
+    def visit_CreateTrigStmt(self, ancestors, node):  # noqa: N802
+        self.names.append(_split(_str_names(node.funcname)))
+
+    def visit_DropStmt(self, ancestors, node):  # noqa: N802
+        for obj in node.objects or ():
+            names = _str_names(obj)
+            if names:
+                self.names.append(_split(names) if len(names) <= 2 else (names[-3], names[-2]))
+
+    def visit_CreateExtensionStmt(self, ancestors, node):  # noqa: N802
+        for opt in node.options or ():
+            if opt.defname == "schema":
+                self.names.append(("", opt.arg.sval))
+
+    def visit_AlterTableStmt(self, ancestors, node):  # noqa: N802
+        if node.relation is not None and node.relation.schemaname:
+            self.names.append(("", node.relation.schemaname))
+
+
+def used_names(node: ast.Node) -> list[tuple[str | None, str]]:
+    v = _Uses()
+    try:
+        v(node)
+    except Exception:  # pragma: no cover - the visitor is best effort on odd trees
+        return []
+    out = list(v.names)
+    for schema, _ in list(out):
+        if schema:
+            out.append(("", schema))
+    return out
+
+
+def dependencies(rollbacks: list[Rollback]) -> dict[str, list[str]]:
+    """For each migration version, the earlier versions that created what it uses."""
+    created: dict[Name, str] = {}
+    out: dict[str, list[str]] = {}
+    for rb in rollbacks:
+        try:
+            stmts = rb.migration.statements()
+        except (ParseError, Exception):  # noqa: BLE001 - a file that does not parse depends on nothing known
+            stmts = []
+        deps: set[str] = set()
+        mine: list[tuple[str | None, str]] = []
+        for st in stmts:
+            for schema, name in used_names(st.node):
+                candidates = [(schema, name)] if schema is not None else [(s, name) for s in _SEARCH]
+                for key in candidates:
+                    v = created.get(key)
+                    if v is not None:
+                        if v != rb.migration.version:
+                            deps.add(v)
+                        break
+            mine.extend(created_names(st.node))
+        for schema, name in mine:
+            created[(schema if schema is not None else "public", name)] = rb.migration.version
+        out[rb.migration.version] = sorted(deps)
+    return out
+
+
+@dataclass
+class Row:
+    version: str
+    name: str
+    depends_on: list[str]
+    reversible: str
+    risk: str
+    sql_name: str
+    md_name: str
+    manual: int
+
+
+def reversibility(rb: Rollback) -> str:
+    manual = len(rb.manual_steps)
+    parts = []
+    if manual:
+        parts.append(f"with manual steps ({manual})")
+    if any(h.code in (Hazard.DATA_NOT_RESTORED, Hazard.IRREVERSIBLE) for s in rb.steps for h in s.hazards) or any(
+        getattr(s, "irreversible", None) for s in rb.steps
+    ):
+        parts.append("irreversible parts")
+    return "; ".join(parts) or "automatic"
+
+
+def rows(rollbacks: list[Rollback]) -> list[Row]:
+    """The index rows, newest first."""
+    from .render import rollback_file_name
+
+    deps = dependencies(rollbacks)
+    out = [
+        Row(
+            version=rb.migration.version,
+            name=rb.migration.name,
+            depends_on=deps.get(rb.migration.version, []),
+            reversible=reversibility(rb),
+            risk=rb.risk,
+            sql_name=rollback_file_name(rb.migration),
+            md_name=rollback_file_name(rb.migration, "md"),
+            manual=len(rb.manual_steps),
+        )
+        for rb in rollbacks
+    ]
+    return sorted(out, key=lambda r: r.version, reverse=True)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_index(rollbacks: list[Rollback]) -> str:
+    """The text of ``README.md`` (sealed with its body hash)."""
+    from .render import _MD_SEAL, _PLACEHOLDER, _seal
+
+    rs = rows(rollbacks)
+    lines = [
+        f"<!-- supabase-rollback {__version__}: index of the rollbacks; body-sha256: {_PLACEHOLDER} -->",
+        "# Rollbacks",
+        "",
+        "Generated by `supabase-rollback generate` from `supabase/migrations/`; do not edit "
+        "(regenerate instead). Newest first: to go back to a version, run the rollback of every "
+        "migration above it, top to bottom, each with `psql -v ON_ERROR_STOP=1 -f <file>` "
+        "(or `supabase-rollback down`).",
+        "",
+    ]
+    if not rs:
+        lines.append("No migrations yet.")
+    else:
+        counts = {k: sum(1 for r in rs if r.risk == k) for k in ("HIGH", "MEDIUM", "LOW")}
+        manual = sum(1 for r in rs if r.manual)
+        lines.append(
+            f"{len(rs)} migration{'s' if len(rs) != 1 else ''}: {counts['HIGH']} HIGH, {counts['MEDIUM']} MEDIUM, "
+            f"{counts['LOW']} LOW risk; {manual} with manual steps."
+        )
+        lines += [
+            "",
+            "| Version | Name | Depends on | Reversible | Risk | Rollback |",
+            "|---------|------|------------|------------|------|----------|",
+        ]
+        for r in rs:
+            deps = ", ".join(r.depends_on) or "None"
+            lines.append(
+                f"| {r.version} | {_cell(r.name)} | {deps} | {r.reversible} | {r.risk} "
+                f"| [SQL]({r.sql_name}) · [risk document]({r.md_name}) |"
+            )
+    lines += [
+        "",
+        "Risk: HIGH when a rollback drops data written since its migration or cannot bring back "
+        "data the migration destroyed; MEDIUM when it locks or rewrites tables, casts lossily, widens "
+        "access or needs a person; LOW otherwise. Each risk document lists the reasons.",
+        "",
+    ]
+    return _seal("\n".join(lines), _MD_SEAL)
