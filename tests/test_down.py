@@ -484,6 +484,22 @@ def test_statement_timeout(pg_db, project):
     assert _backups(pg_db) == []
 
 
+def test_drift_caught_by_the_files_preflight_changes_nothing(pg_db, project):
+    """Someone dropped an index the rollback would drop: the file's pre-flight block stops it."""
+    _migrate(pg_db, project)
+    with pg_db.connect() as conn:
+        conn.execute("DROP INDEX public.ix_processing_log_job_id")
+        drifted = snapshot(conn)
+    r = _down(pg_db, project, "--last", "1", "--yes")
+    assert r.exit_code == 1, r.output
+    assert "pre-flight check failed" in r.output
+    assert "index public.ix_processing_log_job_id does not exist" in r.output
+    assert f"migration {V4} is still fully applied" in r.output
+    _same(pg_db, drifted)
+    assert _history(pg_db) == [V1, V2, V3, V4]
+    assert _backups(pg_db) == []
+
+
 def _subprocess_down(db, project: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "generator.cli", "down", "--project-dir", str(project), "--db-url", db.conninfo, *args],
