@@ -302,6 +302,7 @@ class Failure(Exception):
     action: Action | None = None
     finished: list[int] = field(default_factory=list)  # part numbers committed (this run or earlier)
     completed: bool = False  # the rollback committed after all (connection lost after COMMIT)
+    in_transaction: bool = True  # the failed part was a transaction (else CONCURRENTLY statements)
 
     def where(self) -> str:
         if self.action is None:
@@ -311,19 +312,21 @@ class Failure(Exception):
         return f"{self.action.stmt.where}: {_first_line(self.action.sql)}"
 
     def state(self) -> str:
-        total = len(self.rf.parts)
-        if not self.finished:
-            return (f"Nothing of this rollback was kept: the transaction was rolled back, so migration {self.version} "
+        failed = ("the failed transaction was rolled back" if self.in_transaction else
+                  "the statements of the failed part that ran before the error stay done; they are idempotent")
+        if not self.finished and self.in_transaction:
+            return (f"Nothing of this rollback was kept: {failed}, so migration {self.version} "
                     f"is still fully applied and recorded in {HISTORY_TABLE}.")
-        parts = ", ".join(str(n) for n in self.finished)
-        return (f"Parts {parts} of {total} of the file had finished before (recorded in the backup schema's "
-                f"{PROGRESS_TABLE} table); the failed part was rolled back. Migration {self.version} is still "
-                f"recorded in {HISTORY_TABLE}; running down again continues with the next part.")
+        done = (f"Parts {', '.join(str(n) for n in self.finished)} of {len(self.rf.parts)} of the file had finished "
+                f"(recorded in the backup schema's {PROGRESS_TABLE} table); " if self.finished else "")
+        return (f"{done}{failed}. Migration {self.version} is still recorded in {HISTORY_TABLE}; "
+                "running down again continues from there.")
 
 
 def _first_line(sql: str, width: int = 100) -> str:
-    line = sql.strip().split("\n", 1)[0]
-    return line if len(line) <= width and "\n" not in sql.strip() else line[: width - 3] + "..."
+    text = sql.strip()
+    line = text.split("\n", 1)[0][: width - 3]
+    return line if line == text else line + "..."
 
 
 Connect = Callable[[], psycopg.Connection]
@@ -385,6 +388,7 @@ def _run_step(conn: psycopg.Connection, connect: Connect, rf: RollbackFile, vers
     except psycopg.Error as exc:
         if conn.closed or conn.broken:
             failure = _lost(connect, exc, rf, version, settings, action, finished)
+            failure.in_transaction = step.part.transactional
             if failure.completed:
                 return  # the last COMMIT went through before the connection dropped
             raise failure from None
@@ -392,11 +396,13 @@ def _run_step(conn: psycopg.Connection, connect: Connect, rf: RollbackFile, vers
             conn.execute("ROLLBACK")
         if not step.part.transactional and action is not None and action.stmt is not None:
             _drop_invalid_index(conn, action.stmt.node)
-        raise Failure(rf, version, explain(conn, exc, action, settings), action, finished) from None
+        raise Failure(rf, version, explain(conn, exc, action, settings), action, finished,
+                      in_transaction=step.part.transactional) from None
     except KeyboardInterrupt:
         if _in_transaction(conn):
             conn.execute("ROLLBACK")
-        raise Failure(rf, version, "interrupted (Ctrl-C); the statement was cancelled", action, finished) from None
+        raise Failure(rf, version, "interrupted (Ctrl-C); the statement was cancelled", action, finished,
+                      in_transaction=step.part.transactional) from None
 
 
 def _lost(connect: Connect, exc: psycopg.Error, rf: RollbackFile, version: str, settings: Settings,

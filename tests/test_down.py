@@ -613,7 +613,8 @@ def test_several_parts_resume_after_a_failure(pg_db, tmp_path):
         r = _down(pg_db, root, "--last", "1", "--yes", "--lock-timeout", "300ms")
         assert r.exit_code == 1, r.output
         assert "could not get a lock on public.a within 300ms" in r.output
-        assert "Parts 1, 2 of 3 of the file had finished before" in r.output
+        assert "Parts 1, 2 of 3 of the file had finished" in r.output
+        assert "the failed transaction was rolled back. Migration 20990101000002 is still recorded" in r.output
         assert _history(pg_db) == ["20990101000001", "20990101000002"]
         with pg_db.connect() as conn:
             assert conn.execute("SELECT part FROM supabase_rollback_backup.down_progress ORDER BY 1").fetchall() == [(1,), (2,)]
@@ -643,6 +644,7 @@ def test_failed_create_index_concurrently_leaves_no_invalid_index(pg_db, tmp_pat
     r = _down(pg_db, root, "--last", "1", "--yes")
     assert r.exit_code == 1, r.output
     assert "could not create unique index" in r.output
+    assert "the statements of the failed part that ran before the error stay done; they are idempotent" in r.output
     with pg_db.connect() as conn:
         assert conn.execute("SELECT to_regclass('public.b_y_key')").fetchone()[0] is None
         conn.execute("DELETE FROM public.b WHERE id = 2")
