@@ -38,6 +38,7 @@ from . import __version__
 from .engine import Rollback
 from .parse import Migration
 from .preflight import assertions_sql, preflight_sql
+from .risk import locked_tables
 from .sqltext import literal, qname, quote_ident, render, truncate_identifier
 from .steps import Backup, Hazard, Step
 
@@ -389,6 +390,12 @@ class Group:
         return [s for b in self.blocks if not b.step.manual for s in b.statements]
 
     @property
+    def heading(self) -> str:
+        """The item's title: the step's own title when the group has one step (it names
+        the object, like the seed's "Drop Analysis Metrics Table"), else the group's."""
+        return self.blocks[0].step.title if len(self.blocks) == 1 else self.title
+
+    @property
     def step_range(self) -> str:
         first, last = self.blocks[0].number, self.blocks[-1].number
         return f"step {first}" if first == last else f"steps {first}–{last}"
@@ -411,27 +418,48 @@ class RiskSummary:
     other: list[str]
 
 
-def _risk_summary(steps: list[Step]) -> RiskSummary:
+def _risk_summary(steps: list[Step], saved: dict[int, list[str]] | None = None) -> RiskSummary:
+    """What is lost, per object. ``saved``: step index -> qualified backup tables (None:
+    backups are off), so each item says where its data is kept."""
     rollback, migration, other = [], [], []
 
     def add(lst: list[str], item: str) -> None:
         if item not in lst:
             lst.append(item)
 
-    for s in steps:
+    for i, s in enumerate(steps):
         codes = {h.code for h in s.hazards}
         if Hazard.DELETES_DATA in codes:
+            where = (saved or {}).get(i)
             for item in s.lost or [h.reason for h in s.hazards if h.code is Hazard.DELETES_DATA]:
+                if where:
+                    copies = ", ".join(f"`{w}`" for w in where)
+                    item += f": what was written to it after this migration is lost unless restored from {copies} (the rollback copies it there first)"
+                elif saved is None:
+                    item += ": what was written to it after this migration is lost (backups are off: save it yourself first)"
                 add(rollback, item)
         for h in s.hazards:
             if h.code is Hazard.DATA_NOT_RESTORED:
                 add(migration, h.reason)
+            elif h.code in _LOCK_CODES and h.reason.endswith(_DERIVED_LOCK):
+                continue  # one line per lock level below, table by table
             elif h.code not in (Hazard.DELETES_DATA, Hazard.MANUAL):
                 add(other, f"`{h.code.value}`: {h.reason}")
         if Hazard.DELETES_DATA not in codes and Hazard.DATA_NOT_RESTORED not in codes:
             for item in s.lost:
                 add(rollback, item)
+    by_lock: dict[str, list[str]] = {}
+    for table, lock in locked_tables(steps).items():
+        by_lock.setdefault(lock, []).append(table)
+    for lock, tables in by_lock.items():
+        code = Hazard.ACCESS_EXCLUSIVE_LOCK if lock == "ACCESS EXCLUSIVE" else Hazard.BLOCKS_WRITES
+        what = "reads and writes" if code is Hazard.ACCESS_EXCLUSIVE_LOCK else "writes"
+        add(other, f"`{code.value}`: {lock} lock on {', '.join(tables)}: {what} wait until the rollback commits")
     return RiskSummary(rollback, migration, other)
+
+
+_LOCK_CODES = (Hazard.ACCESS_EXCLUSIVE_LOCK, Hazard.BLOCKS_WRITES)
+_DERIVED_LOCK = ("wait until the rollback commits", "wait until the rollback commits (reads go on)")
 
 
 def render_markdown(
@@ -444,16 +472,27 @@ def render_markdown(
     assertions: bool = True,
 ) -> str:
     """The markdown risk document of ``rb``, in the seed's "Rollback Documentation Template"."""
-    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema)
+    model = build_sql_model(rb, backup=backup, backup_schema=backup_schema, preflight=preflight)
     blocks = [b for seg in model.segments for b in seg.blocks]
     all_backups = list(model.hoisted) + [e for b in blocks for e in b.backups]
+    per_step = _unique_backup_names(rb.steps, backup_schema) if backup else {}
+    saved = {i: [q for q, _ in entries] for i, entries in per_step.items()} if backup else None
+    restores = [sql for i, entries in per_step.items() for q, b in entries
+                if (sql := restore_sql(q, b, rb.steps[i])) is not None]
     text = _env().get_template("rollback.md.j2").render(
+        risk_reasons=risk_reasons(rb.steps),
+        preflight_checks=rb.preflight if preflight else [],
+        assertions=assertions,
+        restores=restores,
+        locked=locked_tables(rb.steps),
+        dropped=[d for d, _ in verification_checks(rb, history=False) if d.endswith(" is gone")],
+        version=rb.migration.version,
         tool_version=__version__,
         rb=rb,
         migration_file=rb.migration.path.name,
         sql_name=sql_name,
         purpose=rb.migration.purpose(),
-        risk=_risk_summary(rb.steps),
+        risk=_risk_summary(rb.steps, saved),
         backups=all_backups,
         backup_enabled=backup,
         backup_schema=backup_schema,
@@ -468,6 +507,63 @@ def render_markdown(
         body_sha256=_PLACEHOLDER,
     )
     return _seal(text, _MD_SEAL)
+
+
+def risk_reasons(steps: list[Step]) -> list[str]:
+    """Why the overall risk is what it is, by the README's rule (steps.overall_risk)."""
+    codes = {h.code for s in steps for h in s.hazards}
+    widening = any(h.code is Hazard.AUTHZ and h.reason.startswith("widens") for s in steps for h in s.hazards)
+    high = [text for code, text in (
+        (Hazard.DELETES_DATA, "the rollback drops data written since the migration (`DELETES_DATA`)"),
+        (Hazard.DATA_NOT_RESTORED, "the migration destroyed data that no rollback can bring back (`DATA_NOT_RESTORED`)"),
+    ) if code in codes]
+    if high:
+        return high
+    medium = [text for code, text in (
+        (Hazard.LOSSY_CAST, "a type change back can fail or lose precision (`LOSSY_CAST`)"),
+        (Hazard.REWRITES_TABLE, "a step rewrites a table (`REWRITES_TABLE`)"),
+        (Hazard.ACCESS_EXCLUSIVE_LOCK, "a step locks a table against reads and writes (`ACCESS_EXCLUSIVE_LOCK`)"),
+        (Hazard.BLOCKS_WRITES, "a step blocks writes to a table (`BLOCKS_WRITES`)"),
+        (Hazard.MANUAL, "a person must act (`MANUAL`)"),
+        (Hazard.IRREVERSIBLE, "a statement is acknowledged as irreversible (`IRREVERSIBLE`)"),
+    ) if code in codes]
+    if widening:
+        medium.append("a step widens access (`AUTHZ`)")
+    return medium or ["no step loses data, locks or rewrites a table, casts lossily, widens access or needs a person"]
+
+
+def restore_sql(qualified: str, b: Backup, step: Step) -> str | None:
+    """SQL that puts backed-up data back once the migration is applied again, or None
+    when the backup's shape is not one this knows (a whole table, or key + dropped columns)."""
+    query = b.query.strip().rstrip(";")
+    m = re.fullmatch(r"TABLE\s+(\S+)", query)
+    if m:
+        return f"INSERT INTO {m.group(1)} OVERRIDING SYSTEM VALUE SELECT * FROM {qualified};"
+    try:
+        sel = parse_sql(query)[0].stmt
+        dropped = {
+            c.name for sql in step.sql for raw in parse_sql(sql) if isinstance(raw.stmt, ast.AlterTableStmt)
+            for c in raw.stmt.cmds or () if c.subtype == AlterTableType.AT_DropColumn
+        }
+    except ParseError:
+        return None
+    if not isinstance(sel, ast.SelectStmt) or len(sel.fromClause or ()) != 1 or sel.whereClause is not None:
+        return None
+    rv = sel.fromClause[0]
+    cols = []
+    for t in sel.targetList or ():
+        ref = t.val
+        if t.name or not isinstance(ref, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in ref.fields):
+            return None
+        cols.append(ref.fields[-1].sval)
+    keys = [c for c in cols if c not in dropped]
+    values = [c for c in cols if c in dropped]
+    if not isinstance(rv, ast.RangeVar) or not keys or not values:
+        return None
+    table = _q(_rel(rv))
+    sets = ", ".join(f"{quote_ident(c)} = b.{quote_ident(c)}" for c in values)
+    where = " AND ".join(f"t.{quote_ident(c)} = b.{quote_ident(c)}" for c in keys)
+    return f"UPDATE {table} AS t SET {sets} FROM {qualified} AS b WHERE {where};"
 
 
 # -- verification queries ---------------------------------------------------------------------

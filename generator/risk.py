@@ -115,6 +115,7 @@ class _Hazards:
 
     def __init__(self) -> None:
         self.by_code: dict[Hazard, list[str]] = {}
+        self.locked: dict[str, str] = {}  # table -> "ACCESS EXCLUSIVE" or the weaker lock
 
     def add(self, code: Hazard, reason: str) -> None:
         reasons = self.by_code.setdefault(code, [])
@@ -122,10 +123,14 @@ class _Hazards:
             reasons.append(reason)
 
     def exclusive(self, what: str, table: str, extra: str = "") -> None:
+        if not table.startswith("the table of "):
+            self.locked[table] = "ACCESS EXCLUSIVE"
         self.add(Hazard.ACCESS_EXCLUSIVE_LOCK,
                  f"{what} takes an ACCESS EXCLUSIVE lock on {table}: reads and writes of it wait until the rollback commits{extra}")
 
     def blocks_writes(self, what: str, table: str, lock: str) -> None:
+        for t in table.split(" and "):
+            self.locked.setdefault(t, lock)
         self.add(Hazard.BLOCKS_WRITES,
                  f"{what} takes a {lock} lock on {table}: writes wait until the rollback commits (reads go on)")
 
@@ -296,6 +301,10 @@ def _create_table(node: ast.CreateStmt, h: _Hazards) -> None:
 
 def statement_hazards(node: ast.Node, catalog: Catalog | None = None) -> list[HazardNote]:
     """The lock and rewrite hazards of one statement (see the module's table)."""
+    return _statement(node, catalog).notes()
+
+
+def _statement(node: ast.Node, catalog: Catalog | None) -> _Hazards:
     h = _Hazards()
     if isinstance(node, ast.DropStmt):
         _drop(node, h, catalog)
@@ -332,7 +341,27 @@ def statement_hazards(node: ast.Node, catalog: Catalog | None = None) -> list[Ha
             t = _rel(rel.relation)
             h.exclusive("VACUUM FULL", t)
             h.add(Hazard.REWRITES_TABLE, f"VACUUM FULL rewrites {t} and its indexes")
-    return h.notes()
+    return h
+
+
+def locked_tables(steps: Iterable[Step]) -> dict[str, str]:
+    """Table -> the strongest lock the non-manual steps take on it ("ACCESS EXCLUSIVE",
+    "SHARE ROW EXCLUSIVE", "SHARE"), in order of first appearance."""
+    rank = {"SHARE": 1, "SHARE ROW EXCLUSIVE": 2, "ACCESS EXCLUSIVE": 3}
+    out: dict[str, str] = {}
+    for step in steps:
+        if step.manual:
+            continue
+        for sql in step.sql:
+            try:
+                raws = parse_sql(sql)
+            except ParseError:
+                continue
+            for raw in raws:
+                for table, lock in _statement(raw.stmt, None).locked.items():
+                    if rank.get(lock, 0) > rank.get(out.get(table, ""), 0):
+                        out[table] = lock
+    return out
 
 
 def sql_hazards(statements: Iterable[str], catalog: Catalog | None = None) -> list[HazardNote]:

@@ -438,5 +438,5 @@ def test_phase1_rollback_does_what_the_seed_does(project):
     md = (project / "supabase" / "rollbacks" / f"rollback_{PHASE1}.md").read_text()
     assert "#### Data Loss Risk: HIGH" in md
     assert re.search(r"(?m)^\d+\. \*\*Drop Functions\*\* \(no data loss\)", md)
-    assert re.search(r"(?m)^\d+\. \*\*Drop Tables\*\* ⚠️ \*\*DATA LOSS\*\*", md)
+    assert re.search(r"(?m)^\d+\. \*\*Drop table public\.analysis_metrics\*\* ⚠️ \*\*DATA LOSS\*\*", md)
     assert "select to_regclass('public.analysis_metrics') is null;" in md

@@ -382,7 +382,9 @@ def test_markdown_follows_the_documentation_template():
         "#### Data Loss Risk: HIGH",
         "#### Pre-Rollback Data Backup",
         "#### Rollback Steps:",
-        "#### Verification:",
+        "#### Post-Rollback Verification",
+        "#### Production Rollback Checklist",
+        "#### Emergency Notes",
     ]
 
 
@@ -411,13 +413,13 @@ def test_markdown_groups_consecutive_steps_like_the_seed():
     f2 = drop_function()
     f2.sql = ["DROP FUNCTION public.migrate_results_to_metrics();"]
     md = markdown(drop_function(), f2, drop_policy(), drop_table(), drop_columns())
-    steps = md.split("#### Rollback Steps:\n", 1)[1].split("#### Verification", 1)[0]
+    steps = md.split("#### Rollback Steps:\n", 1)[1].split("#### Post-Rollback Verification", 1)[0]
     items = re.findall(r"(?m)^(\d+)\. (.*)$", steps)
-    assert items == [
+    assert items == [  # a group of one step is titled by the step, naming its object
         ("1", "**Drop Functions** (no data loss) · steps 1–2"),
-        ("2", "**Drop Policies** (no data loss) · step 3"),
-        ("3", "**Drop Tables** ⚠️ **DATA LOSS** · step 4"),
-        ("4", "**Drop Columns** ⚠️ **DATA LOSS** · step 5"),
+        ("2", "**Drop policy** (no data loss) · step 3"),
+        ("3", "**Drop table public.analysis_metrics** ⚠️ **DATA LOSS** · step 4"),
+        ("4", "**Drop columns of public.analysis_jobs** ⚠️ **DATA LOSS** · step 5"),
     ]
     first = steps.split("\n2. ", 1)[0]
     assert "   ```sql\n   DROP FUNCTION public.get_analysis_with_metrics(bigint);\n   DROP FUNCTION public.migrate_results_to_metrics();\n   ```" in first
@@ -427,7 +429,7 @@ def test_markdown_groups_consecutive_steps_like_the_seed():
 
 def test_markdown_manual_steps_are_marked_with_reason_and_suggestion():
     md = markdown(drop_function(), manual("cannot know the old storage parameters"))
-    assert "**Manual Steps** 🛑 **MANUAL** · step 2" in md
+    assert "**Manual step for `alter table ...`** 🛑 **MANUAL** · step 2" in md
     assert "   - **MANUAL STEP 2**: cannot know the old storage parameters" in md
     assert "     ```sql\n     ALTER TABLE public.t RESET (fillfactor);\n     ```" in md
     assert "> 1 manual step (MANUAL STEP 2) must be resolved by hand" in md
