@@ -369,6 +369,8 @@ cli.add_lazy_command("stats", "generator.commands.stats:stats")
 cli.add_lazy_command("verify", "generator.commands.verify:verify")
 cli.add_lazy_command("check", "generator.commands.check:check")
 cli.add_lazy_command("down", "generator.commands.down:down")
+cli.add_lazy_command("status", "generator.commands.status:status")
+cli.add_lazy_command("report", "generator.commands.report:report")
 
 
 def main() -> None:

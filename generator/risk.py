@@ -344,9 +344,11 @@ def _statement(node: ast.Node, catalog: Catalog | None) -> _Hazards:
     return h
 
 
-def locked_tables(steps: Iterable[Step]) -> dict[str, str]:
+def locked_tables(steps: Iterable[Step], catalog: Catalog | None = None) -> dict[str, str]:
     """Table -> the strongest lock the non-manual steps take on it ("ACCESS EXCLUSIVE",
-    "SHARE ROW EXCLUSIVE", "SHARE"), in order of first appearance."""
+    "SHARE ROW EXCLUSIVE", "SHARE"), in order of first appearance. Without ``catalog``
+    the tables only known from it (the table of a dropped index, the tables a dropped
+    table's foreign keys reference) are left out."""
     rank = {"SHARE": 1, "SHARE ROW EXCLUSIVE": 2, "ACCESS EXCLUSIVE": 3}
     out: dict[str, str] = {}
     for step in steps:
@@ -358,7 +360,7 @@ def locked_tables(steps: Iterable[Step]) -> dict[str, str]:
             except ParseError:
                 continue
             for raw in raws:
-                for table, lock in _statement(raw.stmt, None).locked.items():
+                for table, lock in _statement(raw.stmt, catalog).locked.items():
                     if rank.get(lock, 0) > rank.get(out.get(table, ""), 0):
                         out[table] = lock
     return out
