@@ -435,7 +435,7 @@ class Catalog:
             for role, privs in BUILTIN_DEFAULT_ACL.get(dkind, {}).items():
                 self.set_privileges(obj, role, self.privileges(obj, role) | privs)
         for dp in entries:
-            if dp.schema not in (None, schema) or not dp.privileges:
-                continue
+            if dp.schema not in (None, schema) or not dp.privileges or dp.role == owner:
+                continue  # (the owner's own rights are implicit)
             cur = self.privileges(obj, dp.role)
             self.set_privileges(obj, dp.role, cur | set(dp.privileges))
