@@ -120,7 +120,7 @@ drop policy "Avatar read" on storage.objects;
 
 def test_alter_unknown_policy_is_manual(roundtrip):
     rb, sql = roundtrip(
-        history=[TABLE, "do $$ begin execute 'create policy p on public.notes using (true)'; end $$;"],
+        history=[TABLE, "do $$ begin execute 'create policy p ' || 'on public.notes using (true)'; end $$;"],  # opaque
         migration="alter policy p on public.notes to anon;",
         expect_manual=True,
     )
