@@ -1,0 +1,109 @@
+"""Session statements (SET, transactions, NOTIFY, SELECT calls) and pg_cron jobs (unit tests)."""
+
+from pathlib import Path
+
+import pytest
+
+from generator.engine import generate
+from generator.parse import Migration
+
+
+def _rbs(*texts: str):
+    ms = [Migration(str(i + 1), f"m{i}", Path(f"m{i}.sql"), t) for i, t in enumerate(texts)]
+    return generate(ms)
+
+
+def _last(*texts: str):
+    return _rbs(*texts)[-1]
+
+
+@pytest.mark.parametrize("sql", [
+    "SET statement_timeout = 0;", "SET lock_timeout = 0;", "SET client_encoding = 'UTF8';",
+    "SET standard_conforming_strings = on;", "SET check_function_bodies = false;", "SET xmloption = content;",
+    "SET client_min_messages = warning;", "SET row_security = off;", "SET default_tablespace = '';",
+    'SET default_table_access_method = "heap";', "RESET ALL;", "SET idle_in_transaction_session_timeout = 0;",
+    "BEGIN;", "START TRANSACTION;", "COMMIT;", "SAVEPOINT a; RELEASE SAVEPOINT a;", "SET ROLE postgres;", "RESET ROLE;",
+    "SELECT pg_catalog.set_config('search_path', '', false);", "SELECT 1;", "NOTIFY pgrst, 'reload schema';",
+    "NOTIFY other_channel;", "SELECT pg_notify('pgrst', 'reload config');",
+])
+def test_inert_session_statements(sql):
+    assert _last(sql).steps == []
+
+
+def test_empty_search_path_from_set_config_is_honoured():
+    rb = _last("SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.t (id int);")
+    assert rb.steps[0].sql == ["DROP TABLE public.t;"]
+
+
+def test_reset_all_restores_the_default_search_path():
+    rb = _last("create schema app;", "set search_path = app; create table a (id int); reset all; create table b (id int);")
+    assert [s.sql[0] for s in rb.steps] == ["DROP TABLE public.b;", "DROP TABLE app.a;"]
+
+
+@pytest.mark.parametrize("sql", ["ROLLBACK;", "BEGIN; ROLLBACK TO SAVEPOINT x;", "ABORT;", "PREPARE TRANSACTION 'x';"])
+def test_statements_that_undo_the_files_own_work_are_manual(sql):
+    rb = _last(sql)
+    assert rb.manual_steps and "undoes or defers" in rb.manual_steps[0].manual
+
+
+def test_set_role_to_another_role_is_manual():
+    rb = _last("SET ROLE supabase_admin;")
+    assert rb.manual_steps and "supabase_admin" in rb.manual_steps[0].manual
+
+
+def test_notify_flags():
+    assert _last("NOTIFY pgrst, 'reload schema';").notify_pgrst
+    assert _last("select pg_notify('pgrst', 'reload schema');").notify_pgrst
+    assert not _last("NOTIFY other;").notify_pgrst
+
+
+def test_select_of_unknown_function_is_manual():
+    rb = _last("select public.do_things();")
+    assert rb.manual_steps and "do_things" in rb.manual_steps[0].manual
+    rb = _last("select count(*) from pg_class;")
+    assert rb.manual_steps
+
+
+# -- pg_cron -------------------------------------------------------------------------------------
+
+
+def test_schedule_new_job_unschedules_it():
+    rb = _last("select cron.schedule('nightly', '0 3 * * *', $$vacuum$$);")
+    assert [s.sql for s in rb.steps] == [["SELECT cron.unschedule('nightly');"]]
+
+
+def test_reschedule_restores_the_previous_definition():
+    rb = _last("select cron.schedule('nightly', '0 3 * * *', 'vacuum');",
+               "select cron.schedule('nightly', '0 4 * * *', $$delete from public.logs where note = 'it''s'$$);")
+    assert rb.steps[0].sql == ["SELECT cron.schedule('nightly', '0 3 * * *', 'vacuum');"]
+
+
+def test_unschedule_known_and_unknown_jobs():
+    rb = _last("select cron.schedule('j', '@daily', 'select 1');", "select cron.unschedule('j');")
+    assert rb.steps[0].sql == ["SELECT cron.schedule('j', '@daily', 'select 1');"]
+    rb = _last("select cron.unschedule('never-seen');")
+    assert rb.manual_steps and "never-seen" in rb.manual_steps[0].manual
+
+
+def test_named_arguments_and_multiple_calls():
+    rb = _last("select cron.schedule(job_name := 'a', schedule := '@hourly', command := 'select 1'), "
+               "cron.schedule('b', '@daily', 'select 2');")
+    assert [s.sql[0] for s in rb.steps] == ["SELECT cron.unschedule('b');", "SELECT cron.unschedule('a');"]
+
+
+@pytest.mark.parametrize("sql", [
+    "select cron.schedule('@daily', 'select 1');",  # unnamed: id known at run time only
+    "select cron.unschedule(42);",
+    "select cron.alter_job(1, schedule := '@hourly');",
+    "select cron.schedule_in_database('j', '@daily', 'select 1', 'other');",
+    "select cron.schedule('j', '@daily', format('select %s', 1));",
+])
+def test_cron_forms_that_stay_manual(sql):
+    assert _last(sql).manual_steps
+
+
+def test_jobs_survive_from_migration_to_migration_and_do_blocks():
+    rbs = _rbs("do $$ begin perform cron.schedule('x', '@daily', 'select 1'); end $$;",
+               "select cron.unschedule('x');")
+    assert rbs[0].steps[0].sql == ["SELECT cron.unschedule('x');"]
+    assert rbs[1].steps[0].sql == ["SELECT cron.schedule('x', '@daily', 'select 1');"]
