@@ -250,6 +250,7 @@ class Publication:
     definition: str | None = None  # WITH (...) options, if any
     # Column list / row filter of a member table, as written after its name: "(a, b) WHERE (x > 1)".
     table_specs: dict[Key, str] = field(default_factory=dict)
+    owner: str | None = None  # None: the role that ran the migrations (CURRENT_USER)
 
 
 @dataclass

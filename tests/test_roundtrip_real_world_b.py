@@ -701,3 +701,15 @@ def test_drop_schema_cascade_with_contents_and_dependents_elsewhere(roundtrip) -
         allow_column_order=True,
     )
     assert "CREATE SCHEMA app;" in sql and "public.order_items" in sql
+
+
+def test_pg_dump_style_owner_statements(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, "create view public.v as select id from public.t;", "create sequence public.s;",
+                 "create table public.c (id serial);"],
+        migration='ALTER TABLE "public"."v" OWNER TO "authenticated";\n'
+        'ALTER TABLE "public"."s" OWNER TO "authenticated";\n'
+        'ALTER TABLE "public"."c_id_seq" OWNER TO "postgres";\n'
+        'ALTER PUBLICATION "supabase_realtime" OWNER TO "authenticated";\n'
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT ALL ON TABLES TO "postgres";',
+    )

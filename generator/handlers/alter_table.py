@@ -87,6 +87,9 @@ def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
     if key not in cat.tables:
         if node.missing_ok and not cat.relation_kind(key):
             return []
+        other = _other_relation(node, key, ctx)
+        if other is not None:
+            return other
         raise Unsupported(f"table {qname(*key)} is not in the catalog")
     handlers = []
     for cmd in node.cmds:
@@ -96,6 +99,24 @@ def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
         handlers.append((h, cmd))
     per_cmd = [h(cmd, key, ctx) for h, cmd in handlers]
     return [s for group in reversed(per_cmd) for s in group]
+
+
+def _other_relation(node: ast.AlterTableStmt, key: Key, ctx: Context) -> list[Step] | None:
+    """``ALTER TABLE <view or sequence> OWNER TO`` (pg_dump writes it so): the view's or
+    sequence's own handler."""
+    kind = ctx.catalog.relation_kind(key)
+    if kind not in ("view", "materialized view", "sequence") or any(
+        c.subtype != AT.AT_ChangeOwner for c in node.cmds
+    ):
+        return None
+    from . import sequences, views
+
+    alias = copy.copy(node)
+    if kind == "sequence":
+        alias.objtype = ObjectType.OBJECT_SEQUENCE
+        return sequences.alter_sequence_table_form(alias, ctx)
+    alias.objtype = ObjectType.OBJECT_VIEW if kind == "view" else ObjectType.OBJECT_MATVIEW
+    return views.alter_view(alias, ctx)
 
 
 def _known(ctx: Context, key: Key) -> Table:

@@ -402,8 +402,9 @@ def alter_default_privileges(node: ast.AlterDefaultPrivilegesStmt, ctx: Context)
     if privs - allp:
         raise Unsupported(f"privilege {', '.join(sorted(privs - allp))} on {kind}s")
     roles = [role_name(r, cat.current_user) for r in act.grantees]
-    if set(owners) & set(roles):
-        raise Unsupported("default privileges of the owner itself are not modelled")
+    if set(owners) & set(roles) and None in schemas:
+        # A global entry for the owner itself changes the owner's rights on new objects.
+        raise Unsupported("global default privileges of the owner itself are not modelled")
     steps = []
     for owner in owners:
         for schema in schemas:

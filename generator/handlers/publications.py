@@ -22,7 +22,7 @@ from pglast.parser import parse_sql
 
 from ..catalog import Catalog, Key, Publication
 from ..engine import Context, Unsupported, handles
-from ..refs import comment_sql, move_refs
+from ..refs import comment_sql, move_refs, role_name
 from ..sqltext import literal, qname, quote_ident, render
 from ..steps import Step
 
@@ -95,6 +95,8 @@ def create_sql(catalog: Catalog, p: Publication) -> list[str]:
     if p.definition:
         sql += f" WITH ({p.definition})"
     out = [sql + ";"]
+    if p.owner and p.owner != catalog.current_user:
+        out.append(f"ALTER PUBLICATION {quote_ident(p.name)} OWNER TO {quote_ident(p.owner)};")
     if _ref(p.name) in catalog.comments:
         out.append(comment_sql("publication", quote_ident(p.name), catalog.comments[_ref(p.name)]))
     return out
@@ -258,3 +260,15 @@ def rename_table(catalog: Catalog, old: Key, new: Key) -> None:
         p.tables[p.tables.index(old)] = new
         if old in p.table_specs:
             p.table_specs[new] = p.table_specs.pop(old)
+
+
+@handles(ast.AlterOwnerStmt, ObjectType.OBJECT_PUBLICATION)
+def alter_publication_owner(node: ast.AlterOwnerStmt, ctx: Context) -> list[Step]:
+    """ALTER PUBLICATION p OWNER TO r → back to the previous owner (publications have no ACL)."""
+    p = _known(ctx, node.object.sval)
+    previous = p.owner or ctx.catalog.current_user
+    p.owner = role_name(node.newowner, ctx.catalog.current_user)
+    if p.owner == previous:
+        return []
+    return [Step(title=f"Give publication {quote_ident(p.name)} back to {quote_ident(previous)}", group="Restore Owners",
+                 sql=[f"ALTER PUBLICATION {quote_ident(p.name)} OWNER TO {quote_ident(previous)};"])]

@@ -470,10 +470,13 @@ def alter_sequence_table_form(node: ast.AlterTableStmt, ctx: Context) -> list[St
     for cmd in node.cmds:
         if cmd.subtype != AT.AT_ChangeOwner:
             raise Unsupported(f"ALTER SEQUENCE {AT(cmd.subtype).name.removeprefix('AT_')} is not supported")
+        new_owner = role_name(cmd.newowner, cat.current_user)
         if seq.owned_by is not None:
+            table = cat.tables.get(seq.owned_by[0])
+            if table is not None and new_owner == (table.owner or cat.current_user):
+                continue  # its owner already: nothing changes
             raise Unsupported(f"{_name_of(seq)} is linked to a table; PostgreSQL refuses to change its owner alone")
         previous = seq.owner or cat.current_user
-        new_owner = role_name(cmd.newowner, cat.current_user)
         steps = owners.give_back(cat, ("sequence", _name_of(seq)), f"ALTER SEQUENCE {_name_of(seq)}", previous,
                                  new_owner, f"Give sequence {_name_of(seq)} back to {quote_ident(previous)}") + steps
         seq.owner = new_owner
