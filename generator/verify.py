@@ -87,11 +87,13 @@ class SqlError(Exception):
         return f"{self.path}:{self.line}"
 
     def one_line(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {' '.join(self.message.split())}"
 
     def lines(self) -> list[str]:
         """The error, its statement (first lines) and PostgreSQL's detail/hint."""
-        out = [f"{self.where}: ERROR {self.sqlstate or ''}: {self.message}".replace("ERROR : ", "ERROR: ")]
+        first, *more = self.message.splitlines() or [""]
+        out = [f"{self.where}: ERROR {self.sqlstate or ''}: {first}".replace("ERROR : ", "ERROR: ")]
+        out.extend(f"  {m}" for m in more)
         text = self.statement.rstrip()
         stmt = (text if text.endswith(";") else text + ";").splitlines()
         shown = stmt[:4] + (["..."] if len(stmt) > 4 else [])
