@@ -108,6 +108,12 @@ def test_insert_is_invertible_and_does_not_distrust_the_table():
     assert drop.manual is None and "CREATE TABLE public.t" in drop.sql[0]
 
 
+def test_insert_into_a_table_changed_by_an_unanalysed_statement_is_manual():
+    (step,) = _steps(T + "do $$ begin execute 'alter table public.t ' || 'add column w int'; end $$;",
+                     "insert into public.t values (1, 'a', 2);")
+    assert step.manual and "could not analyse" in step.manual
+
+
 def test_copy_to_is_inert():
     assert _steps("create table t (id int);", "copy t to stdout;") == []
 
@@ -154,6 +160,7 @@ def test_insert_rows_are_deleted_on_a_real_server(pg_server, roundtrip):
     history = [
         'create table public.plans (id int primary key, name text not null, "Price" numeric);'
         "create table public.tags (id bigserial primary key, slug text unique not null);"
+        "create table public.pairs (a uuid, b date, n int, primary key (a, b));"
         "insert into public.plans values (1, 'free', 0);"
         "insert into public.tags (slug) values ('old');",
     ]
@@ -161,12 +168,14 @@ def test_insert_rows_are_deleted_on_a_real_server(pg_server, roundtrip):
         "insert into public.plans (id, name, \"Price\") values (2, 'pro', 10), (3, 'team''s', 30);\n"
         "insert into public.tags (slug) values ('new'), ('newer');\n"
         "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+        "insert into public.pairs values ('7d9f3c1e-2b4a-4c6d-8e0f-1a2b3c4d5e6f', '2024-01-02', 1), "
+        "('7d9f3c1e-2b4a-4c6d-8e0f-1a2b3c4d5e6f'::uuid, date '2024-01-03', 2);\n"
     )
     queries = ["select * from public.plans order by id", "select slug from public.tags order by slug",
-               "select id from storage.buckets order by id"]
+               "select id from storage.buckets order by id", "select * from public.pairs order by b"]
     before, after, rolled, backups, sql = _rows_roundtrip(pg_server, "rt_data_insert", history, migration, queries)
     assert after != before and rolled == before
-    assert backups == 3  # the deleted rows are kept
+    assert backups == 4  # the deleted rows are kept
     roundtrip(history=history, migration=migration)  # and the schema is unchanged
 
 

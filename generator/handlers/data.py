@@ -158,6 +158,9 @@ def insert(node: ast.InsertStmt, ctx: Context) -> list[Step]:
         return ctx.manual(f"rows inserted into {t} must be deleted by hand ({t} is not a table the generator knows)", title=title)
     if node.withClause:
         return ctx.manual(f"rows inserted into {t} come from a WITH query; delete them by hand", title=title)
+    tainted = ctx.tainted_reason(("table", t))
+    if tainted:
+        return ctx.manual(f"rows inserted into {t} must be deleted by hand: {tainted}", title=title)
     rows = _rows(node, table)
     if isinstance(rows, str):
         return ctx.manual(f"rows inserted into {t} must be deleted by hand: {rows}", title=title)

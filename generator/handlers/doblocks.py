@@ -27,6 +27,7 @@ run in the mind against the catalog:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from ..catalog import Catalog
 from ..catalog_query import decide, select_exists
 from ..engine import Context, Unsupported, _taint_referenced, handle_statement, handles
 from ..parse import Statement
+from ..sqltext import qname
 from ..steps import Step
 from .functions import identity_args
 
@@ -78,14 +80,14 @@ def _dollar(body: str) -> str:
     return tag
 
 
+def _body(node: ast.DoStmt) -> str:
+    return next((a.arg.sval for a in node.args or () if a.defname == "as"), "")
+
+
 def parse_do(node: ast.DoStmt) -> dict[str, Any]:
     """The PL/pgSQL tree of a DO block (raises Unsupported for other languages)."""
-    body, language = None, "plpgsql"
-    for arg in node.args or ():
-        if arg.defname == "as":
-            body = arg.arg.sval
-        elif arg.defname == "language":
-            language = arg.arg.sval
+    body = next((a.arg.sval for a in node.args or () if a.defname == "as"), None)
+    language = next((a.arg.sval for a in node.args or () if a.defname == "language"), "plpgsql")
     if body is None:
         raise Unsupported("the DO block has no body")
     if language.lower() != "plpgsql":
@@ -478,19 +480,29 @@ def _appears_to(fn: dict[str, Any]) -> str:
     return f"it appears to run: {shown}{more}"
 
 
-def _taint_all(fn: dict[str, Any], ctx: Context) -> None:
+def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> None:
+    """Distrust every relation the block's SQL names, and every known table or view whose
+    name appears anywhere in its text (dynamic SQL may build statements from fragments)."""
     for sql in _statements_in(fn):
         try:
             for raw in parse_sql(sql):
                 _taint_referenced(raw.stmt, ctx)
         except ParseError:
             continue
+    cat = ctx.catalog
+    for key in list(cat.tables) + list(cat.views):
+        if re.search(rf"(?<![\w$]){re.escape(key[1])}(?![\w$])", body, re.IGNORECASE if key[1].islower() else 0):
+            ctx.taint(("table" if key in cat.tables else "view", qname(*key)))
 
 
 @handles(ast.DoStmt)
 def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     """Decide the block from the catalog and invert the statements it ran (see module doc)."""
-    fn = parse_do(node)
+    try:
+        fn = parse_do(node)
+    except Unsupported as exc:
+        _taint_all({}, _body(node), ctx)
+        return ctx.manual(f"{exc}; undo its work by hand", title="Undo the DO block's work by hand")
     before = ctx.catalog.copy()
     run = _Run(ctx, variables=_declared(fn))
     try:
@@ -503,7 +515,7 @@ def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
                           "differs from the migration history", title="Review the DO block by hand")
     except Unsupported as exc:
         _restore(ctx.catalog, before)
-        _taint_all(fn, ctx)
+        _taint_all(fn, _body(node), ctx)
         return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}",
                           title="Undo the DO block's work by hand")
     return [s for group in reversed(run.groups) for s in group]
