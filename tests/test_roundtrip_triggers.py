@@ -117,16 +117,14 @@ def test_instead_of_trigger_on_view(roundtrip) -> None:
     )
 
 
-def test_drop_function_cascade_with_policy_user_is_manual(roundtrip) -> None:
+def test_drop_function_cascade_recreates_its_policy_user(roundtrip) -> None:
     rb, sql = roundtrip(
         history=[TABLE, "alter table public.profiles enable row level security;",
                  "create function public.is_admin() returns boolean language sql stable as $$ select true $$;",
                  "create policy admins on public.profiles for select using (public.is_admin());"],
         migration="drop function public.is_admin() cascade;",
-        expect_manual=True,
     )
-    [manual] = rb.manual_steps
-    assert 'policy admins ON public.profiles' in manual.manual
+    assert "CREATE POLICY admins ON public.profiles" in sql
 
 
 def test_unqualified_trigger_under_search_path(roundtrip) -> None:
