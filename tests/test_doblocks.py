@@ -267,3 +267,13 @@ def test_statements_inside_a_block_are_inverted_in_reverse_order():
       create table public.b (id int references public.a);
     end $$;"""
     assert _sql(_rb([], block)) == ["DROP TABLE public.b;", "DROP TABLE public.a;"]
+
+
+def test_publication_membership_in_exception_blocks():
+    add = ("do $$ begin alter publication supabase_realtime add table public.t; "
+           "exception when duplicate_object then null; end $$;")
+    assert _sql(_rb([TABLE], add)) == ["ALTER PUBLICATION supabase_realtime DROP TABLE public.t;"]
+    assert _rb([TABLE + "alter publication supabase_realtime add table public.t;"], add).steps == []
+    drop = ("do $$ begin alter publication supabase_realtime drop table public.t; "
+            "exception when undefined_object then null; end $$;")
+    assert _rb([TABLE], drop).steps == []

@@ -117,6 +117,18 @@ def test_publication_membership_guarded(roundtrip):
     assert "ALTER PUBLICATION supabase_realtime DROP TABLE public.t;" in sql
 
 
+def test_publication_membership_exception_block(roundtrip):
+    rb, sql = roundtrip(history=[TABLE + "create table public.u (id int primary key);"
+                                 "alter publication supabase_realtime add table public.u;"], migration="""
+        do $$ begin
+          alter publication supabase_realtime add table public.t;
+        exception when duplicate_object then null; end $$;
+        do $$ begin
+          alter publication supabase_realtime add table public.u;
+        exception when duplicate_object then raise notice 'already published'; end $$;""")
+    assert "DROP TABLE public.t;" in sql and "public.u" not in sql
+
+
 def test_raise_only_block_and_assertion(roundtrip):
     rb, sql = roundtrip(history=[TABLE], migration="""
         do $$ begin

@@ -167,6 +167,24 @@ def _alter_table_error(node: ast.AlterTableStmt, cat: Catalog) -> str | None:
     return None
 
 
+def _publication_error(node: ast.AlterPublicationStmt, cat: Catalog) -> str | None:
+    """ADD TABLE of a member: duplicate_object; DROP TABLE of a non-member: undefined_object."""
+    action = getattr(node.action, "name", "")
+    pub = cat.publications.get(node.pubname)
+    if action not in ("AP_AddObjects", "AP_DropObjects") or pub is None or pub.all_tables:
+        raise Unsupported(f"whether `ALTER PUBLICATION {node.pubname}` failed cannot be predicted")
+    for obj in node.pubobjects or ():
+        if obj.pubtable is None:
+            raise Unsupported("ALTER PUBLICATION of schemas cannot be predicted")
+        rv = obj.pubtable.relation
+        member = cat.resolve_relation(rv.schemaname, rv.relname) in pub.tables
+        if action == "AP_AddObjects" and member:
+            return "duplicate_object"
+        if action == "AP_DropObjects" and not member:
+            return "undefined_object"
+    return None
+
+
 def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
     """The duplicate-kind error ``node`` raises against ``cat`` (None: it succeeds).
 
@@ -217,6 +235,8 @@ def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
         schema, name = _names(node.funcname)
         key = (schema or cat.creation_schema(), name, identity_args(node.parameters, cat))
         return "duplicate_function" if key in cat.functions else None
+    if isinstance(node, ast.AlterPublicationStmt):
+        return _publication_error(node, cat)
     if isinstance(node, ast.CreatePublicationStmt):
         return "duplicate_object" if node.pubname in cat.publications else None
     if isinstance(node, ast.CreateRoleStmt):
