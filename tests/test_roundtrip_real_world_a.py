@@ -106,6 +106,26 @@ def test_guarded_create_role(roundtrip, pg_server):
     assert "CREATE ROLE" not in sql and "DROP ROLE" not in sql
 
 
+def test_guarded_create_role_absent(roundtrip, pg_server):
+    role = "rw_guarded_new_role"
+    with pg_server.connect() as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+    try:
+        rb, sql = roundtrip(history=[TABLE], migration=f"""
+            do $$ begin
+              if not exists (select from pg_catalog.pg_roles where rolname = '{role}') then
+                create role {role} nologin;
+              end if;
+            end $$;
+            grant select on public.t to {role};""")
+        assert f"DROP ROLE {role};" in sql
+    finally:
+        with pg_server.connect() as conn:
+            conn.execute(f"DROP OWNED BY {role}" if conn.execute(
+                "select 1 from pg_roles where rolname = %s", (role,)).fetchone() else "select 1")
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
 def test_publication_membership_guarded(roundtrip):
     rb, sql = roundtrip(history=[TABLE], migration="""
         do $$ begin
