@@ -157,7 +157,7 @@ def generate(
     try:
         _generate(
             migration, project_dir, migrations_dir, out_dir, to_stdout, force, False if no_backup else None, backup_schema,
-            preflight=not no_preflight, assertions=not no_assertions,
+            preflight=False if no_preflight else None, assertions=False if no_assertions else None,
         )
     except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -230,13 +230,21 @@ def _rollbacks(
 
 
 def render_files(
-    rb: Rollback, cfg: Config, preflight: bool = True, assertions: bool = True
+    rb: Rollback, cfg: Config, preflight: bool | None = None, assertions: bool | None = None
 ) -> tuple[tuple[str, str], tuple[str, str]]:
-    """(file name, text) of the rollback SQL and of its markdown document, as generate writes them."""
+    """(file name, text) of the rollback SQL and of its markdown document, as generate writes them.
+
+    ``preflight``/``assertions`` None: as the configuration says (default: on).
+    """
     from .render import render_markdown, render_sql, rollback_file_name
 
     sql_name = rollback_file_name(rb.migration)
-    opts = dict(backup=cfg.backup, backup_schema=cfg.backup_schema, preflight=preflight, assertions=assertions)
+    opts = dict(
+        backup=cfg.backup,
+        backup_schema=cfg.backup_schema,
+        preflight=cfg.preflight if preflight is None else preflight,
+        assertions=cfg.assertions if assertions is None else assertions,
+    )
     sql = render_sql(rb, **opts)
     md = render_markdown(rb, sql_name=sql_name, **opts)
     return (sql_name, sql), (rollback_file_name(rb.migration, "md"), md)
@@ -286,12 +294,13 @@ def _generate(
     force: bool,
     backup: bool | None,
     backup_schema: str | None = None,
-    preflight: bool = True,
-    assertions: bool = True,
+    preflight: bool | None = None,
+    assertions: bool | None = None,
 ) -> None:
-    """``backup``/``backup_schema`` None: as supabase/rollback.toml says (default: on, supabase_rollback_backup)."""
+    """``backup``/``backup_schema``/``preflight``/``assertions`` None: as supabase/rollback.toml
+    says (default: on, supabase_rollback_backup, on, on)."""
     folders = resolve_folders(project_dir, migrations_dir, out_dir)
-    cfg = folders.config.override(backup=backup, backup_schema=backup_schema)
+    cfg = folders.config.override(backup=backup, backup_schema=backup_schema, preflight=preflight, assertions=assertions)
     migrations_dir, out_dir = folders.migrations_dir, folders.out_dir
     migrations = list_migrations(migrations_dir, warn=_warn)
     selected = _select(args, migrations, migrations_dir)
@@ -302,13 +311,13 @@ def _generate(
         return
     rollbacks = _rollbacks(selected, migrations, cfg.manual_reason if cfg.manual else None)
     if to_stdout:
-        (_, sql), _ = render_files(rollbacks[0], cfg, preflight, assertions)
+        (_, sql), _ = render_files(rollbacks[0], cfg)
         click.echo(sql, nl=False)
         return
 
     plans: list[tuple[Rollback, list[Output]]] = []
     for rb in rollbacks:
-        (sql_name, sql), (md_name, md) = render_files(rb, cfg, preflight, assertions)
+        (sql_name, sql), (md_name, md) = render_files(rb, cfg)
         plans.append((rb, [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]))
     index = _index_plan(rollbacks, migrations, migrations_dir, out_dir, cfg, force)
     refused = [o.path for _, outs in plans for o in outs if o.status == "refused"]

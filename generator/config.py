@@ -7,6 +7,8 @@ optional; a missing file means the defaults below. Command-line flags override t
     out_dir = "supabase/rollbacks"          # where rollbacks go (relative to the project)
     backup_schema = "supabase_rollback_backup"
     backup = true                           # false: like --no-backup
+    preflight = true                        # false: like --no-preflight
+    assertions = true                       # false: like --no-assertions
     lock_timeout = "5s"                     # used by `down`; PostgreSQL units, or an integer in ms
     statement_timeout = "0"                 # used by `down`; "0" means no limit
 
@@ -43,6 +45,8 @@ API (what other modules use)::
     cfg.out_dir            # Path | None (None: the command's default, <root>/supabase/rollbacks)
     cfg.backup_schema      # str
     cfg.backup             # bool
+    cfg.preflight          # bool (the rollback checks the database before changing it)
+    cfg.assertions         # bool (the rollback checks its own result before COMMIT)
     cfg.lock_timeout       # str, a PostgreSQL duration such as "5s" or "1500ms"
     cfg.statement_timeout  # str, "0" = no limit
     cfg.manual             # tuple[ManualRule, ...]; rule(stmt) -> reason or None
@@ -73,7 +77,9 @@ DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"  # same value as render.DEFAU
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "0"
 
-_TOP_KEYS = {"out_dir", "backup_schema", "backup", "lock_timeout", "statement_timeout", "manual"}
+_TOP_KEYS = {
+    "out_dir", "backup_schema", "backup", "preflight", "assertions", "lock_timeout", "statement_timeout", "manual",
+}
 _RULE_KEYS = {"kind", "pattern", "reason"}
 _DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")
 _MODIFIERS = frozenset(
@@ -133,6 +139,8 @@ class Config:
     out_dir: Path | None = None
     backup_schema: str = DEFAULT_BACKUP_SCHEMA
     backup: bool = True
+    preflight: bool = True
+    assertions: bool = True
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT
     manual: tuple[ManualRule, ...] = field(default_factory=tuple)
@@ -258,10 +266,11 @@ def parse_config(text: str, path: Path, root: Path | None = None) -> Config:
         values["out_dir"] = base / Path(out).expanduser()
     if "backup_schema" in data:
         values["backup_schema"] = schema_name(data["backup_schema"], f"{path}{_line_of(text, 'backup_schema')}")
-    if "backup" in data:
-        if not isinstance(data["backup"], bool):
-            raise ConfigError(f"{path}{_line_of(text, 'backup')}: backup must be true or false")
-        values["backup"] = data["backup"]
+    for key in ("backup", "preflight", "assertions"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise ConfigError(f"{path}{_line_of(text, key)}: {key} must be true or false")
+            values[key] = data[key]
     for key in ("lock_timeout", "statement_timeout"):
         if key in data:
             values[key] = duration(data[key], f"{path}{_line_of(text, key)}: {key}")

@@ -141,6 +141,7 @@ def project(tmp_path, monkeypatch) -> Path:
         "alter table public.a drop column note;\ndrop table public.a;\n"
     )
     monkeypatch.chdir(root)
+    monkeypatch.setenv("SUPABASE_ROLLBACK_CACHE_DIR", str(tmp_path / "cache"))
     return root
 
 
@@ -188,6 +189,17 @@ def test_annotation_resolves_a_manual_rule(project):
     assert res.exit_code == 0
     assert "MANUAL STEP" not in res.output.split("-- body-sha256")[1]
     assert "-- Reason: public.a lives on in the archive database" in res.output
+
+
+def test_preflight_and_assertions_from_the_configuration(project):
+    cfg = parse_config("preflight = false\nassertions = false\n", TOML)
+    assert (cfg.preflight, cfg.assertions) == (False, False)
+    assert run("generate", "20250101000000", "--stdout").output.count("$preflight$") >= 1
+    (project / "supabase" / "rollback.toml").write_text("preflight = false\nassertions = false\n")
+    sql = run("generate", "20250101000000", "--stdout").output
+    assert "$preflight$" not in sql and "Post-rollback assertions" not in sql
+    assert run("generate").exit_code == 0
+    assert run("check").stdout == "ok: 2 rollbacks up to date\n"  # check renders like generate
 
 
 def test_bad_configuration_exits_2(project):

@@ -113,7 +113,7 @@ def _generator_fingerprint() -> str:
 
 def _config_fingerprint(cfg: Config) -> str:
     rules = [(r.label, r.reason, r.kind, r.pattern.pattern if r.pattern else None) for r in cfg.manual]
-    return repr((cfg.backup, cfg.backup_schema, rules))
+    return repr((cfg.backup, cfg.backup_schema, cfg.preflight, cfg.assertions, rules))
 
 
 def chain_hashes(migrations: list) -> list[str]:
