@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     sequences,
     session,
     table_moves,
+    table_renames,
     tables,
     triggers,
     types,

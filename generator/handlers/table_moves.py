@@ -12,8 +12,8 @@ trusted.
 
 from __future__ import annotations
 
-from pglast.enums import ObjectType
 from pglast import ast
+from pglast.enums import ObjectType
 
 from ..catalog import Catalog, Key
 from ..engine import Context, Unsupported, handles
@@ -22,7 +22,8 @@ from ..sqltext import qname, quote_ident, render
 from ..steps import Step
 from . import sequences
 from . import views as view_handlers
-from .tables import _table_for, index_ref, parse_stmt, rename_table_in_catalog
+from .table_renames import _table_for, rename_table_in_catalog
+from .tables import index_ref, parse_stmt
 
 
 def _rewrite_views(cat: Catalog, old: Key, new: Key) -> list[Key]:
