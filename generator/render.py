@@ -534,11 +534,26 @@ def risk_reasons(steps: list[Step]) -> list[str]:
 
 def restore_sql(qualified: str, b: Backup, step: Step) -> str | None:
     """SQL that puts backed-up data back once the migration is applied again, or None
-    when the backup's shape is not one this knows (a whole table, or key + dropped columns)."""
+    when the backup's shape is not one this knows (a whole table, or key + dropped columns).
+
+    Backups keep columns of user-defined types as text, and text does not convert to an
+    enum or domain on assignment, so each value is cast to the column's current type
+    (read from the catalog when the SQL runs)."""
     query = b.query.strip().rstrip(";")
     m = re.fullmatch(r"TABLE\s+(\S+)", query)
     if m:
-        return f"INSERT INTO {m.group(1)} OVERRIDING SYSTEM VALUE SELECT * FROM {qualified};"
+        table = m.group(1)
+        return (
+            "DO $restore$\nDECLARE\n  cols text;\n  vals text;\nBEGIN\n"
+            "  SELECT string_agg(format('%I', t.attname), ', ' ORDER BY t.attnum),\n"
+            "         string_agg(format('b.%I::%s', t.attname, format_type(t.atttypid, t.atttypmod)), ', ' ORDER BY t.attnum)\n"
+            "    INTO cols, vals\n"
+            f"  FROM pg_attribute t JOIN pg_attribute k ON k.attrelid = {literal(qualified)}::regclass\n"
+            "    AND k.attname = t.attname AND k.attnum > 0 AND NOT k.attisdropped\n"
+            f"  WHERE t.attrelid = {literal(table)}::regclass AND t.attnum > 0 AND NOT t.attisdropped AND t.attgenerated = '';\n"
+            f"  EXECUTE format({literal(f'INSERT INTO {_pct(table)} (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM {_pct(qualified)} AS b')}, cols, vals);\n"
+            "END $restore$;"
+        ).replace("$restore$", _free_tag("restore", table + qualified))
     try:
         sel = parse_sql(query)[0].stmt
         dropped = {
@@ -561,9 +576,28 @@ def restore_sql(qualified: str, b: Backup, step: Step) -> str | None:
     if not isinstance(rv, ast.RangeVar) or not keys or not values:
         return None
     table = _q(_rel(rv))
-    sets = ", ".join(f"{quote_ident(c)} = b.{quote_ident(c)}" for c in values)
+    names = ", ".join(literal(c) for c in values)
     where = " AND ".join(f"t.{quote_ident(c)} = b.{quote_ident(c)}" for c in keys)
-    return f"UPDATE {table} AS t SET {sets} FROM {qualified} AS b WHERE {where};"
+    return (
+        "DO $restore$\nDECLARE\n  sets text;\nBEGIN\n"
+        "  SELECT string_agg(format('%I = b.%I::%s', attname, attname, format_type(atttypid, atttypmod)), ', ')\n"
+        f"    INTO sets FROM pg_attribute WHERE attrelid = {literal(table)}::regclass AND attname IN ({names});\n"
+        f"  EXECUTE format({literal(f'UPDATE {_pct(table)} AS t SET %s FROM {_pct(qualified)} AS b WHERE {_pct(where)}')}, sets);\n"
+        "END $restore$;"
+    ).replace("$restore$", _free_tag("restore", table + qualified + where))
+
+
+def _pct(text: str) -> str:
+    """Text safe inside a format() template."""
+    return text.replace("%", "%%")
+
+
+def _free_tag(base: str, text: str) -> str:
+    tag, n = f"${base}$", 0
+    while tag in text:
+        n += 1
+        tag = f"${base}{n}$"
+    return tag
 
 
 # -- verification queries ---------------------------------------------------------------------

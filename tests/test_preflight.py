@@ -261,3 +261,36 @@ def test_assertions_are_in_the_file_and_can_be_turned_off():
 def test_expectations(history, migration, expected):
     _, rb = _rollback(history, migration)
     assert [(e.label, e.mode) for e in rb.preflight] == expected
+
+
+# -- the restore SQL of the risk document --------------------------------------------------------------
+
+
+def test_restore_sql_of_the_document_puts_the_backed_up_data_back(pg_db):
+    from generator.render import render_markdown
+
+    history = [
+        "create type public.mood as enum ('calm', 'angry');",
+        "create table public.t (id bigint generated always as identity primary key, name text);",
+    ]
+    migration = (
+        "create table public.items (id bigint generated always as identity primary key, m public.mood, note text);\n"
+        "alter table public.t add column extra text;\n"
+    )
+    migs, rb = _rollback(history, migration)
+    with pg_db.connect() as conn:
+        for m in migs:
+            apply_migration(conn, m)
+        conn.execute("insert into public.items (m, note) values ('angry', 'a'), ('calm', null)")
+        conn.execute("insert into public.t (name, extra) values ('x', 'kept'), ('y', null)")
+    _run_ok(pg_db, rb)
+    md = render_markdown(rb, sql_name="r.sql")
+    restore = md.split("To put the data back after the migration is applied again:\n\n```sql\n", 1)[1].split("```", 1)[0]
+    assert "EXECUTE format('INSERT INTO public.items (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM" in restore
+    assert "EXECUTE format('UPDATE public.t AS t SET %s FROM" in restore
+    with pg_db.connect() as conn:
+        apply_migration(conn, migs[-1])
+        conn.execute(restore)
+        assert conn.execute("select id, m::text, note from public.items order by id").fetchall() == [
+            (1, "angry", "a"), (2, "calm", None)]
+        assert conn.execute("select name, extra from public.t order by id").fetchall() == [("x", "kept"), ("y", None)]
