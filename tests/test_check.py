@@ -251,3 +251,21 @@ def test_help_has_examples():
     res = run("check", "--help")
     assert res.exit_code == 0
     assert "Examples:" in res.stdout and "--fix" in res.stdout
+
+
+def test_cache_folder_keeps_the_newest_files(project, tmp_path):
+    from generator.commands import check as check_module
+
+    cache = tmp_path / "cache"
+    cache.mkdir(exist_ok=True)
+    for i in range(check_module._KEEP_FILES + 5):
+        (cache / f"check-old{i:03d}.pickle").write_bytes(b"x")
+        os.utime(cache / f"check-old{i:03d}.pickle", (1_000_000 + i, 1_000_000 + i))
+    assert run("check", "--no-cache").exit_code == 0  # writes nothing
+    assert len(list(cache.iterdir())) == check_module._KEEP_FILES + 5
+    (project / "supabase" / "migrations" / f"{C}.sql").write_text("create table public.c (id int);\n")
+    run("check")  # computes C, saves the cache, prunes
+    names = sorted(p.name for p in cache.iterdir())
+    assert len(names) == check_module._KEEP_FILES
+    assert "check-old000.pickle" not in names and "check-old068.pickle" in names
+    assert any(not n.startswith("check-old") for n in names)  # this project's file stays

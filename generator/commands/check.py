@@ -29,7 +29,7 @@ after each of the three newest migrations (and the one a run started from), so a
 after editing or adding the newest migration replays only that one. With everything
 cached, ``check`` imports neither the handlers nor jinja2 nor psycopg: it reads the
 migrations, hashes them and compares hashes with the files on disk. A cache that cannot
-be read is ignored.
+be read is ignored; the cache folder keeps the files of the 64 most recently checked projects.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from ..config import Config, ConfigError, Folders, resolve_folders
 EXIT_ACTION = 1
 EXIT_INPUT = 2
 _CACHE_FORMAT = 1
+_KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
 _SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
 _RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
 _SOURCE = re.compile(r"^-- Source sha256: ([0-9a-f]{64})$|^<!-- supabase-rollback .*? \(sha256 ([0-9a-f]{64})\)", re.M)
@@ -159,8 +160,18 @@ def _save_cache(path: Path | None, data: dict) -> None:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:  # a read-only checkout still gets checked, just not cached
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the ``_KEEP_FILES`` most recently written cache files of ``folder``."""
+    files = [e for e in os.scandir(folder) if e.name.startswith("check-") and e.name.endswith(".pickle")]
+    if len(files) > _KEEP_FILES:
+        files.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for e in files[_KEEP_FILES:]:
+            Path(e.path).unlink(missing_ok=True)
 
 
 # -- what generate would write ---------------------------------------------------------
