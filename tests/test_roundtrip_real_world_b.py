@@ -713,3 +713,13 @@ def test_pg_dump_style_owner_statements(roundtrip) -> None:
         'ALTER PUBLICATION "supabase_realtime" OWNER TO "authenticated";\n'
         'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT ALL ON TABLES TO "postgres";',
     )
+
+
+def test_drop_view_cascade_with_a_policy_reading_it(roundtrip) -> None:
+    roundtrip(
+        history=[TABLE, RLS, "create view public.admins as select owner_id from public.t where n = 0;",
+                 "create view public.admin_ids as select owner_id from public.admins;",
+                 "create policy admins_only on public.t for select using "
+                 "(exists (select 1 from public.admin_ids a where a.owner_id = auth.uid()));"],
+        migration="drop view public.admins cascade;",
+    )

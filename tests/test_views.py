@@ -146,12 +146,14 @@ def test_drop_with_dependents_without_cascade_is_manual() -> None:
     assert ("public", "v") in cat.views
 
 
-def test_drop_cascade_with_dependent_policy_is_manual() -> None:
+def test_drop_cascade_recreates_a_dependent_policy() -> None:
     cat = fresh()
     run(cat, "create view public.v as select id from t;")
     cat.policies[("public", "t", "p")] = Policy("public", "t", "p", using="id IN (SELECT id FROM public.v)")
     rb = run(cat, "drop view public.v cascade;")
-    assert rb.manual_steps and "policy p" in rb.manual_steps[0].manual
+    assert not rb.manual_steps
+    assert [s.title for s in rb.steps] == ["Recreate view public.v", "Recreate policy p on public.t"]
+    assert ("public", "t", "p") not in cat.policies
 
 
 def test_drop_if_exists_missing_and_unknown() -> None:

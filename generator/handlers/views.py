@@ -11,7 +11,8 @@ Rules implemented:
   comments, triggers and owner.
 - ``DROP VIEW`` / ``DROP MATERIALIZED VIEW`` → recreate from the catalog with grants,
   comments, owner, triggers (and a materialized view's indexes); under ``CASCADE`` the
-  dependent views the catalog knows are recreated too, in dependency order.
+  dependent views the catalog knows are recreated too, in dependency order, and the
+  policies that read any of them.
 - ``ALTER VIEW/MATERIALIZED VIEW ... RENAME`` and ``SET SCHEMA`` → move back; views that
   reference the moved one have their recorded definitions rewritten, as PostgreSQL
   (which stores views by OID) effectively does.
@@ -267,14 +268,6 @@ def _check_trusted(ctx: Context, cat: Catalog, keys: list[Key]) -> None:
                 raise Unsupported(reason)
 
 
-def _policies_referencing(cat: Catalog, keys: set[Key]) -> list[str]:
-    return [
-        f"policy {quote_ident(name)} on {qname(schema, table)}"
-        for (schema, table, name), pol in cat.policies.items()
-        if _policy_references(cat, pol, keys)
-    ]
-
-
 # -- column names, for deciding whether OR REPLACE can revert ----------------------------------
 
 
@@ -412,13 +405,15 @@ def drop_view(node: ast.DropStmt, ctx: Context) -> list[Step]:
         )
     everything = keys + deps
     _check_trusted(ctx, cat, everything)
-    if node.behavior == DropBehavior.DROP_CASCADE:
-        pols = _policies_referencing(cat, set(everything))
-        if pols:
-            raise Unsupported(f"CASCADE also dropped {', '.join(pols)}, which the generator does not recreate here")
-    steps = recreate_steps(cat, everything)
-    for key in everything:
-        forget_view(cat, key)
+    from . import dependents
+
+    pols = dependents.policies_on(cat, set(everything)) if node.behavior == DropBehavior.DROP_CASCADE else []
+    for p in pols:
+        reason = ctx.tainted_reason(("policy", f"{quote_ident(p.name)} ON {qname(p.schema, p.table)}"))
+        if reason:
+            raise Unsupported(reason)
+    steps = dependents.recreate_after_cascade(cat, everything, pols)
+    dependents.forget(cat, everything, pols)
     return steps
 
 
