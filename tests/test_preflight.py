@@ -294,3 +294,11 @@ def test_restore_sql_of_the_document_puts_the_backed_up_data_back(pg_db):
         assert conn.execute("select id, m::text, note from public.items order by id").fetchall() == [
             (1, "angry", "a"), (2, "calm", None)]
         assert conn.execute("select name, extra from public.t order by id").fetchall() == [("x", "kept"), ("y", None)]
+
+
+def test_view_using_star_is_checked_for_existence_only(pg_db):
+    """A probe would expand "*" to the table's columns of today, not of the migration."""
+    rb = _migrated(pg_db, [TABLE], "create view public.everything as select * from public.posts;",
+                   drift=["alter table public.posts add column extra int"])
+    assert [(e.label, e.mode) for e in rb.preflight] == [("view public.everything", "exists")]
+    _run_ok(pg_db, rb)
