@@ -290,6 +290,8 @@ def _rename_in_catalog(cat: Catalog, old: str, new: str) -> None:
             dp.owner = new
         if dp.role == old:
             dp.role = new
+    for policy in cat.policies.values():
+        policy.roles = [new if r == old else r for r in policy.roles]
 
 
 @handles(ast.RenameStmt, ObjectType.OBJECT_ROLE)
