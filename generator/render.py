@@ -194,6 +194,9 @@ def manual_raise_sql(number: int, reason: str) -> str:
 
 
 _BARRIER_NODES = (
+    ast.CreateStmt,  # a recreated table (or column, below) is what a later backup may read
+    ast.CreateTableAsStmt,
+    ast.ViewStmt,
     ast.RenameStmt,
     ast.AlterObjectSchemaStmt,
     ast.InsertStmt,
@@ -223,7 +226,8 @@ def _changes_what_backups_read(step: Step) -> bool:
             if isinstance(node, _BARRIER_NODES):
                 return True
             if isinstance(node, ast.AlterTableStmt) and any(
-                getattr(c, "subtype", None) == AlterTableType.AT_AlterColumnType for c in node.cmds or ()
+                getattr(c, "subtype", None) in (AlterTableType.AT_AlterColumnType, AlterTableType.AT_AddColumn)
+                for c in node.cmds or ()
             ):
                 return True
     return False

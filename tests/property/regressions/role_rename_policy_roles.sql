@@ -1,7 +1,7 @@
 -- bug: ALTER ROLE ... RENAME left the old role name in the catalog's policies, so the
 -- rollback of a later DROP POLICY recreated the policy TO a role that no longer exists
 -- (found by test_property_names' plain-names check)
--- fix: roles._rename_in_catalog renames the role in every policy's role list
+-- fix: 04e5275 (roles._rename_in_catalog renames the role in every policy's role list)
 -- migration 0
 create role prop_r1 nologin;
 create table public.t (id bigint);
