@@ -109,3 +109,25 @@ def name_addition(colnames: list[str]) -> str:
         if len(buf.encode()) >= NAMEDATALEN:
             break
     return _clip(buf, NAMEDATALEN - 1)
+
+
+_ESCAPED = re.compile(r"(?<![\w$])(?:u&[\"']|e')")  # U&"name", U&'text', E'text'
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def may_name(text: str | None, names: list[str]) -> bool:
+    """False only when SQL ``text`` certainly names none of ``names`` (a cheap test that
+    spares parsing every definition of the catalog).
+
+    An identifier comes from the text as written, unquoted ones with ASCII letters
+    lowered (PostgreSQL's rule), long ones truncated: so its name, ASCII-lowered, is a
+    substring of the ASCII-lowered text. Spellings that escape characters (``U&"..."``,
+    ``E'...'`` strings that a body is parsed from, ``""`` inside a quoted name) are not
+    looked into: then the answer is True.
+    """
+    if text is None:
+        return False
+    low = text.translate(_ASCII_LOWER)
+    if _ESCAPED.search(low):
+        return True
+    return any('"' in n or n.translate(_ASCII_LOWER) in low for n in names)

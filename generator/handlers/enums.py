@@ -31,7 +31,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
 from ..engine import Context, Unsupported
 from ..refs import restore_refs_sql, type_ref
-from ..sqltext import literal, qname, quote_ident, truncate_identifier
+from ..sqltext import literal, may_name, qname, quote_ident, truncate_identifier
 from ..steps import Hazard, Step
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
@@ -91,7 +91,7 @@ def calls_any(node: ast.Node | None, funcs: list[Function]) -> bool:
 
 
 def _column_uses(cat: Catalog, col_type: str, key: Key) -> bool:
-    return mentions_type(cat, parse_expr(f"NULL::{col_type}"), ("public",), key)
+    return may_name(col_type, [key[1]]) and mentions_type(cat, parse_expr(f"NULL::{col_type}"), ("public",), key)
 
 
 @dataclass
@@ -121,11 +121,13 @@ def plan(ctx: Context, key: Key) -> Plan:
             if _column_uses(cat, c.type, key):
                 p.columns.append((t, c.name, c.type.endswith("]")))
     for tk, ty in cat.types.items():
-        if tk != key and ty.kind in ("domain", "composite", "range") and mentions_type(
+        if tk != key and ty.kind in ("domain", "composite", "range") and may_name(ty.definition, [key[1]]) and mentions_type(
             cat, parse_stmt(ty.definition), ty.search_path, key
         ):
             raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {qname(*key)}; rebuilding it is not automated")
     for f in cat.functions.values():
+        if not may_name(f.definition, [key[1]]):
+            continue
         reason = ctx.tainted_reason(fn_handlers.function_ref(f))
         node = fn_handlers.parse_definition(f.definition)
         if mentions_type(cat, node, f.search_path, key):
@@ -160,21 +162,28 @@ def plan(ctx: Context, key: Key) -> Plan:
                 mentions_type(cat, node, idx.search_path, key)
             ):
                 p.indexes.append(idx)
+    wanted = [key[1]] + [f.name for f in p.functions]  # what a policy, trigger or view must name to matter
     for pol in cat.policies.values():
         tk = (pol.schema, pol.table)
+        if tk not in tables and not may_name(pol.using, wanted) and not may_name(pol.check, wanted):
+            continue
         for expr in (_expr_nodes(pol.using), _expr_nodes(pol.check)):
             if uses_columns(tk, expr) or mentions_type(cat, expr, pol.search_path, key) or calls_any(expr, p.functions):
                 p.policies.append(pol)
                 break
     for trg in cat.triggers.values():
         tk = (trg.schema, trg.table)
+        if tk not in tables and not may_name(trg.definition, wanted):
+            continue
         node = parse_stmt(trg.definition)
         tcols = [s.sval for s in node.columns or ()] + referenced_columns(node.whenClause, {"new", "old"})
         if any((tk, c) in cols for c in tcols) or mentions_type(cat, node.whenClause, ("public",), key):
             p.triggers.append(trg)
     direct = [
         vk for vk, v in cat.views.items()
-        if mentions_type(cat, parse_stmt(v.definition), v.search_path, key) or calls_any(parse_stmt(v.definition), p.functions)
+        if may_name(v.definition, wanted) and (
+            mentions_type(cat, parse_stmt(v.definition), v.search_path, key) or calls_any(parse_stmt(v.definition), p.functions)
+        )
     ]
     base = sorted(set(direct) | tables)
     p.views = view_handlers.creation_order(cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, base))))
@@ -183,7 +192,7 @@ def plan(ctx: Context, key: Key) -> Plan:
             reason = ctx.tainted_reason(ref)
             if reason:
                 raise Unsupported(reason)
-    for t in cat.tables.values():
+    for t in cat.tables.values() if p.functions else ():
         for c in t.columns.values():
             if calls_any(_expr_nodes(c.default), p.functions) or calls_any(_expr_nodes(c.generated), p.functions):
                 raise Unsupported(f"column {qname(*t.key)}.{quote_ident(c.name)} calls a function that uses {qname(*key)}")

@@ -37,7 +37,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Key, Table, View
 from ..engine import Context, Unsupported, handles
 from ..refs import acl_diff_sql, comment_sql, move_refs, restore_acl_sql, role_name, trigger_ref
-from ..sqltext import qname, quote_ident, render
+from ..sqltext import may_name, qname, quote_ident, render
 from ..steps import Backup, Hazard, Step
 from . import indexes, owners
 
@@ -174,9 +174,17 @@ def dependent_views(cat: Catalog, keys: list[Key]) -> list[Key]:
     """Views (transitively) built on any of ``keys``, excluding ``keys`` themselves."""
     found: list[Key] = []
     frontier = set(keys)
-    deps = {k: references(cat, v) for k, v in cat.views.items()}
+    deps: dict[Key, set[Key]] = {}  # parsed only for views whose text may name the frontier
     while frontier:
-        nxt = {k for k, refs in deps.items() if refs & frontier and k not in found and k not in keys}
+        names = [k[1] for k in frontier]
+        nxt = set()
+        for k, v in cat.views.items():
+            if k in found or k in keys or not may_name(v.definition, names):
+                continue
+            if k not in deps:
+                deps[k] = references(cat, v)
+            if deps[k] & frontier:
+                nxt.add(k)
         found.extend(sorted(nxt))
         frontier = nxt
     return found
