@@ -1,7 +1,7 @@
 -- bug: when a migration creates an object and renames it, its rollback renames it back
 -- and then drops it; the pre-flight block required the object to exist under its old
 -- name already ("function public.f1() does not exist, but ... left it")
--- fix: preflight._Collector skips checks under a name that an earlier rollback statement gives
+-- fix: ed6e612 (preflight._Collector skips checks under a name that an earlier rollback statement gives)
 -- migration 0
 create function public.f1()
 returns trigger language plpgsql as $$
