@@ -269,3 +269,41 @@ def test_cache_folder_keeps_the_newest_files(project, tmp_path):
     assert len(names) == check_module._KEEP_FILES
     assert "check-old000.pickle" not in names and "check-old068.pickle" in names
     assert any(not n.startswith("check-old") for n in names)  # this project's file stays
+
+
+def test_cache_is_invalidated_by_an_edit_of_any_earlier_migration(tmp_path, monkeypatch):
+    """Editing the k-th of six migrations, for every k: the cached check recomputes the
+    k-th and every later one and reports exactly what a check without cache reports; a
+    later rollback that depends on the edit (the comment the fourth restores) is stale."""
+    root = tmp_path / "six"
+    mig = root / "supabase" / "migrations"
+    mig.mkdir(parents=True)
+    texts = [
+        "create table public.a (id bigint primary key, note text);\n",
+        "alter table public.a add column tags text[];\n",
+        "create view public.v as select id, note from public.a;\n",
+        "comment on table public.a is 'x';\n",
+        "drop view public.v;\n",
+        "alter table public.a drop column note;\n",
+    ]
+    names = [f"2025010{i + 1}000000_m{i}" for i in range(len(texts))]
+    for name, text in zip(names, texts):
+        (mig / f"{name}.sql").write_text(text)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SUPABASE_ROLLBACK_CACHE_DIR", str(tmp_path / "cache"))
+    assert run("generate").exit_code == 0
+    folders = lambda: resolve_folders(None, None, None)  # noqa: E731
+    for k in range(len(texts) - 1):
+        run_check(folders())  # the cache now holds every migration as it is on disk
+        assert run_check(folders()).replayed == 0
+        (mig / f"{names[k]}.sql").write_text(texts[k] + f"comment on table public.a is 'edit {k}';\n")
+        cached = run_check(folders())
+        fresh = run_check(folders(), use_cache=False)
+        assert cached.replayed >= len(texts) - k
+        assert cached.expected == fresh.expected
+        assert [f.line() for f in cached.findings] == [f.line() for f in fresh.findings]
+        stale = {f.version for f in cached.findings if f.kind == "stale"}
+        assert names[k][:14] in stale
+        if k < 3:
+            assert names[3][:14] in stale  # its rollback restores the comment the edit set
+        assert run("generate").exit_code == 0  # up to date again for the next edit
