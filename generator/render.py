@@ -236,16 +236,20 @@ def _changes_what_backups_read(step: Step) -> bool:
 def _unique_backup_names(steps: list[Step], schema: str) -> dict[int, list[tuple[str, Backup]]]:
     """Qualified, unique backup table names per step index."""
     used: set[str] = set()
+    tried: dict[str, int] = {}  # per name: the suffix it last got (every smaller one is taken)
     out: dict[int, list[tuple[str, Backup]]] = {}
     for i, step in enumerate(steps):
         for b in step.backups:
-            name, n = truncate_identifier(b.name), 1
+            name, n = truncate_identifier(b.name), tried.get(b.name, 1)
+            if n > 1:
+                name = truncate_identifier(truncate_identifier(b.name)[: 63 - len(f"_{n}")] + f"_{n}")
             while name in used:
                 n += 1
                 suffix = f"_{n}"
                 name = truncate_identifier(b.name)[: 63 - len(suffix)] + suffix
                 name = truncate_identifier(name)
             used.add(name)
+            tried[b.name] = n
             out.setdefault(i, []).append((qname(schema, name), b))
     return out
 
