@@ -10,7 +10,7 @@ optional; a missing file means the defaults below. Command-line flags override t
     preflight = true                        # false: like --no-preflight
     assertions = true                       # false: like --no-assertions
     lock_timeout = "5s"                     # used by `down`; PostgreSQL units, or an integer in ms
-    statement_timeout = "0"                 # used by `down`; "0" means no limit
+    statement_timeout = "1min"              # used by `down`; "0" means no limit
 
     # Statements the team wants to handle by hand. The generator still follows them in
     # its model of the database, but their rollback step becomes a MANUAL STEP (with the
@@ -75,7 +75,7 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = Path("supabase") / "rollback.toml"
 DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"  # same value as render.DEFAULT_BACKUP_SCHEMA
 DEFAULT_LOCK_TIMEOUT = "5s"
-DEFAULT_STATEMENT_TIMEOUT = "0"
+DEFAULT_STATEMENT_TIMEOUT = "1min"
 
 _TOP_KEYS = {
     "out_dir", "backup_schema", "backup", "preflight", "assertions", "lock_timeout", "statement_timeout", "manual",

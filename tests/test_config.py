@@ -28,7 +28,7 @@ TOML = Path("/p/supabase/rollback.toml")
 def test_defaults_without_a_file(tmp_path):
     cfg = load_config(tmp_path)
     assert cfg == Config()
-    assert (cfg.out_dir, cfg.backup, cfg.lock_timeout, cfg.statement_timeout, cfg.manual) == (None, True, "5s", "0", ())
+    assert (cfg.out_dir, cfg.backup, cfg.lock_timeout, cfg.statement_timeout, cfg.manual) == (None, True, "5s", "1min", ())
     assert cfg.backup_schema == DEFAULT_BACKUP_SCHEMA == RENDER_DEFAULT
     assert load_config(None) == Config()
 
