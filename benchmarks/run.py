@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(info, results, args.quick, reps, command.strip())
-    print(text)
+    print(text, end="")
     if args.out:
         args.out.write_text(text)
     return 0

@@ -61,3 +61,32 @@ def test_dependent_views_found_through_a_chain():
         cat,
     )
     assert dependent_views(cat, [("public", "t")]) == [("public", "v1"), ("public", "v2")]
+
+
+def test_do_blocks_save_the_catalog_only_when_a_statement_is_not_their_last_action(monkeypatch):
+    """A guard that runs one statement as its last action is decided first and needs no copy
+    of the catalog; a block that runs more (and may fail after the first) still saves it,
+    and a failure after its first statement leaves the catalog as it was."""
+    from generator.handlers import doblocks
+
+    saves = []
+    real = doblocks._saved
+    monkeypatch.setattr(doblocks, "_saved", lambda cat: saves.append(1) or real(cat))
+    guard = (
+        "do $$ begin if not exists (select 1 from pg_type where typname = 'mood') then "
+        "create type public.mood as enum ('a'); end if; end $$;\n"
+        "do $$ begin alter table public.t add constraint t_pos check (id > 0); "
+        "exception when duplicate_object then null; end $$;\n"
+    )
+    rb = _rollback(["create table public.t (id int);"], guard)
+    assert saves == []
+    sql = "\n".join(s for st in rb.steps for s in st.sql)
+    assert "DROP TYPE public.mood;" in sql and "DROP CONSTRAINT t_pos" in sql
+
+    cat = baseline_catalog()
+    replay(Migration("1", "a", Path("1_a.sql"), "create table public.t (id int);"), cat)
+    two = ("do $$ begin create table public.u (id int); "
+           "if random() > 0.5 then create table public.w (id int); end if; end $$;")
+    rb = replay(Migration("2", "b", Path("2_b.sql"), two), cat)
+    assert saves == [1]
+    assert rb.manual_steps and ("public", "u") not in cat.tables  # undecidable after the first: restored

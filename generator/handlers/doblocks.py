@@ -73,6 +73,10 @@ class _Returned(Exception):
     """RETURN: the block stops here."""
 
 
+class _NotLast(Exception):
+    """A dry run (``_Run.dry``) met something that runs after the block's first statement."""
+
+
 def _dollar(body: str) -> str:
     tag, n = "$body$", 0
     while tag in body:
@@ -269,10 +273,16 @@ class _Run:
     guards: list[_Guard] = field(default_factory=list)
     found: bool | None = None
     variables: set[str] = field(default_factory=set)
+    # Dry run: decide the block without changing the catalog; its first SQL statement is
+    # kept in ``last`` instead of run, and anything met after it raises _NotLast.
+    dry: bool = False
+    last: Statement | None = None
 
     def body(self, stmts: list[dict[str, Any]] | None) -> None:
         for stmt in stmts or ():
             ((kind, node),) = stmt.items()
+            if self.last is not None and kind != "PLpgSQL_stmt_return":  # RETURN just ends the block
+                raise _NotLast()
             handler = getattr(self, "_" + kind.removeprefix("PLpgSQL_stmt_"), None)
             if handler is None:
                 raise Unsupported(f"it uses {_describe(kind)}")
@@ -295,7 +305,7 @@ class _Run:
                 ((kind, a),) = action.items()
                 if kind != "PLpgSQL_stmt_raise" or a.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
                     raise Unsupported("its EXCEPTION handler does more than ignore the error or raise a notice")
-        guard = _Guard(caught, _saved(self.ctx.catalog), len(self.groups))
+        guard = _Guard(caught, b"" if self.dry else _saved(self.ctx.catalog), len(self.groups))
         self.guards.append(guard)
         depth = len(self.guards)
         try:
@@ -303,7 +313,8 @@ class _Run:
         except _Caught as c:
             if c.depth != depth:
                 raise
-            _restore(self.ctx.catalog, guard.catalog)
+            if guard.catalog:  # a dry run changed nothing
+                _restore(self.ctx.catalog, guard.catalog)
             del self.groups[guard.groups:]
         finally:
             self.guards.pop()
@@ -393,6 +404,11 @@ class _Run:
                     f"the block ignores every error (WHEN OTHERS), so whether `{_short(sql)}` took effect cannot be known"
                 )
         stmt = Statement(node=node, sql=sql.strip(), path=self.ctx.stmt.path, line=self.ctx.stmt.line)
+        if self.dry:
+            if self.last is not None:
+                raise _NotLast()
+            self.last = stmt
+            return
         steps = handle_statement(stmt, self.ctx.catalog, self.ctx.migration)
         self.groups.append(steps)
         self.found = None
@@ -530,19 +546,31 @@ def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     except Unsupported as exc:
         _taint_all({}, _body(node), ctx)
         return ctx.manual(f"{exc}; undo its work by hand", title="Undo the DO block's work by hand")
-    before = _saved(ctx.catalog)
-    run = _Run(ctx, variables=_declared(fn))
+    # Most blocks run at most one statement, as their last action: decided without
+    # changing the catalog, that statement then runs as a top-level one would, and
+    # nothing needs saving. Other blocks run with the catalog saved, to undo a failure.
+    run = _Run(ctx, variables=_declared(fn), dry=True)
+    before = b""
     try:
-        run.body([fn["action"]])
+        try:
+            run.body([fn["action"]])
+        except _NotLast:
+            before = _saved(ctx.catalog)
+            run = _Run(ctx, variables=_declared(fn))
+            run.body([fn["action"]])
     except _Returned:
         pass
     except _Raised:
-        _restore(ctx.catalog, before)
+        if before:
+            _restore(ctx.catalog, before)
         return ctx.manual("the catalog says this DO block raises an exception, yet the migration ran: the database "
                           "differs from the migration history", title="Review the DO block by hand")
     except Unsupported as exc:
-        _restore(ctx.catalog, before)
+        if before:
+            _restore(ctx.catalog, before)
         _taint_all(fn, _body(node), ctx)
         return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}",
                           title="Undo the DO block's work by hand")
+    if run.last is not None:
+        run.groups.append(handle_statement(run.last, ctx.catalog, ctx.migration))
     return [s for group in reversed(run.groups) for s in group]
