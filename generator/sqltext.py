@@ -8,6 +8,7 @@ quote them, and literals are always single-quoted with doubled quotes.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pglast import ast, keywords
 from pglast.stream import RawStream
@@ -127,7 +128,14 @@ def may_name(text: str | None, names: list[str]) -> bool:
     """
     if text is None:
         return False
-    low = text.translate(_ASCII_LOWER)
-    if _ESCAPED.search(low):
+    low = _folded(text)
+    if low is None:
         return True
     return any('"' in n or n.translate(_ASCII_LOWER) in low for n in names)
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded(text: str) -> str | None:
+    """``text`` ASCII-lowered, or None when it spells something with escapes."""
+    low = text.translate(_ASCII_LOWER)
+    return None if _ESCAPED.search(low) else low

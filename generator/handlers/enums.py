@@ -113,12 +113,15 @@ def plan(ctx: Context, key: Key) -> Plan:
     """What must be dropped and recreated around rebuilding enum ``key``."""
     cat = ctx.catalog
     p = Plan()
+    uses: dict[str, bool] = {}  # column type -> is it (an array of) the enum
     for tk, t in cat.tables.items():
-        reason = ctx.tainted_reason(("table", qname(*tk)))
+        reason = ctx.tainted_reason(("table", qname(*tk))) if cat.tainted else None
         if reason:
             raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
         for c in t.columns.values():
-            if _column_uses(cat, c.type, key):
+            if c.type not in uses:
+                uses[c.type] = _column_uses(cat, c.type, key)
+            if uses[c.type]:
                 p.columns.append((t, c.name, c.type.endswith("]")))
     for tk, ty in cat.types.items():
         if tk != key and ty.kind in ("domain", "composite", "range") and may_name(ty.definition, [key[1]]) and mentions_type(
