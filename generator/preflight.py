@@ -261,6 +261,8 @@ class _Collector:
                 self.add(f"fn:{sig}", Expectation(f"function {sig}", "exists", exists_read, search_path=path))
             elif not overloaded:  # no function of that name at all: safe to say it must not exist
                 self.add(f"fn:{sig}", Expectation(f"function {sig}", "absent", exists_read, search_path=path))
+            if not dropping:  # created by the rollback: later statements on it say nothing of the start
+                self.renamed.append(f"fn:{sig}")
             return
         label = f"{f.kind} {f.signature}"
         if f.kind == "aggregate" or self._tainted(("function", f.signature)):
@@ -316,6 +318,15 @@ class _Collector:
             self.relation(node.relation.schemaname, node.relation.relname, "table", False, path)
             q = qname(*self._key(node.relation.schemaname, node.relation.relname, path))
             self.renamed.extend(f"{k}:{q}" for k in ("col", "pol", "trg"))
+        elif isinstance(node, (ast.CreateEnumStmt, ast.CreateDomainStmt, ast.CreateRangeStmt, ast.CompositeTypeStmt)):
+            rv = getattr(node, "typevar", None)
+            names = _rel_names(rv) if rv is not None else [
+                n.sval for n in (node.domainname if isinstance(node, ast.CreateDomainStmt) else node.typeName)]
+            self.renamed.append(f"type:{qname(*names) if len(names) > 1 else quote_ident(names[0])}")
+        elif isinstance(node, ast.CreateSchemaStmt) and node.schemaname:
+            self.renamed.append(f"schema:{quote_ident(node.schemaname)}")
+        elif isinstance(node, ast.CreateExtensionStmt):
+            self.renamed.append(f"extension:{node.extname}")
         elif isinstance(node, ast.ViewStmt):
             self.relation(node.view.schemaname, node.view.relname, "view", False, path)
         elif isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
@@ -369,6 +380,10 @@ class _Collector:
                 self.column(rv.schemaname, rv.relname, cmd.def_.colname, False, path)
             elif cmd.subtype in (AT.AT_AlterColumnType, AT.AT_SetNotNull, AT.AT_DropNotNull, AT.AT_ColumnDefault) and cmd.name:
                 self.column(rv.schemaname, rv.relname, cmd.name, True, path)
+
+
+def _rel_names(rv: ast.RangeVar) -> list[str]:
+    return [n for n in (rv.schemaname, rv.relname) if n]
 
 
 def expectations(steps, catalog: Catalog, migration_file: str) -> list[Expectation]:

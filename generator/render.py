@@ -699,7 +699,8 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
             else:
                 names = _names(obj)
                 label = _q(names[2:]) + " on " + _q(names[:2]) if kind in ("policy", "trigger") else _q(names)
-                out.append((f"{kind} {label} is gone", _negate(_exists_sql(kind, names))))
+                said = "type" if kind == "domain" else kind  # as CREATE DOMAIN's check says it
+                out.append((f"{said} {label} is gone", _negate(_exists_sql(kind, names))))
     elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
         rel = _rel(node.relation)
         for cmd in node.cmds or ():

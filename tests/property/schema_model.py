@@ -73,6 +73,7 @@ class Col:
     type: str
     default: str | None = None
     not_null: bool = False
+    identity: bool = False  # GENERATED ... AS IDENTITY: no default, NOT NULL, integer types only
 
 
 @dataclass
@@ -225,11 +226,11 @@ def create_table(d: Draw) -> str:
     t = Tbl(d.name("t"))
     parts = []
     if d.bool():
-        idc = Col(d.name("id"), d.pick(["bigint", "integer"]), not_null=True)
+        idc = Col(d.name("id"), d.pick(["bigint", "integer"]), not_null=True, identity=d.bool())
         t.cols[idc.name] = idc
         named = d.bool()
         t.cons.append(Con(d.name("pk") if named else None, "p", [idc.name]))
-        identity = " generated always as identity" if d.bool() else ""
+        identity = " generated always as identity" if idc.identity else ""
         parts.append(f"{ident(idc.name)} {idc.type}{identity} primary key" if not named else
                      f"{ident(idc.name)} {idc.type}{identity} not null")
         if named:
@@ -292,7 +293,8 @@ def rename_column(d: Draw) -> str:
 
 
 def _retypable(m: Model, t: Tbl) -> list[str]:
-    return [c for c, col in t.cols.items() if TYPES.get(col.type, ("", []))[1] and not m.col_locked(t, c)]
+    return [c for c, col in t.cols.items()
+            if TYPES.get(col.type, ("", []))[1] and not col.identity and not m.col_locked(t, c)]
 
 
 @op("alter column type", lambda m: any(_retypable(m, t) for t in m.tables.values()))
@@ -304,10 +306,14 @@ def alter_column_type(d: Draw) -> str:
     return f"alter table {t.q} alter column {ident(col.name)} type {new};"
 
 
-@op("set/drop default", _has_tables)
+def _plain_cols(t: Tbl) -> list[str]:
+    return [c for c, col in t.cols.items() if not col.identity]
+
+
+@op("set/drop default", lambda m: any(_plain_cols(t) for t in m.tables.values()))
 def column_default(d: Draw) -> str:
-    t = d.table()
-    col = t.cols[d.pick(t.cols)]
+    t = d.table(_plain_cols)
+    col = t.cols[d.pick(_plain_cols(t))]
     if col.default is not None and d.bool():
         col.default = None
         return f"alter table {t.q} alter column {ident(col.name)} drop default;"
@@ -315,10 +321,10 @@ def column_default(d: Draw) -> str:
     return f"alter table {t.q} alter column {ident(col.name)} set default {col.default};"
 
 
-@op("set/drop not null", _has_tables)
+@op("set/drop not null", lambda m: any(_plain_cols(t) for t in m.tables.values()))
 def not_null(d: Draw) -> str:
-    t = d.table()
-    col = t.cols[d.pick(t.cols)]
+    t = d.table(_plain_cols)
+    col = t.cols[d.pick(_plain_cols(t))]
     pk = t.pk()
     if col.not_null and not (pk and col.name in pk.cols):
         col.not_null = False
