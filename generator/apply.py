@@ -127,11 +127,13 @@ class RollbackFile:
 def read_rollback_file(path: Path) -> RollbackFile:
     """Parse ``path`` into parts; InputError for bad SQL or transactions it cannot follow."""
     try:
-        text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        data = path.read_bytes()
+        text = data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid UTF-8") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
     parts: list[Part] = []
     open_tx: Part | None = None
     for s in parse_statements(text, path):

@@ -20,7 +20,7 @@ import click
 from . import __version__
 from .config import Config, ConfigError, resolve_folders
 from .parse import InputError, Migration
-from .project import display_path, list_migrations, read_migration
+from .project import display_path, list_migrations, not_a_file, read_migration
 
 if TYPE_CHECKING:
     from .engine import Rollback
@@ -254,12 +254,17 @@ def render_files(
 class Output:
     path: Path
     text: str
-    status: str  # "written" | "unchanged" | "refused"
+    status: str  # "written" | "unchanged" | "refused" | "blocked"
+    why: str = ""  # blocked: why the path cannot take the file
 
 
 def _plan(path: Path, text: str, force: bool) -> Output:
     from .render import is_hand_edited
 
+    problem = not_a_file(path, follow=False)
+    if problem:  # a link would be replaced by a file (or written through); a folder cannot be
+        return Output(path, text, "blocked", f"{path}: {problem}; generate writes regular files only and "
+                                             "will not replace it: remove it (or choose another --out-dir)")
     if not path.exists():
         return Output(path, text, "written")
     try:
@@ -274,15 +279,50 @@ def _plan(path: Path, text: str, force: bool) -> Output:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _write_all([(path, text)])
+
+
+def _write_all(files: list[tuple[Path, str]]) -> None:
+    """Write every file or none: each text goes to a temporary file beside its target
+    first; only when all are written are they renamed over the targets. A rename that
+    fails puts back the files already renamed (their old content was kept as a hard link)."""
+    temps: list[tuple[str, Path]] = []
+    kept: list[tuple[str | None, Path]] = []  # (hard link to the old file or None, target) of the renamed ones
+    path = Path()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        for path, text in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, path in temps:
+            old = None
+            if os.path.lexists(path):
+                old = tmp + ".old"
+                os.link(path, old)
+            kept.append((old, path))
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for old, path in reversed(kept):
+            try:
+                if old is not None:
+                    os.replace(old, path)
+                elif os.path.lexists(path):
+                    os.unlink(path)
+            except OSError:  # pragma: no cover - the folder changed under us
+                pass
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError) and exc.filename != str(path):  # name the file, not a temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
+    for old, _ in kept:
+        if old is not None:
+            Path(old).unlink(missing_ok=True)
 
 
 def _generate(
@@ -320,22 +360,18 @@ def _generate(
         (sql_name, sql), (md_name, md) = render_files(rb, cfg)
         plans.append((rb, [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]))
     index = _index_plan(rollbacks, migrations, migrations_dir, out_dir, cfg, force)
-    refused = [o.path for _, outs in plans for o in outs if o.status == "refused"]
-    refused += [index.path] if index is not None and index.status == "refused" else []
-    if refused:
-        lines = [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)" for p in refused]
+    every = [o for _, outs in plans for o in outs] + ([index] if index is not None else [])
+    lines = [o.why for o in every if o.status == "blocked"]
+    lines += [f"{o.path}: edited by hand since it was generated; not overwritten (use --force to replace it)"
+              for o in every if o.status == "refused"]
+    if lines:
         lines.append("Nothing was written.")
         raise Problem("\n".join(lines))
 
     try:
-        for _, outs in plans:
-            for o in outs:
-                if o.status == "written":
-                    _write_atomically(o.path, o.text)
-        if index is not None and index.status == "written":
-            _write_atomically(index.path, index.text)
+        _write_all([(o.path, o.text) for o in every if o.status == "written"])
     except OSError as exc:
-        raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from None
+        raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}\nNothing was written.") from None
 
     written = 0
     for rb, outs in plans:

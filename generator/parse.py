@@ -5,6 +5,7 @@ Parsing uses pglast, i.e. PostgreSQL's own grammar. Errors carry ``path:line:col
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -73,12 +74,20 @@ class Migration:
         return self.name.replace("_", " ").strip().capitalize()
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset (pglast reports character offsets)."""
-    before = text[:offset]
-    line = before.count("\n") + 1
-    col = len(before[before.rfind("\n") + 1 :]) + 1
-    return line, col
+class _Lines:
+    """1-based line and column of character offsets, in O(log n) each (a 20 MB file has
+    hundreds of thousands of statements: counting newlines from the start each time
+    would be quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = self.line(offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def _error_offset(text: str, reported: int, message: str) -> int:
@@ -86,46 +95,109 @@ def _error_offset(text: str, reported: int, message: str) -> int:
 
     PostgreSQL reports the error position in characters, and pglast maps it once more as
     if it were a byte offset (to the index of the character holding that byte). Several
-    offsets can map to ``reported``; the one where the token named by the message
-    (``at or near "x"``) starts wins. For ASCII text the answer is ``reported`` itself.
+    offsets can map to ``reported``: the byte offsets of the character at ``reported``.
+    The one where the token named by the message (``at or near "x"``) starts wins. For
+    ASCII text the answer is ``reported`` itself.
     """
-    owner = [i for i, ch in enumerate(text) for _ in range(len(ch.encode()))]
-    candidates = [t for t in range(min(len(owner), len(text) + 1)) if owner[t] == reported] or [reported]
-    near = re.search(r'at or near "(.*)"$', message)
+    if text.isascii() or not 0 <= reported < len(text):
+        return reported
+    first = len(text[:reported].encode())
+    last = min(first + len(text[reported].encode()), len(text) + 1)
+    candidates = range(first, last)
+    near = re.search(r'at or near "(.*)"$', message, re.S)
     for t in candidates:
         if near and text.startswith(near.group(1), t):
             return t
-    return candidates[0]
+    return candidates[0] if candidates else reported
+
+
+_SHOWN = 120  # characters of a source line shown under an error message
+_NEAR = re.compile(r'( at or near ")(.*)("$)', re.S)
+_MYSQL = re.compile(r"`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b|\bTINYINT\b|\bDATETIME\b", re.I)
+_PSQL_COMMAND = re.compile(r"^\s*(\\[A-Za-z!?]+)")
+
+
+def _short_near(message: str) -> str:
+    """``at or near "<rest of the file>"`` (an unterminated string or dollar quote) cut
+    to its first line, at most 40 characters."""
+    m = _NEAR.search(message)
+    if not m:
+        return message
+    token = m.group(2)
+    first = token.split("\n", 1)[0]
+    cut = first[:40] + "…" if len(first) > 40 or first != token else first
+    return message[: m.start()] + m.group(1) + cut + m.group(3)
+
+
+def _hint(message: str, src: str) -> str:
+    """A line saying what the text probably is, for the common mistakes."""
+    cmd = _PSQL_COMMAND.match(src)
+    if cmd and "syntax error" in message:
+        return (f"hint: {cmd.group(1)} is a psql meta-command, not SQL: migrations are sent to the server as SQL "
+                "(the Supabase CLI does not run them through psql), so write the SQL itself here")
+    if "syntax error" in message and _MYSQL.search(src):
+        return ("hint: this looks like MySQL syntax (`backquoted` names, ENGINE=, AUTO_INCREMENT, UNSIGNED...): "
+                "migrations must be PostgreSQL (\"double-quoted\" names, identity columns)")
+    if message.startswith("unterminated"):
+        return "hint: the quote or dollar quote that starts here is never closed"
+    return ""
+
+
+def _excerpt(src: str, col: int) -> tuple[str, int]:
+    """At most ``_SHOWN`` characters of ``src`` around column ``col``, and the caret's column."""
+    if len(src) <= _SHOWN:
+        return src, col
+    start = max(0, min(col - 1 - _SHOWN // 2, len(src) - _SHOWN))
+    shown = src[start : start + _SHOWN]
+    return ("…" if start else "") + shown + ("…" if start + _SHOWN < len(src) else ""), col - start + (1 if start else 0)
+
+
+def _check_text(text: str, path: Path, lines: _Lines) -> None:
+    """Characters PostgreSQL never accepts in a query: NUL ends the text that pglast (a C
+    library) sees, so anything after it would be silently ignored."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line, col = lines.line_col(nul)
+        raise InputError(f"{path}:{line}:{col}: NUL byte (0x00) in the file: PostgreSQL does not accept it in SQL "
+                         "text; this is not a text file, or it was saved with a wrong encoding (UTF-16?)")
 
 
 def parse_statements(text: str, path: Path) -> list[Statement]:
     """Split and parse ``text``; raise InputError with ``path:line:column`` on bad SQL."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    lines = _Lines(text)
+    _check_text(text, path, lines)
     try:
         raws = parse_sql(text)
     except ParseError as exc:
         message = exc.args[0]
         offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
         offset = max(0, min(_error_offset(text, offset, message), len(text.rstrip())))
-        line, col = _line_col(text, offset)
-        src = text.split("\n")[line - 1]
-        raise InputError(f"{path}:{line}:{col}: {message}\n    {src}\n    {' ' * (col - 1)}^") from None
+        line, col = lines.line_col(offset)
+        begin = lines.starts[line - 1]
+        src = text[begin : lines.starts[line] - 1 if line < len(lines.starts) else len(text)]
+        shown, caret = _excerpt(src, col)
+        hint = _hint(message, src)
+        raise InputError(
+            f"{path}:{line}:{col}: {_short_near(message)}\n    {shown}\n    {' ' * (caret - 1)}^"
+            + (f"\n{hint}" if hint else "")
+        ) from None
     out: list[Statement] = []
     for raw in raws:
         start = raw.stmt_location or 0
         end = start + raw.stmt_len if raw.stmt_len else len(text)
         sql = text[start:end].strip()
-        line, _ = _line_col(text, start)
-        out.append(Statement(node=raw.stmt, sql=sql, path=path, line=line))
-    _attach_trailing_comments(out, text, raws)
+        out.append(Statement(node=raw.stmt, sql=sql, path=path, line=lines.line(start)))
+    _attach_trailing_comments(out, text, raws, lines)
     return out
 
 
-def _attach_trailing_comments(stmts: list[Statement], data: str, raws) -> None:
+def _attach_trailing_comments(stmts: list[Statement], data: str, raws, lines: _Lines | None = None) -> None:
     """Give each statement the comment lines that follow it (before the next one).
 
     Used by inline ``-- rollback:`` annotations.
     """
+    lines = lines or _Lines(data)
     for i, raw in enumerate(raws):
         start = raw.stmt_location or 0
         end = start + raw.stmt_len if raw.stmt_len else _last_token_end(data, start)
@@ -133,7 +205,7 @@ def _attach_trailing_comments(stmts: list[Statement], data: str, raws) -> None:
         gap = data[end:nxt].lstrip().removeprefix(";")
         stmts[i].trailing_comments = [ln.strip() for ln in gap.splitlines() if ln.strip()]
         stmts[i].trailing_text = data[end:nxt]
-        stmts[i].trailing_line = data.count("\n", 0, end) + 1
+        stmts[i].trailing_line = lines.line(end)
 
 
 def _last_token_end(data: str, start: int) -> int:

@@ -10,11 +10,16 @@
   ``supabase_migrations.schema_migrations`` (``version`` is text) and of the CLI's
   ``sortMigrationPathsByVersion``; ties keep file name order. Two files with the same
   version cannot both be recorded in the history, so that is an input error.
+- A name that matches the pattern but is not a regular file (a folder, a FIFO, a broken
+  symbolic link) is an input error, as it is for the Supabase CLI, which would fail to
+  read it; it is never opened (reading a FIFO would wait forever).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +74,9 @@ def read_migration(path: Path) -> Migration:
     m = MIGRATION_PATTERN.match(path.name)
     if not m:
         raise InputError(f'{path}: file name must match pattern "<timestamp>_name.sql"')
+    problem = not_a_file(path, follow=True)
+    if problem:
+        raise InputError(f"{path}: {problem}; a migration must be a file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -84,15 +92,20 @@ def read_migration(path: Path) -> Migration:
 def list_migrations(migrations_dir: Path, warn: Warn | None = None) -> list[Migration]:
     """Every migration of ``migrations_dir`` in the order the Supabase CLI applies them."""
     if not migrations_dir.is_dir():
-        raise InputError(f"{migrations_dir}: migrations folder not found")
+        what = "is not a folder" if migrations_dir.exists() else "migrations folder not found"
+        raise InputError(f"{migrations_dir}: {what}")
+    try:
+        entries = sorted(migrations_dir.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        raise InputError(f"{migrations_dir}: cannot list the migrations folder: {exc.strerror or exc}") from None
     found: list[tuple[str, str, Path]] = []
-    for i, entry in enumerate(sorted(migrations_dir.iterdir(), key=lambda p: p.name)):
+    for i, entry in enumerate(entries):
         name = entry.name
         if i == 0 and _skip_legacy_init(name):
             _say(warn, f'Skipping migration {name}... (replace "init" with a different file name to apply this migration)')
             continue
         m = MIGRATION_PATTERN.match(name)
-        if not m or not entry.is_file():
+        if not m:
             if not _OUR_OUTPUT.match(name):
                 _say(warn, f'Skipping migration {name}... (file name must match pattern "<timestamp>_name.sql")')
             continue
@@ -107,6 +120,30 @@ def list_migrations(migrations_dir: Path, warn: Warn | None = None) -> list[Migr
             )
         out.append(read_migration(path))
     return out
+
+
+def not_a_file(path: Path, follow: bool) -> str | None:
+    """Why ``path`` is not a regular file ("is a directory"...), or None (a regular file,
+    or nothing there). ``follow``: a symbolic link to a regular file is fine (reading a
+    migration); else a link is a problem too (a file generate would replace)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(path)
+        if not follow:
+            return f"is a symbolic link (to {target}), not a regular file"
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            return f"is a broken symbolic link (to {target}: {exc.strerror or exc})"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = next((k for test, k in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                                   (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                                   (stat.S_ISBLK, "a block device")) if test(st.st_mode)), "not a regular file")
+    return f"is {kind}, not a regular file" if kind != "not a regular file" else kind
 
 
 def _skip_legacy_init(name: str) -> bool:

@@ -66,14 +66,17 @@ def test_non_matching_files_are_skipped_with_the_cli_warning(tmp_path):
     write(d / "20250901000001_x.SQL")
     write(d / "rollback_20250901000000_a.sql")  # our own output: skipped silently
     write(d / "rollback_20250901000000_a.md")
-    (d / "20250902000000_dir.sql").mkdir()
     warnings: list[str] = []
     got = list_migrations(d, warn=warnings.append)
     assert [m.path.name for m in got] == ["20250901000000_a.sql"]
     assert sorted(warnings) == sorted(
         f'Skipping migration {n}... (file name must match pattern "<timestamp>_name.sql")'
-        for n in ["README.md", "v2_bad.sql", "20250901000001_x.SQL", "20250902000000_dir.sql"]
+        for n in ["README.md", "v2_bad.sql", "20250901000001_x.SQL"]
     )
+    # a folder named like a migration: the Supabase CLI would try to read it and fail
+    (d / "20250902000000_dir.sql").mkdir()
+    with pytest.raises(InputError, match="20250902000000_dir.sql: is a directory, not a regular file"):
+        list_migrations(d)
 
 
 def test_legacy_init_migration_is_skipped_like_the_cli(tmp_path):

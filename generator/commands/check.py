@@ -74,7 +74,7 @@ class Expected:
 @dataclass
 class Finding:
     path: Path
-    kind: str  # "missing" | "stale" | "edited" | "manual" | "orphan"
+    kind: str  # "missing" | "stale" | "edited" | "manual" | "orphan" | "invalid" (a folder or link, not a file)
     message: str
     version: str = ""
 
@@ -256,11 +256,18 @@ def _read(path: Path) -> str | None:
 
 
 def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
+    from ..project import not_a_file
+
     found: list[Finding] = []
     sql_text: str | None = None
     sql_edited = False
     for name, sha in ((e.sql_name, e.sql_sha), (e.md_name, e.md_sha)):
         path = out_dir / name
+        problem = not_a_file(path, follow=False)
+        if problem:
+            found.append(Finding(path, "invalid", f"{problem}: generate will not replace it; remove it, then run "
+                                                  f"`supabase-rollback generate {m.version}`", m.version))
+            continue
         if not path.exists():
             found.append(Finding(path, "missing", f"no rollback for {m.path.name}: run `supabase-rollback generate {m.version}`", m.version))
             continue

@@ -33,7 +33,7 @@ import psycopg
 from .. import apply
 from ..config import ConfigError, Folders, resolve_folders
 from ..parse import InputError, Migration
-from ..project import display_path, list_migrations
+from ..project import display_path, list_migrations, not_a_file
 from ..render import is_hand_edited, rollback_file_name
 from .check import cache_path, expected_files
 from ..sqltext import qname
@@ -188,6 +188,12 @@ def check_files(items: list[Item], migrations: list[Migration], folders: Folders
                                "so its rollback cannot be found or checked")
             continue
         it.path = display_path(rollbacks_dir / rollback_file_name(it.migration))
+        problem = not_a_file(it.path, follow=False)
+        if problem:
+            it.problems.append(f"{it.path}: {problem}; down runs only the file generate writes: remove it, "
+                               f"then run `supabase-rollback generate {it.version}` and review the file")
+            it.path = None
+            continue
         if not it.path.is_file():
             it.problems.append(f"{it.path}: missing; write it with `supabase-rollback generate {it.version}` "
                                "and review it first")

@@ -124,7 +124,8 @@ def build_report(folders, since: str | None) -> str:
         findings.setdefault(f.version, []).append(f.kind)
     def state(v: str) -> str:
         kinds = findings.get(v, [])
-        for kind, text in (("missing", "missing: run `supabase-rollback generate`"),
+        for kind, text in (("invalid", "not a regular file (a folder or a link): see `supabase-rollback check`"),
+                           ("missing", "missing: run `supabase-rollback generate`"),
                            ("edited", "edited by hand"),
                            ("stale", "stale: run `supabase-rollback generate`")):
             if kind in kinds:

@@ -35,7 +35,7 @@ class Entry:
     depends_on: list[str]
     reversible: str
     risk: str
-    rollback: str  # "ok" | "missing" | "stale" | "edited by hand"
+    rollback: str  # "ok" | "missing" | "stale" | "edited by hand" | "not a file" (a folder or link)
     unresolved_manual: int
     files: list[str] = field(default_factory=list)
     applied: bool | None = None  # None: no database given
@@ -112,7 +112,7 @@ def collect(folders: Folders, db_url: str | None = None, warn=None) -> Status:
     entries = []
     for r in rows(rollbacks):
         kinds = [f.kind for f in findings.get(r.version, [])]
-        state = next((label for kind, label in (("missing", "missing"), ("edited", "edited by hand"), ("stale", "stale"))
+        state = next((label for kind, label in (("invalid", "not a file"), ("missing", "missing"), ("edited", "edited by hand"), ("stale", "stale"))
                       if kind in kinds), "ok")
         entries.append(Entry(
             version=r.version, name=r.name, depends_on=r.depends_on, reversible=r.reversible, risk=r.risk,
