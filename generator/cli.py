@@ -306,12 +306,12 @@ def _write_all(files: list[tuple[Path, str]]) -> None:
             kept.append((old, path))
             os.replace(tmp, path)
     except BaseException:
-        for old, path in reversed(kept):
+        for old, done in reversed(kept):
             try:
                 if old is not None:
-                    os.replace(old, path)
-                elif os.path.lexists(path):
-                    os.unlink(path)
+                    os.replace(old, done)
+                elif os.path.lexists(done):
+                    os.unlink(done)
             except OSError:  # pragma: no cover - the folder changed under us
                 pass
         for tmp, _ in temps:

@@ -125,7 +125,7 @@ def _short_near(message: str) -> str:
         return message
     token = m.group(2)
     first = token.split("\n", 1)[0]
-    cut = first[:40] + "…" if len(first) > 40 or first != token else first
+    cut = first[:40] + "…" if len(first) > 40 or token[len(first) :].strip() else first
     return message[: m.start()] + m.group(1) + cut + m.group(3)
 
 
@@ -152,12 +152,12 @@ def _excerpt(src: str, col: int) -> tuple[str, int]:
     return ("…" if start else "") + shown + ("…" if start + _SHOWN < len(src) else ""), col - start + (1 if start else 0)
 
 
-def _check_text(text: str, path: Path, lines: _Lines) -> None:
+def check_text(text: str, path: Path, lines: _Lines | None = None) -> None:
     """Characters PostgreSQL never accepts in a query: NUL ends the text that pglast (a C
     library) sees, so anything after it would be silently ignored."""
     nul = text.find("\0")
     if nul >= 0:
-        line, col = lines.line_col(nul)
+        line, col = (lines or _Lines(text)).line_col(nul)
         raise InputError(f"{path}:{line}:{col}: NUL byte (0x00) in the file: PostgreSQL does not accept it in SQL "
                          "text; this is not a text file, or it was saved with a wrong encoding (UTF-16?)")
 
@@ -166,7 +166,7 @@ def parse_statements(text: str, path: Path) -> list[Statement]:
     """Split and parse ``text``; raise InputError with ``path:line:column`` on bad SQL."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = _Lines(text)
-    _check_text(text, path, lines)
+    check_text(text, path, lines)
     try:
         raws = parse_sql(text)
     except ParseError as exc:

@@ -23,7 +23,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from .parse import InputError, Migration
+from .parse import InputError, Migration, check_text
 
 MIGRATION_PATTERN = re.compile(r"^([0-9]+)_(.*)\.sql$")
 _INIT_PATTERN = re.compile(r"([0-9]{14})_init\.sql")
@@ -85,7 +85,9 @@ def read_migration(path: Path) -> Migration:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
+        utf16 = "; it is UTF-16 (its first bytes say so): save it as UTF-8" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}){utf16}") from None
+    check_text(text, path)
     return Migration(version=m.group(1), name=m.group(2), path=path, text=text)
 
 

@@ -187,7 +187,8 @@ def check_files(items: list[Item], migrations: list[Migration], folders: Folders
             it.problems.append(f"no migration file for applied version {it.version} in the migrations folder, "
                                "so its rollback cannot be found or checked")
             continue
-        it.path = display_path(rollbacks_dir / rollback_file_name(it.migration))
+        path = rollbacks_dir / rollback_file_name(it.migration)
+        it.path = display_path(path.parent) / path.name  # (display_path resolves links)
         problem = not_a_file(it.path, follow=False)
         if problem:
             it.problems.append(f"{it.path}: {problem}; down runs only the file generate writes: remove it, "
