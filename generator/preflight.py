@@ -158,6 +158,8 @@ class _Collector:
                 self.renamed.extend(f"{k}:{moved}" for k in ("rel", "col", "pol", "trg"))
             return
         obj = node.object
+        if isinstance(obj, ast.String):  # extensions, schemas: a bare name
+            obj = (obj,)
         names = [n.sval for n in (obj.objname if isinstance(obj, ast.ObjectWithArgs) else getattr(obj, "names", obj) or ())]
         if not names:
             return
