@@ -419,7 +419,13 @@ cli.add_lazy_command("report", "generator.commands.report:report")
 
 
 def main() -> None:
-    cli(prog_name="supabase-rollback")
+    try:
+        cli(prog_name="supabase-rollback")
+    except RecursionError:  # a statement nested too deeply, met outside the replay (which names it)
+        from .engine import TOO_DEEP
+
+        click.echo(f"error: a migration has a statement that is nested too deeply: {TOO_DEEP.split(': ', 1)[1]}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

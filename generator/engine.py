@@ -19,7 +19,7 @@ from pglast.visitors import Visitor
 
 from .annotations import annotation_for, annotation_steps, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
-from .parse import Migration, Statement
+from .parse import InputError, Migration, Statement
 from .sqltext import qname
 from .steps import Hazard, Step, overall_risk
 
@@ -222,6 +222,10 @@ class Rollback:
         return [s for s in self.steps if s.manual]
 
 
+TOO_DEEP = ("the statement is nested too deeply for supabase-rollback to analyse (its expressions or "
+            "subqueries nest hundreds of levels deep): split or simplify it")
+
+
 def replay(
     migration: Migration,
     catalog: Catalog,
@@ -237,7 +241,10 @@ def replay(
     if statements is None:
         stray_annotations(migration.text, migration.path, stmts)
     for stmt in stmts:
-        per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
+        try:
+            per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
+        except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
+            raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
     catalog.search_path = DEFAULT_SEARCH_PATH
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,

@@ -101,6 +101,10 @@ CASES = [
     Case("psql-set", {BAD: _b("\\set ON_ERROR_STOP on\ncreate table public.u (id int);\n")}, 2,
          rf"^error: {BAD_PATH}:1:1: .*\n.*\n.*\nhint: \\set is a psql meta-command, not SQL",
          down_before_connecting=False),
+    Case("nested-too-deeply", {BAD: _b("create view public.v as select " + " + ".join(["1"] * 20000) + " as x;\n")}, 2,
+         rf"^error: {BAD_PATH}:1: the statement is nested too deeply for supabase-rollback to analyse "
+         r"\(its expressions or subqueries nest hundreds of levels deep\): split or simplify it$",
+         down_before_connecting=False),
     Case("same-version", {"20240101000000_again.sql": b"select 1;\n"}, 2,
          r"^error: supabase/migrations/20240101000000_base.sql: version 20240101000000 is also used by "
          r"20240101000000_again.sql; the migration history can record a version only once$"),
@@ -528,7 +532,7 @@ def test_down_refuses_a_rollback_file_that_is_a_link_or_a_folder(pg_db, tmp_path
     ("invalid-utf8", "generate"), ("nul-byte", "check"), ("unterminated-dollar-quote", "stats"),
     ("mysql", "status"), ("psql-include", "verify"), ("same-version", "down"),
     ("directory-named-like-a-migration", "report"), ("broken-symlink", "generate"), ("utf16", "check"),
-    ("unterminated-string", "generate"), ("psql-set", "check"),
+    ("unterminated-string", "generate"), ("psql-set", "check"), ("nested-too-deeply", "stats"),
 ])
 def test_the_installed_command_prints_no_traceback(case_id, command, tmp_path, cache_dir):
     case = next(c for c in CASES if c.id == case_id)
