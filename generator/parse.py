@@ -115,6 +115,7 @@ _SHOWN = 120  # characters of a source line shown under an error message
 _NEAR = re.compile(r'( at or near ")(.*)("$)', re.S)
 _MYSQL = re.compile(r"`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b|\bTINYINT\b|\bDATETIME\b", re.I)
 _PSQL_COMMAND = re.compile(r"^\s*(\\[A-Za-z!?]+)")
+_COPY_STDIN = re.compile(r"\bCOPY\b[^;]*\bFROM\s+STDIN\b[^;]*;\s*$", re.I)
 
 
 def _short_near(message: str) -> str:
@@ -129,8 +130,12 @@ def _short_near(message: str) -> str:
     return message[: m.start()] + m.group(1) + cut + m.group(3)
 
 
-def _hint(message: str, src: str) -> str:
-    """A line saying what the text probably is, for the common mistakes."""
+def _hint(message: str, src: str, before: str = "") -> str:
+    """A line saying what the text probably is, for the common mistakes (``before``: the
+    text just before the error's line)."""
+    if "syntax error" in message and _COPY_STDIN.search(before):
+        return ("hint: the lines after COPY ... FROM stdin are data in psql's format (pg_dump writes it): "
+                "migrations are sent to the server as SQL, without that data; use INSERT statements")
     cmd = _PSQL_COMMAND.match(src)
     if cmd and "syntax error" in message:
         return (f"hint: {cmd.group(1)} is a psql meta-command, not SQL: migrations are sent to the server as SQL "
@@ -177,7 +182,7 @@ def parse_statements(text: str, path: Path) -> list[Statement]:
         begin = lines.starts[line - 1]
         src = text[begin : lines.starts[line] - 1 if line < len(lines.starts) else len(text)]
         shown, caret = _excerpt(src, col)
-        hint = _hint(message, src)
+        hint = _hint(message, src, text[max(0, begin - 2000) : begin])
         raise InputError(
             f"{path}:{line}:{col}: {_short_near(message)}\n    {shown}\n    {' ' * (caret - 1)}^"
             + (f"\n{hint}" if hint else "")

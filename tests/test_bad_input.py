@@ -101,6 +101,10 @@ CASES = [
     Case("psql-set", {BAD: _b("\\set ON_ERROR_STOP on\ncreate table public.u (id int);\n")}, 2,
          rf"^error: {BAD_PATH}:1:1: .*\n.*\n.*\nhint: \\set is a psql meta-command, not SQL",
          down_before_connecting=False),
+    Case("copy-from-stdin-data", {BAD: _b("copy public.t (id) from stdin;\n1\n2\n\\.\n")}, 2,
+         rf'^error: {BAD_PATH}:2:1: syntax error at or near "1"\n    1\n    \^\n'
+         r"hint: the lines after COPY \.\.\. FROM stdin are data in psql's format",
+         down_before_connecting=False),
     Case("nested-too-deeply", {BAD: _b("create view public.v as select " + " + ".join(["1"] * 20000) + " as x;\n")}, 2,
          rf"^error: {BAD_PATH}:1: the statement is nested too deeply for supabase-rollback to analyse "
          r"\(its expressions or subqueries nest hundreds of levels deep\): split or simplify it$",
