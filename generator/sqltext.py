@@ -44,9 +44,22 @@ def literal(value: str | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+class _Stream(RawStream):
+    """pglast's printer, quoting names that are column-name keywords too (``int``,
+    ``between``, ``values``...): pglast leaves them bare, and PostgreSQL refuses them bare
+    where a function, parameter or type name goes. Quoting a lower-case name never
+    changes which object it names."""
+
+    def _print_scalar(self, value, is_name, is_symbol):  # noqa: ANN001 (pglast's signature)
+        if is_name and not is_symbol and isinstance(value, str) and value in keywords.COL_NAME_KEYWORDS:
+            self.write(f'"{value}"')
+        else:
+            super()._print_scalar(value, is_name, is_symbol)
+
+
 def render(node: ast.Node) -> str:
     """Render a pglast node (statement, expression, type name...) back to SQL."""
-    return RawStream()(node)
+    return _Stream()(node)
 
 
 def truncate_identifier(name: str) -> str:

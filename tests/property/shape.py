@@ -52,7 +52,9 @@ def same_shape(hostile: Any, plain: Any) -> bool:
     """``hostile`` has the shape of ``plain``: a string that is not SQL in ``plain`` may be
     anything in ``hostile`` (a name can make a label look like SQL: ``select``)."""
     if isinstance(plain, tuple) and len(plain) == 2 and plain[0] == "str":
-        return plain[1] is None or hostile == plain
+        if plain[1] is None:
+            return True
+        return isinstance(hostile, tuple) and len(hostile) == 2 and hostile[0] == "str" and same_shape(hostile[1], plain[1])
     if isinstance(plain, tuple):
         return (isinstance(hostile, tuple) and len(hostile) == len(plain)
                 and all(same_shape(h, p) for h, p in zip(hostile, plain)))
