@@ -320,6 +320,9 @@ def rename_index(cat: Catalog, key: Key, new_name: str) -> None:
     idx = cat.indexes.pop(key)
     old_ref, new_ref = index_ref(*key), index_ref(key[0], new_name)
     old_name, idx.name = idx.name, new_name
+    node = _parse_index(idx.definition)  # the recorded CREATE INDEX names it too
+    node.idxname = new_name
+    idx.definition = render(node)
     cat.indexes[(key[0], new_name)] = idx
     for store in (cat.comments, cat.grants, cat.tainted):
         if old_ref in store:

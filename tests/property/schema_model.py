@@ -374,7 +374,8 @@ def add_constraint(d: Draw) -> str:
 
 
 def _named_cons(m: Model, t: Tbl) -> list[Con]:
-    return [c for c in t.cons if c.name and not (c.kind in "pu" and m.referenced_by_fk(t.name))]
+    referenced = any(c.kind == "f" and c.ref and c.ref[0] == t.name for o in m.tables.values() for c in o.cons)
+    return [c for c in t.cons if c.name and not (c.kind in "pu" and referenced)]
 
 
 @op("drop constraint", lambda m: any(_named_cons(m, t) for t in m.tables.values()))
