@@ -53,6 +53,18 @@ def test_random_migration_sequences_round_trip(pg_server: Server, texts: list[st
     round_trip_sequence(pg_server, texts)
 
 
-@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*.sql")), ids=lambda p: p.stem)
+def _regressions() -> list:
+    """One param per file; a file whose header has ``-- open: <reason>`` is a bug not fixed
+    yet: strict xfail, so the fix has to turn it into a plain regression."""
+    out = []
+    for path in sorted(REGRESSIONS.glob("*.sql")):
+        head = [line[len("-- open:"):].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("-- open:")]
+        marks = [pytest.mark.xfail(reason=head[0], strict=True, raises=AssertionError)] if head else []
+        out.append(pytest.param(path, id=path.stem, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("path", _regressions())
 def test_regression(pg_server: Server, path: Path) -> None:
     round_trip_sequence(pg_server, read_regression(path))

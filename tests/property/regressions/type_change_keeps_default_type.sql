@@ -1,0 +1,11 @@
+-- bug: ALTER COLUMN ... TYPE keeps the column default's expression with its old type
+-- (text -> varchar: the default reads 'x'::text afterwards), but the catalog keeps the
+-- default as written, so the rollback of a later DROP TABLE (or DROP COLUMN) recreates
+-- DEFAULT 'x', which PostgreSQL stores as 'x'::character varying: the schema differs
+-- open: alter_table.alter_column_type does not record the default's type after the change (PostgreSQL's rule differs per type pair: text/varchar keep the old type, numeric widenings do not show it)
+-- migration 0
+create table public.t2 (id bigint primary key, c6 text default 'x');
+-- migration 1
+alter table public.t2 alter column c6 type varchar(40);
+-- migration 2
+drop table public.t2;
