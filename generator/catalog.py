@@ -201,7 +201,7 @@ class Policy:
     def create_sql(self) -> str:
         from .sqltext import qname, quote_ident
 
-        roles = ", ".join(r if r in ("public", "PUBLIC") else quote_ident(r) for r in self.roles)
+        roles = ", ".join("public" if r == "public" else quote_ident(r) for r in self.roles)  # "public" is PUBLIC
         sql = (
             f"CREATE POLICY {quote_ident(self.name)} ON {qname(self.schema, self.table)}"
             f" AS {'PERMISSIVE' if self.permissive else 'RESTRICTIVE'}"

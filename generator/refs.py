@@ -80,7 +80,7 @@ def constraint_ref(key: Key, name: str) -> ObjRef:
 
 
 def role_sql(role: str) -> str:
-    return "PUBLIC" if role.lower() == "public" else quote_ident(role)
+    return "PUBLIC" if role == "public" else quote_ident(role)  # a role named "Public" is not PUBLIC
 
 
 def _plist(kind: str, privs: set[str]) -> str:

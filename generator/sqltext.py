@@ -23,7 +23,7 @@ _KEYWORDS = (
 
 def quote_ident(name: str) -> str:
     """Quote ``name`` the way PostgreSQL's ``quote_ident()`` does."""
-    if _SIMPLE.match(name) and name not in _KEYWORDS:
+    if _SIMPLE.fullmatch(name) and name not in _KEYWORDS:  # not match: "$" also matches before a final "\n"
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -45,14 +45,15 @@ def literal(value: str | None) -> str:
 
 
 class _Stream(RawStream):
-    """pglast's printer, quoting names that are column-name keywords too (``int``,
-    ``between``, ``values``...): pglast leaves them bare, and PostgreSQL refuses them bare
-    where a function, parameter or type name goes. Quoting a lower-case name never
-    changes which object it names."""
+    """pglast's printer, with names quoted by ``quote_ident``. pglast leaves column-name
+    keywords (``int``, ``between``, ``values``...) bare, which PostgreSQL refuses where a
+    function, parameter or type name goes, and a name ending in a line break (its regex
+    tests ``$``, which matches before a final ``\n``). Quoting a name that needs no
+    quotes never changes which object it names."""
 
     def _print_scalar(self, value, is_name, is_symbol):  # noqa: ANN001 (pglast's signature)
-        if is_name and not is_symbol and isinstance(value, str) and value in keywords.COL_NAME_KEYWORDS:
-            self.write(f'"{value}"')
+        if is_name and not is_symbol and isinstance(value, str):
+            self.write(quote_ident(value))
         else:
             super()._print_scalar(value, is_name, is_symbol)
 

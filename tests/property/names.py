@@ -19,7 +19,7 @@ from generator.sqltext import NAMEDATALEN
 PIECES = [
     '"', '""', "'", ";", "--", "/*", "*/", "$$", "$q$", "$preflight$", "$assert$", "$1", "\\", "\\'",
     ":x", ":'x'", '%s', '%I', "%%", " ", "\n", "\r\n", "\t", "(", ")", ",", ".", "*", "E'", "é", "ß", "中文",
-    "🙂", "Ω", "\u00a0", "\u2028", "A", "Z", "_", "0", "9", "x", "select", "drop table t;",
+    "🙂", "Ω", "\u00a0", "\u2028", "A", "Z", "_", "0", "9", "x", "select", "drop table t;", "PUBLIC", "Public",
 ]
 RESERVED = sorted(keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS)
 ASCII = "abcdefghijklmnopqrstuvwxyz_0123456789ABC $;'\"-"
