@@ -161,7 +161,7 @@ def _plain(**hostile: str) -> Names:
 # Failing examples, kept (each names its bug and the fix commit):
 # - quote_ident (and pglast's printer) left a name ending in a line break unquoted, so
 #   DROP TABLE public.tbl<newline> dropped "tbl"; refs.role_sql and Policy.create_sql wrote
-#   roles named "PUBLIC"/"Public" as the PUBLIC pseudo-role. Fixed in FIXCOMMIT.
+#   roles named "PUBLIC"/"Public" as the PUBLIC pseudo-role. Fixed in e096cf7.
 @example(n=_plain(table="tbl\n", c_text="col\n", role="role\n", role2="PUBLIC", policy2="Public"))
 # - pglast's printer left column-name keywords bare: f(json_query bigint). Fixed in 13f6e17.
 @example(n=_plain(arg="json_query", c_text2="int", type="between"))
