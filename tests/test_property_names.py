@@ -45,7 +45,7 @@ def name_sets(draw) -> Names:
     fields = list(KINDS)
     values = draw(distinct_names([KINDS[f] for f in fields]))
     names = Names(**dict(zip(fields, values)), labels=tuple(draw(enum_labels)),
-                  comment=draw(st.one_of(identifiers(), st.just(""))))
+                  comment=draw(st.one_of(identifiers(), st.just(""))).replace("\r\n", "\n"))  # see names.py
     return names
 
 

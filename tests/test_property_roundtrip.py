@@ -38,7 +38,9 @@ REGRESSIONS = Path(__file__).parent / "property" / "regressions"
 def read_regression(path: Path) -> list[str]:
     """The migrations of a regression file (tests/property/regressions/README.md)."""
     texts: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+    with path.open(encoding="utf-8", newline="") as f:  # line ends as written (CRLF kept)
+        lines = f.read().splitlines(keepends=True)
+    for line in lines:
         if line.startswith("-- migration "):
             texts.append("")
         elif texts:

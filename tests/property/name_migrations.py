@@ -26,10 +26,10 @@ from generator.sqltext import NAMEDATALEN
 KINDS = {
     # field: identifier kind of tests/property/names.py
     "table": "relation", "c_id": "column", "c_text": "column", "c_enum": "column", "check": "object",
-    "index": "relation", "policy": "object", "function": "object", "arg": "column", "type": "relation",
+    "index": "relation", "policy": "object", "function": "object", "arg": "column", "type": "type",
     "role": "role",
     "table2": "relation", "c_text2": "column", "check2": "object", "index2": "relation", "policy2": "object",
-    "function2": "object", "type2": "relation", "role2": "role",
+    "function2": "object", "type2": "type", "role2": "role",
 }
 
 

@@ -1,0 +1,16 @@
+-- bug: parse.parse_statements turns every CRLF of a migration file into LF, also inside
+-- quoted identifiers and string literals, while the server receives the file as written:
+-- the catalog holds role "a<LF>b" for the role "a<CR><LF>b", and the rollback drops a role
+-- that does not exist (or another one). Found by the names property (role2 = CR LF).
+-- open: parse.parse_statements normalises CRLF before parsing; line ends outside tokens could be normalised without touching quoted text
+-- migration 0
+create role "prop_crlf
+role" nologin;
+create table public."crlf
+table" (c1 bigint);
+comment on table public."crlf
+table" is 'two
+lines';
+-- migration 1
+drop table public."crlf
+table";
