@@ -167,9 +167,32 @@ def check_text(text: str, path: Path, lines: _Lines | None = None) -> None:
                          "text; this is not a text file, or it was saved with a wrong encoding (UTF-16?)")
 
 
+def _normalise_line_ends(text: str) -> str:
+    """CRLF becomes LF between tokens and in comments (an editor's line ends), but stays
+    inside quoted names, string literals and dollar quotes: there it is part of a name or
+    a value, which the server keeps as written."""
+    if "\r\n" not in text:
+        return text
+    try:
+        tokens = scan(text)  # character offsets, ends inclusive
+    except ParseError:  # an unterminated quote: parse_sql reports it
+        return text.replace("\r\n", "\n")
+    out: list[str] = []
+    pos = 0
+    for t in tokens:
+        if t.name not in ("SQL_COMMENT", "C_COMMENT") and "\r\n" in text[t.start : t.end + 1]:
+            out += [text[pos : t.start].replace("\r\n", "\n"), text[t.start : t.end + 1]]
+            pos = t.end + 1
+    out.append(text[pos:].replace("\r\n", "\n"))
+    return "".join(out)
+
+
 def parse_statements(text: str, path: Path) -> list[Statement]:
-    """Split and parse ``text``; raise InputError with ``path:line:column`` on bad SQL."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    """Split and parse ``text``; raise InputError with ``path:line:column`` on bad SQL.
+
+    A leading byte order mark is dropped; CRLF line ends are read as LF except inside
+    quoted names and literals (``_normalise_line_ends``)."""
+    text = _normalise_line_ends(text.lstrip("\ufeff"))
     lines = _Lines(text)
     check_text(text, path, lines)
     try:

@@ -616,3 +616,18 @@ def test_error_in_a_20_mb_migration_is_quick_and_short(tmp_path, monkeypatch, ca
                                           'at or near "$$ never closed"')
     assert len(res.stderr) < 400
     assert not (root / "supabase" / "rollbacks").exists()
+
+
+def test_crlf_inside_quoted_names_and_literals_is_kept():
+    """Line ends of a CRLF file are LF for the generator, except inside quoted names,
+    string literals and dollar quotes, where the server keeps the CR as part of the value."""
+    from generator.parse import parse_statements
+
+    text = ('create role "a\r\nb";\r\ncomment on role "a\r\nb" is $$x\r\ny$$; -- note\r\n'
+            "insert into public.t (id, s) values (1, 'p\r\nq');\r\nselect 1;\r\n")
+    role, comment, insert, select = parse_statements(text, Path("m.sql"))
+    assert role.node.role == "a\r\nb" and role.line == 1
+    assert comment.node.comment == "x\r\ny" and comment.line == 3
+    assert comment.trailing_comments == ["-- note"]
+    assert insert.node.selectStmt.valuesLists[0][1].val.sval == "p\r\nq" and insert.line == 6
+    assert select.line == 8 and select.sql == "select 1"
