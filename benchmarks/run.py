@@ -157,6 +157,11 @@ class SizeResult:
     def ratio(self) -> float:
         return self.generate.seconds / self.parse_ast.seconds
 
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU time (user + system), steadier on a loaded machine."""
+        return self.generate.cpu / self.parse_ast.cpu
+
 
 def bench_generate(root: Path, reps: int) -> tuple[Run, int]:
     folder = root / "supabase" / "migrations"
@@ -260,8 +265,8 @@ def report(info: dict[str, str], results: list[SizeResult], quick: bool, reps: i
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in info.items()],
         "",
-        "| migrations | statements | generate s (cpu s) | statements/s | pglast parse_sql s | ratio generate / parse | "
-        "parse_sql_json s | json + json.loads s | generate peak MB |",
+        "| migrations | statements | generate s (cpu s) | statements/s | pglast parse_sql s (cpu s) | ratio generate / parse "
+        "(cpu) | parse_sql_json s | json + json.loads s | generate peak MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -269,7 +274,8 @@ def report(info: dict[str, str], results: list[SizeResult], quick: bool, reps: i
             continue
         lines.append(
             f"| {r.migrations} | {r.statements} | {fmt(r.generate.seconds)} ({fmt(r.generate.cpu)}) | "
-            f"{r.statements / r.generate.seconds:,.0f} | {fmt(r.parse_ast.seconds)} | {r.ratio:.1f} | "
+            f"{r.statements / r.generate.seconds:,.0f} | {fmt(r.parse_ast.seconds)} ({fmt(r.parse_ast.cpu)}) | "
+            f"{r.ratio:.1f} ({r.cpu_ratio:.1f}) | "
             f"{fmt(r.parse_json.seconds)} | {fmt(r.parse_json_loads.seconds)} | {r.generate.max_rss_mb:.0f} |"
         )
     lines += [
@@ -303,8 +309,9 @@ def targets(results: list[SizeResult]) -> list[str]:
         out.append(f"| {target} | {measured} | {'met' if ok else 'missed' if ok is not None else 'not measured'} |")
 
     generated = [r for r in results if r.generate]
-    worst = max(generated, key=lambda r: r.ratio)
-    row("generate / pglast parse ratio < 2", f"{worst.ratio:.1f} ({worst.migrations} migrations)", worst.ratio < 2)
+    worst = max(generated, key=lambda r: r.cpu_ratio)
+    row("generate / pglast parse ratio < 2 (CPU time)", f"{worst.cpu_ratio:.1f} ({worst.migrations} migrations)",
+        worst.cpu_ratio < 2)
     checked = [r for r in results if r.check_warm]
     for r in checked:
         row(f"check, unchanged project, < 0.5 s ({r.migrations} migrations)", f"{r.check_warm.seconds:.2f} s",
