@@ -105,7 +105,8 @@ def grant_sql(
     if kind == "column":
         # a quoted column name may contain dots: split at the last dot outside quotes
         rel, col = _split_column(identity)
-        target, what = f"TABLE {rel}", f"{plist} ({col})"
+        # each privilege names the column: "SELECT, UPDATE (c)" would grant SELECT on the whole table
+        target, what = f"TABLE {rel}", ", ".join(f"{p} ({col})" for p in plist.split(", "))
     else:
         target, what = f"{_GRANT_TARGET.get(kind, kind.upper())} {identity}", plist
     if revoke:
