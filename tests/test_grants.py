@@ -70,8 +70,8 @@ def test_column_grants():
     cat = catalog("public.t(id,a)", supabase_defaults=False)
     rb = run("grant select (id, a), update (a) on public.t to anon;", cat)
     assert sorted(sqls(rb)) == [
-        "REVOKE SELECT (id) ON TABLE public.t FROM anon;",
         "REVOKE SELECT (a), UPDATE (a) ON TABLE public.t FROM anon;",  # not "SELECT, UPDATE (a)": table-wide SELECT
+        "REVOKE SELECT (id) ON TABLE public.t FROM anon;",
     ]
 
 
