@@ -26,7 +26,6 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 from pglast import ast
-from pglast.enums import ObjectType
 from property.harness import Checked, prepare, round_trip_sequence
 from property.name_migrations import KINDS, Names
 from property.names import distinct_names, enum_labels, identifiers
