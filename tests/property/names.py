@@ -81,6 +81,10 @@ def identifiers(kind: str = "object") -> st.SearchStrategy[str]:
             # are rendered with upper-case keywords and quoted names, so a type named "OR" or
             # '"' makes every function's rollback manual.
             return False
+        if "\r\n" in t:
+            # Open bug (regressions/crlf_inside_quoted_name.sql): parse.parse_statements turns
+            # every CRLF of a migration into LF, also inside quoted names and literals.
+            return False
         return True
 
     return raw_identifiers.filter(ok)
@@ -104,6 +108,6 @@ def distinct_names(kinds: list[str]) -> st.SearchStrategy[list[str]]:
 
 enum_labels = st.lists(
     st.one_of(st.sampled_from(PIECES), st.text(_chars, min_size=1, max_size=8))
-    .filter(lambda s: len(s.encode()) <= 63),
+    .filter(lambda s: len(s.encode()) <= 63 and "\r\n" not in s),  # CRLF: see identifiers()
     min_size=1, max_size=3, unique=True,
 )
