@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .commands.options import migrations_dir_option, project_dir_option
 from . import __version__
 from .config import Config, ConfigError, resolve_folders
 from .parse import InputError, Migration
@@ -78,16 +79,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("migration", nargs=-1, metavar="[MIGRATION]...")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.",
-)
-@click.option(
-    "--migrations-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the forward migrations. Default: <project>/supabase/migrations.",
-)
+@project_dir_option
+@migrations_dir_option
 @click.option(
     "--out-dir",
     type=click.Path(file_okay=False, path_type=Path),

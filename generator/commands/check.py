@@ -45,6 +45,7 @@ from pathlib import Path
 
 import click
 
+from .options import migrations_dir_option, project_dir_option
 from .. import __version__
 from ..config import Config, ConfigError, Folders, resolve_folders
 
@@ -362,16 +363,8 @@ def _warn(message: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.",
-)
-@click.option(
-    "--migrations-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the forward migrations. Default: <project>/supabase/migrations.",
-)
+@project_dir_option
+@migrations_dir_option
 @click.option(
     "--out-dir",
     type=click.Path(file_okay=False, path_type=Path),

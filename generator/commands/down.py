@@ -28,6 +28,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import click
+
+from .options import migrations_dir_option, project_dir_option
 import psycopg
 
 from .. import apply
@@ -296,10 +298,8 @@ def _continue_hint(last: int | None, to: str | None, left: int) -> str:
               help="Give up on a lock after this long (PostgreSQL units: 500ms, 3s). Default: config, else 5s.")
 @click.option("--statement-timeout", metavar="DURATION",
               help="Cancel a statement running longer than this; 0: no limit. Default: config, else 0.")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder (the one holding supabase/). Default: the nearest one upwards.")
-@click.option("--migrations-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the forward migrations. Default: <project>/supabase/migrations.")
+@project_dir_option
+@migrations_dir_option
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the rollback files (as for generate). Default: config, else <project>/supabase/rollbacks.")
 def down(last: int | None, to: str | None, db_url: str | None, local: bool, dry_run: bool, yes: bool, force: bool,

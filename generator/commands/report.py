@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from .options import migrations_dir_option, project_dir_option
 from ..config import ConfigError, resolve_folders
 
 EXIT_ACTION = 1
@@ -161,10 +162,8 @@ def build_report(folders, since: str | None) -> str:
 @click.command()
 @click.option("--since", metavar="GIT_REF",
               help="Compare with this commit, branch or tag. Default: the merge base of HEAD with the default branch.")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.")
-@click.option("--migrations-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the forward migrations. Default: <project>/supabase/migrations.")
+@project_dir_option
+@migrations_dir_option
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the rollback files. Default: out_dir of supabase/rollback.toml, else <project>/supabase/rollbacks.")
 def report(since: str | None, project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> None:

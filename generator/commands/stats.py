@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from .options import migrations_dir_option, project_dir_option
 from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ObjectType
@@ -353,16 +355,8 @@ def render_table(stats: Stats, verbose: bool = False) -> str:
 
 
 @click.command()
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.",
-)
-@click.option(
-    "--migrations-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the forward migrations. Default: <project>/supabase/migrations.",
-)
+@project_dir_option
+@migrations_dir_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: for people; json: for scripts and CI.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file, with the line and reason of each manual step.")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from .options import migrations_dir_option, project_dir_option
 from ..config import ConfigError, Folders, resolve_folders
 
 EXIT_ACTION = 1
@@ -156,10 +157,8 @@ def _table(status: Status) -> str:
                    "Default: $SUPABASE_ROLLBACK_DB_URL.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="A table for people, or JSON for scripts.")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder (the one holding supabase/). Default: the nearest one from the working directory upwards.")
-@click.option("--migrations-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the forward migrations. Default: <project>/supabase/migrations.")
+@project_dir_option
+@migrations_dir_option
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the rollback files. Default: out_dir of supabase/rollback.toml, else <project>/supabase/rollbacks.")
 def status(db_url: str | None, fmt: str, project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from .options import migrations_dir_option, project_dir_option
 import psycopg
 
 from .. import baseline
@@ -41,10 +43,8 @@ _ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, St
                    "Everything runs in one transaction that is rolled back.")
 @click.option("--last", type=click.IntRange(min=1), metavar="N",
               help="Live mode: verify the newest N applied migrations (default 1).")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder (the one holding supabase/). Default: the nearest one upwards.")
-@click.option("--migrations-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the forward migrations. Default: <project>/supabase/migrations.")
+@project_dir_option
+@migrations_dir_option
 @click.option("--rollbacks-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the rollback files. Default: <project>/supabase/rollbacks.")
 @click.option("--generated", is_flag=True,
