@@ -12,8 +12,9 @@ rather than become an exit code); one subprocess test per category runs the inst
 ``supabase-rollback`` entry point and asserts stderr has no "Traceback".
 
 Permissions: the tests usually run as root, and root reads and writes whatever the mode
-bits say. So "unreadable" runs the command as the user nobody (``setpriv``) on a file of
-mode 000, and "read-only output folder" makes the folder immutable (``chattr +i``: even
+bits say. So "unreadable" runs the command as root without CAP_DAC_OVERRIDE and
+CAP_DAC_READ_SEARCH (``setpriv --bounding-set``), for whom a file of mode 000 is unreadable
+(running it as nobody failed when the checkout itself sat in a folder private to root), and "read-only output folder" makes the folder immutable (``chattr +i``: even
 root gets EPERM); without root the plain ``chmod`` is used, which is just as real.
 """
 
@@ -359,7 +360,7 @@ def test_a_file_argument_not_named_like_a_migration(tmp_path, monkeypatch, cache
 
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
-    """A folder the user nobody can enter (pytest's tmp_path is private to root)."""
+    """A scratch folder outside pytest's tmp_path, with ordinary permissions."""
     d = Path(tempfile.mkdtemp(prefix="supabase-rollback-bad-input-"))
     d.chmod(0o755)
     try:
@@ -369,12 +370,13 @@ def shared_dir() -> Iterator[Path]:
 
 
 def _as_unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the entry point as a user the file's mode applies to: nobody when we are root."""
+    """Run the entry point so that the file's mode applies: as root, without the capabilities
+    that let root ignore permission bits (the tool itself stays readable wherever it lives)."""
     env = {**os.environ, "SUPABASE_ROLLBACK_CACHE_DIR": str(cwd / ".cache"),
            # git refuses a repository owned by another user unless told it is safe
            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*"}
     env.pop("SUPABASE_ROLLBACK_DB_URL", None)
-    prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if ROOT else []
+    prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if ROOT else []
     return subprocess.run([*prefix, EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
 
 
