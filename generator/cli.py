@@ -24,6 +24,8 @@ from .parse import InputError, Migration
 from .project import display_path, list_migrations, not_a_file, read_migration
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .engine import Rollback
 
 # The engine, the renderer (jinja2) and the commands' modules (psycopg...) are imported
@@ -202,24 +204,32 @@ def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: 
 def _rollbacks(
     selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None
 ) -> list[Rollback]:
-    """Generate every selected rollback.
+    """Generate every selected rollback, in version order.
 
     Migrations of the folder share one replay (up to the last one selected); a file from
     outside the folder gets its own replay of the earlier migrations. ``manual_rule`` is
     the configuration's ``Config.manual_reason`` (statements the team undoes by hand).
     """
-    from .engine import generate as generate_rollbacks
+    out = list(_iter_rollbacks(selected, migrations, manual_rule))
+    return sorted(out, key=lambda rb: (rb.migration.version, rb.migration.path.name))
+
+
+def _iter_rollbacks(
+    selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None
+) -> Iterator[Rollback]:
+    """``_rollbacks`` one at a time, as each is replayed: the folder's in order, then the
+    files from outside the folder."""
+    from .engine import iter_generate
 
     inside = {id(m) for m in migrations}
     wanted = [t for t, _ in selected if id(t) in inside]
-    out: list[Rollback] = []
     if wanted:
         last = max(migrations.index(t) for t in wanted)
-        out.extend(generate_rollbacks(migrations[: last + 1], {t.version for t in wanted}, manual_rule))
+        yield from iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule)
     for target, history in selected:
         if id(target) not in inside:
-            out.extend(generate_rollbacks(history, {target.version}, manual_rule)[-1:])
-    return sorted(out, key=lambda rb: (rb.migration.version, rb.migration.path.name))
+            *_, rb = iter_generate(history, {target.version}, manual_rule)
+            yield rb
 
 
 def render_files(
@@ -271,51 +281,85 @@ def _plan(path: Path, text: str, force: bool) -> Output:
     return Output(path, text, "written")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    _write_all([(path, text)])
+class _Staged:
+    """Files written beside their targets under temporary names, renamed over the targets
+    only when all are written (``commit``): every file of one ``generate`` or none."""
 
+    def __init__(self) -> None:
+        self.temps: list[tuple[str, Path]] = []
+        self.made: list[Path] = []  # folders created for the files, removed again by discard
 
-def _write_all(files: list[tuple[Path, str]]) -> None:
-    """Write every file or none: each text goes to a temporary file beside its target
-    first; only when all are written are they renamed over the targets. A rename that
-    fails puts back the files already renamed (their old content was kept as a hard link)."""
-    temps: list[tuple[str, Path]] = []
-    kept: list[tuple[str | None, Path]] = []  # (hard link to the old file or None, target) of the renamed ones
-    path = Path()
-    try:
-        for path, text in files:
+    def add(self, path: Path, text: str) -> None:
+        try:
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
             path.parent.mkdir(parents=True, exist_ok=True)
+            self.made += missing
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append((tmp, path))
+        except OSError as exc:  # name the file, not a temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        self.temps.append((tmp, path))
+        try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-        for tmp, path in temps:
-            old = None
-            if os.path.lexists(path):
-                old = tmp + ".old"
-                os.link(path, old)
-            kept.append((old, path))
-            os.replace(tmp, path)
-    except BaseException:
-        for old, done in reversed(kept):
-            try:
-                if old is not None:
-                    os.replace(old, done)
-                elif os.path.lexists(done):
-                    os.unlink(done)
-            except OSError:  # pragma: no cover - the folder changed under us
-                pass
-        for tmp, _ in temps:
-            Path(tmp).unlink(missing_ok=True)
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError) and exc.filename != str(path):  # name the file, not a temporary one
+        except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+    def discard(self) -> None:
+        for tmp, _ in self.temps:
+            Path(tmp).unlink(missing_ok=True)
+        self.temps = []
+        for d in self.made:  # deepest first
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        self.made = []
+
+    def commit(self) -> None:
+        """Rename every file over its target. A rename that fails puts back the files
+        already renamed (their old content was kept as a hard link) and removes the rest."""
+        kept: list[tuple[str | None, Path]] = []  # (hard link to the old file or None, target) of the renamed ones
+        path = Path()
+        try:
+            for tmp, path in self.temps:
+                old = None
+                if os.path.lexists(path):
+                    old = tmp + ".old"
+                    os.link(path, old)
+                kept.append((old, path))
+                os.replace(tmp, path)
+        except BaseException:
+            for old, done in reversed(kept):
+                try:
+                    if old is not None:
+                        os.replace(old, done)
+                    elif os.path.lexists(done):
+                        os.unlink(done)
+                except OSError:  # pragma: no cover - the folder changed under us
+                    pass
+            self.discard()
+            exc = sys.exc_info()[1]
+            if isinstance(exc, OSError) and exc.filename != str(path):  # name the file, not a temporary one
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+            raise
+        for old, _ in kept:
+            if old is not None:
+                Path(old).unlink(missing_ok=True)
+        self.temps, self.made = [], []
+
+
+def _write_all(files: list[tuple[Path, str]]) -> None:
+    """Write every file or none (see ``_Staged``)."""
+    staged = _Staged()
+    try:
+        for path, text in files:
+            staged.add(path, text)
+    except BaseException:
+        staged.discard()
         raise
-    for old, _ in kept:
-        if old is not None:
-            Path(old).unlink(missing_ok=True)
+    staged.commit()
 
 
 def _generate(
@@ -342,61 +386,96 @@ def _generate(
     if not selected:
         click.echo(f"No migrations in {migrations_dir}: nothing to do.", err=True)
         return
-    rollbacks = _rollbacks(selected, migrations, cfg.manual_reason if cfg.manual else None)
+    manual_rule = cfg.manual_reason if cfg.manual else None
     if to_stdout:
-        (_, sql), _ = render_files(rollbacks[0], cfg)
+        (_, sql), _ = render_files(_rollbacks(selected, migrations, manual_rule)[0], cfg)
         click.echo(sql, nl=False)
         return
 
-    plans: list[tuple[Rollback, list[Output]]] = []
-    for rb in rollbacks:
-        (sql_name, sql), (md_name, md) = render_files(rb, cfg)
-        plans.append((rb, [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]))
-    index = _index_plan(rollbacks, migrations, migrations_dir, out_dir, cfg, force)
-    every = [o for _, outs in plans for o in outs] + ([index] if index is not None else [])
-    lines = [o.why for o in every if o.status == "blocked"]
-    lines += [f"{o.path}: edited by hand since it was generated; not overwritten (use --force to replace it)"
-              for o in every if o.status == "refused"]
-    if lines:
-        lines.append("Nothing was written.")
-        raise Problem("\n".join(lines))
+    # Each rollback is rendered as soon as it is replayed and its files written to temporary
+    # names; only a line of summary and what the index needs are kept (a rollback holds parse
+    # trees and its rendered text: all of them at once is hundreds of MB on a long history).
+    from .index import facts
 
-    try:
-        _write_all([(o.path, o.text) for o in every if o.status == "written"])
-    except OSError as exc:
-        raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}\nNothing was written.") from None
-
+    inside = {id(m) for m in migrations}
+    staged = _Staged()
+    summary: list[tuple[tuple[str, str], str]] = []  # (sort key, line)
+    index_facts = []
+    problems: list[str] = []
+    refused: list[str] = []
+    write_error: OSError | None = None
     written = 0
-    for rb, outs in plans:
-        status = "written" if any(o.status == "written" for o in outs) else "unchanged"
-        written += status == "written"
-        n, manual = len(rb.steps), len(rb.manual_steps)
-        click.echo(
-            f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
-            f"{outs[0].path.name}"
-        )
+    try:
+        for rb in _iter_rollbacks(selected, migrations, manual_rule):
+            (sql_name, sql), (md_name, md) = render_files(rb, cfg)
+            outs = [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]
+            problems += [o.why for o in outs if o.status == "blocked"]
+            refused += [str(o.path) for o in outs if o.status == "refused"]
+            if write_error is None and not problems and not refused:
+                try:
+                    for o in outs:
+                        if o.status == "written":
+                            staged.add(o.path, o.text)
+                except OSError as exc:
+                    write_error = exc
+            status = "written" if any(o.status == "written" for o in outs) else "unchanged"
+            written += status == "written"
+            n, manual = len(rb.steps), len(rb.manual_steps)
+            summary.append((
+                (rb.migration.version, rb.migration.path.name),
+                f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
+                f"{outs[0].path.name}",
+            ))
+            if id(rb.migration) in inside:
+                index_facts.append(facts(rb))
+            del rb, outs, sql, md
+        index = _index_plan(index_facts, migrations, migrations_dir, out_dir, cfg, force)
+        if index is not None:
+            problems += [index.why] if index.status == "blocked" else []
+            refused += [str(index.path)] if index.status == "refused" else []
+            if index.status == "written" and write_error is None and not problems and not refused:
+                try:
+                    staged.add(index.path, index.text)
+                except OSError as exc:
+                    write_error = exc
+        lines = problems + [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)"
+                            for p in refused]
+        if lines:
+            lines.append("Nothing was written.")
+            raise Problem("\n".join(lines))
+        if write_error is not None:
+            raise write_error
+        staged.commit()
+    except OSError as exc:
+        staged.discard()
+        raise Problem(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}\nNothing was written.") from None
+    except BaseException:
+        staged.discard()
+        raise
+
+    for _, line in sorted(summary):
+        click.echo(line)
     if index is not None and index.status == "written":
         click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
-    click.echo(f"{written} written, {len(plans) - written} unchanged in {out_dir}")
+    click.echo(f"{written} written, {len(summary) - written} unchanged in {out_dir}")
 
 
 def _index_plan(
-    rollbacks: list[Rollback], migrations: list[Migration], migrations_dir: Path, out_dir: Path, cfg: Config, force: bool
+    index_facts: list, migrations: list[Migration], migrations_dir: Path, out_dir: Path, cfg: Config, force: bool
 ) -> Output | None:
     """The project's rollback index (generator/index.py), over every migration of the folder.
 
     Not written when the rollbacks go into the migrations folder itself (a README.md
     there would be one more file the Supabase CLI skips with a warning)."""
-    from .index import INDEX_NAME, render_index
+    from .index import INDEX_NAME, facts, render_index
 
     if out_dir.resolve() == migrations_dir.resolve():
         return None
-    inside = {id(m) for m in migrations}
-    ours = [rb for rb in rollbacks if id(rb.migration) in inside]
+    ours = index_facts
     if len(ours) != len(migrations):
         try:
-            ours = _rollbacks([(m, migrations[: i + 1]) for i, m in enumerate(migrations)], migrations,
-                              cfg.manual_reason if cfg.manual else None)
+            ours = [facts(rb) for rb in _iter_rollbacks([(m, migrations[: i + 1]) for i, m in enumerate(migrations)],
+                                                        migrations, cfg.manual_reason if cfg.manual else None)]
         except InputError as exc:  # a later migration does not parse: leave the index as it is
             _warn(f"{INDEX_NAME} not updated: {exc}")
             return None

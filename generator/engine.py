@@ -10,7 +10,7 @@ manual step (``ctx.manual(...)``): never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -279,17 +279,27 @@ def generate(
     ``on_replayed(migration, catalog)`` runs after each migration (``check`` keeps
     snapshots of the catalog to replay less next time).
     """
+    return list(iter_generate(history, targets, manual_rule, catalog, on_replayed))
+
+
+def iter_generate(
+    history: list[Migration],
+    targets: set[str] | None = None,
+    manual_rule: ManualRule | None = None,
+    catalog: Catalog | None = None,
+    on_replayed: Callable[[Migration, Catalog], None] | None = None,
+) -> Iterator[Rollback]:
+    """``generate``, one rollback at a time: each is yielded as soon as its migration is
+    replayed, so a caller that renders and forgets it holds one rollback, not all."""
     from . import handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
     catalog = catalog if catalog is not None else baseline_catalog()
-    out = []
     for m in history:
         rb = replay(m, catalog, manual_rule=manual_rule)
         if targets is None or m.version in targets:
             # the catalog is now as the migration left it: derive lock hazards and drift checks
             risk.annotate(rb.steps, catalog)
             rb.preflight = preflight.expectations(rb.steps, catalog, m.path.name)
-            out.append(rb)
+            yield rb
         if on_replayed is not None:
             on_replayed(m, catalog)
-    return out

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 from pglast import ast
 from pglast.parser import ParseError
-from pglast.visitors import Visitor
 
 from . import __version__
 from .engine import Rollback
+from .sqltext import walk
 from .steps import Hazard
 
 INDEX_NAME = "README.md"
@@ -86,80 +86,111 @@ def created_names(node: ast.Node) -> list[tuple[str | None, str]]:
     return []
 
 
-class _Uses(Visitor):
-    """Every name a statement mentions: relations, types, functions, dropped objects."""
+def _fn_names(node, out) -> None:
+    out.append(_split(_str_names(node.funcname)))
 
-    def __init__(self) -> None:
-        self.names: list[tuple[str | None, str]] = []
 
-    def visit_RangeVar(self, ancestors, node):  # noqa: N802 (pglast's naming)
-        self.names.append((node.schemaname, node.relname))
+def _owa_names(node, out) -> None:
+    out.append(_split(_str_names(node)))
 
-    def visit_TypeName(self, ancestors, node):  # noqa: N802
-        self.names.append(_split(_str_names(node)))
 
-    def visit_FuncCall(self, ancestors, node):  # noqa: N802
-        self.names.append(_split(_str_names(node.funcname)))
+def _drop_names(node, out) -> None:
+    for obj in node.objects or ():
+        names = _str_names(obj)
+        if names:
+            out.append(_split(names) if len(names) <= 2 else (names[-3], names[-2]))
 
-    def visit_ObjectWithArgs(self, ancestors, node):  # noqa: N802
-        self.names.append(_split(_str_names(node)))
 
-    def visit_CreateTrigStmt(self, ancestors, node):  # noqa: N802
-        self.names.append(_split(_str_names(node.funcname)))
+def _extension_names(node, out) -> None:
+    for opt in node.options or ():
+        if opt.defname == "schema":
+            out.append(("", opt.arg.sval))
 
-    def visit_DropStmt(self, ancestors, node):  # noqa: N802
-        for obj in node.objects or ():
-            names = _str_names(obj)
-            if names:
-                self.names.append(_split(names) if len(names) <= 2 else (names[-3], names[-2]))
 
-    def visit_CreateExtensionStmt(self, ancestors, node):  # noqa: N802
-        for opt in node.options or ():
-            if opt.defname == "schema":
-                self.names.append(("", opt.arg.sval))
+def _alter_table_names(node, out) -> None:
+    if node.relation is not None and node.relation.schemaname:
+        out.append(("", node.relation.schemaname))
 
-    def visit_AlterTableStmt(self, ancestors, node):  # noqa: N802
-        if node.relation is not None and node.relation.schemaname:
-            self.names.append(("", node.relation.schemaname))
+
+# Every name a statement mentions: relations, types, functions, dropped objects.
+_USES = {
+    ast.RangeVar: lambda node, out: out.append((node.schemaname, node.relname)),
+    ast.TypeName: lambda node, out: out.append(_split(_str_names(node))),
+    ast.FuncCall: _fn_names,
+    ast.ObjectWithArgs: _owa_names,
+    ast.CreateTrigStmt: _fn_names,
+    ast.DropStmt: _drop_names,
+    ast.CreateExtensionStmt: _extension_names,
+    ast.AlterTableStmt: _alter_table_names,
+}
 
 
 def used_names(node: ast.Node) -> list[tuple[str | None, str]]:
-    v = _Uses()
+    out: list[tuple[str | None, str]] = []
     try:
-        v(node)
-    except Exception:  # pragma: no cover - the visitor is best effort on odd trees
+        for n in walk(node):
+            f = _USES.get(type(n))
+            if f is not None:
+                f(n, out)
+    except Exception:  # pragma: no cover - best effort on odd trees
         return []
-    out = list(v.names)
     for schema, _ in list(out):
         if schema:
             out.append(("", schema))
     return out
 
 
-def dependencies(rollbacks: list[Rollback]) -> dict[str, list[str]]:
+@dataclass
+class Facts:
+    """What the index needs of one rollback (kept instead of the rollback, which holds parse trees)."""
+
+    version: str
+    name: str
+    sql_name: str
+    md_name: str
+    uses: list[tuple[str | None, str]]
+    creates: list[tuple[str | None, str]]
+    reversible: str
+    risk: str
+    manual: int
+
+
+def facts(rb: Rollback | Facts) -> Facts:
+    if isinstance(rb, Facts):
+        return rb
+    try:  # the statements replay parsed (parsing again costs as much as half of generate)
+        stmts = [st for st, _ in rb.by_statement] or rb.migration.statements()
+    except (ParseError, Exception):  # noqa: BLE001 - a file that does not parse depends on nothing known
+        stmts = []
+    uses: list[tuple[str | None, str]] = []
+    creates: list[tuple[str | None, str]] = []
+    for st in stmts:
+        uses.extend(used_names(st.node))
+        creates.extend(created_names(st.node))
+    from .render import rollback_file_name
+
+    return Facts(rb.migration.version, rb.migration.name, rollback_file_name(rb.migration),
+                 rollback_file_name(rb.migration, "md"), uses, creates, reversibility(rb), rb.risk,
+                 len(rb.manual_steps))
+
+
+def dependencies(rollbacks: list[Rollback] | list[Facts]) -> dict[str, list[str]]:
     """For each migration version, the earlier versions that created what it uses."""
     created: dict[Name, str] = {}
     out: dict[str, list[str]] = {}
-    for rb in rollbacks:
-        try:  # the statements replay parsed (parsing again costs as much as half of generate)
-            stmts = [st for st, _ in rb.by_statement] or rb.migration.statements()
-        except (ParseError, Exception):  # noqa: BLE001 - a file that does not parse depends on nothing known
-            stmts = []
+    for f in map(facts, rollbacks):
         deps: set[str] = set()
-        mine: list[tuple[str | None, str]] = []
-        for st in stmts:
-            for schema, name in used_names(st.node):
-                candidates = [(schema, name)] if schema is not None else [(s, name) for s in _SEARCH]
-                for key in candidates:
-                    v = created.get(key)
-                    if v is not None:
-                        if v != rb.migration.version:
-                            deps.add(v)
-                        break
-            mine.extend(created_names(st.node))
-        for schema, name in mine:
-            created[(schema if schema is not None else "public", name)] = rb.migration.version
-        out[rb.migration.version] = sorted(deps)
+        for schema, name in f.uses:
+            candidates = [(schema, name)] if schema is not None else [(s, name) for s in _SEARCH]
+            for key in candidates:
+                v = created.get(key)
+                if v is not None:
+                    if v != f.version:
+                        deps.add(v)
+                    break
+        for schema, name in f.creates:
+            created[(schema if schema is not None else "public", name)] = f.version
+        out[f.version] = sorted(deps)
     return out
 
 
@@ -187,23 +218,22 @@ def reversibility(rb: Rollback) -> str:
     return "; ".join(parts) or "automatic"
 
 
-def rows(rollbacks: list[Rollback]) -> list[Row]:
+def rows(rollbacks: list[Rollback] | list[Facts]) -> list[Row]:
     """The index rows, newest first."""
-    from .render import rollback_file_name
-
-    deps = dependencies(rollbacks)
+    fs = [facts(rb) for rb in rollbacks]
+    deps = dependencies(fs)
     out = [
         Row(
-            version=rb.migration.version,
-            name=rb.migration.name,
-            depends_on=deps.get(rb.migration.version, []),
-            reversible=reversibility(rb),
-            risk=rb.risk,
-            sql_name=rollback_file_name(rb.migration),
-            md_name=rollback_file_name(rb.migration, "md"),
-            manual=len(rb.manual_steps),
+            version=f.version,
+            name=f.name,
+            depends_on=deps.get(f.version, []),
+            reversible=f.reversible,
+            risk=f.risk,
+            sql_name=f.sql_name,
+            md_name=f.md_name,
+            manual=f.manual,
         )
-        for rb in rollbacks
+        for f in fs
     ]
     return sorted(out, key=lambda r: r.version, reverse=True)
 
@@ -212,7 +242,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_index(rollbacks: list[Rollback]) -> str:
+def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
     """The text of ``README.md`` (sealed with its body hash)."""
     from .render import _MD_SEAL, _PLACEHOLDER, _seal
 

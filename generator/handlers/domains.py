@@ -30,7 +30,7 @@ from pglast.enums import ConstrType, ObjectType
 from ..catalog import Catalog, Key, Type
 from ..engine import Context, Unsupported, handles
 from ..refs import type_ref
-from ..sqltext import choose_name, qname, quote_ident, render
+from ..sqltext import choose_name, qname, quote_ident, render, clone
 from ..steps import Hazard, Step
 from .enums import mentions_type
 from .tables import parse_expr, parse_stmt, type_sql
@@ -118,7 +118,7 @@ def alter_domain(node: ast.AlterDomainStmt, ctx: Context) -> list[Step]:
         return step(f"Make domain {q} NOT NULL again", [f"ALTER DOMAIN {q} SET NOT NULL;"],
                     f"every column of domain {q} is checked for NULLs; fails if NULLs were written since")
     if st == "C":
-        con: ast.Constraint = copy.deepcopy(node.def_)
+        con: ast.Constraint = clone(node.def_)
         if con.contype != ConstrType.CONSTR_CHECK:
             raise Unsupported("only CHECK constraints can be added to a domain here")
         name = con.conname or choose_name(key[1], None, "check", lambda n: _constraint_name_taken(cat, key[0], n))
@@ -233,7 +233,7 @@ def alter_composite(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
     for cmd in node.cmds:
         names = [a.colname for a in attrs]
         if cmd.subtype == AT.AT_AddColumn:
-            cd = copy.deepcopy(cmd.def_)
+            cd = clone(cmd.def_)
             if cd.colname in names:
                 raise Unsupported(f"attribute {cd.colname} of {q} already exists, so this statement fails")
             cd.typeName = parse_expr(f"NULL::{type_sql(cd.typeName, cat)}").typeName

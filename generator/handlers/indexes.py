@@ -18,7 +18,6 @@ Rules implemented:
 
 from __future__ import annotations
 
-import copy
 
 from pglast import ast, parse_sql
 from pglast.enums import A_Expr_Kind, DropBehavior, MinMaxOp, ObjectType, SQLValueFunctionOp, SubLinkType, XmlExprOp
@@ -26,7 +25,7 @@ from pglast.enums import A_Expr_Kind, DropBehavior, MinMaxOp, ObjectType, SQLVal
 from ..catalog import Catalog, Index, Key
 from ..engine import Context, Unsupported, handles
 from ..refs import comment_sql
-from ..sqltext import NAMEDATALEN, choose_name, name_addition, qname, quote_ident, render
+from ..sqltext import NAMEDATALEN, choose_name, name_addition, qname, quote_ident, render, clone
 from ..steps import Hazard, Step
 
 GROUP_DROP = "Drop Indexes"
@@ -227,7 +226,7 @@ def create_index(node: ast.IndexStmt, ctx: Context) -> list[Step]:
             return []  # PostgreSQL skips it with a notice: nothing to undo
         raise Unsupported(f"relation {qname(*key)} already exists, so this statement fails")
 
-    stored = copy.deepcopy(node)
+    stored = clone(node)
     stored.idxname = name
     stored.relation.schemaname = schema
     stored.concurrent = False

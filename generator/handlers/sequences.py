@@ -31,7 +31,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Key, Sequence, Table
 from ..engine import Context, Unsupported, handles, handles_alter
 from ..refs import move_refs, restore_refs_sql, role_name
-from ..sqltext import choose_name, literal, qname, quote_ident, render
+from ..sqltext import choose_name, literal, qname, quote_ident, render, clone
 from ..steps import Hazard, Step
 from . import owners
 from .tables import owned_sequence, parse_expr, parse_stmt
@@ -219,7 +219,7 @@ def create_sequence(node: ast.CreateSeqStmt, ctx: Context) -> list[Step]:
         if node.if_not_exists:
             return []
         raise Unsupported(f"relation {qname(*key)} already exists, so this statement fails")
-    stored = copy.deepcopy(node)
+    stored = clone(node)
     stored.sequence.schemaname = key[0]
     stored.if_not_exists = False
     owned = [o for o in node.options or () if o.defname == "owned_by"]

@@ -12,7 +12,6 @@ they are parsed back, the names are replaced structurally and they are rendered 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from pglast import ast, parse_sql
@@ -23,7 +22,7 @@ from ..catalog import Catalog, Column, Constraint, Index, Key, ObjRef, Sequence,
 from ..engine import Context, Unsupported, handles
 from .. import refs
 from ..refs import comment_sql, restore_refs_sql, table_ref
-from ..sqltext import choose_name, literal, name_addition, qname, quote_ident, render, truncate_identifier
+from ..sqltext import choose_name, literal, name_addition, qname, quote_ident, render, truncate_identifier, clone
 from ..steps import Backup, Hazard, Step
 
 SERIAL_TYPES = {
@@ -110,7 +109,7 @@ def type_sql(tn: ast.TypeName, cat: Catalog) -> str:
     """A column type as SQL, with user-defined types resolved and schema-qualified."""
     if tn.pct_type:
         raise Unsupported("%TYPE column types are not supported")
-    tn = copy.deepcopy(tn)
+    tn = clone(tn)
     names = [n.sval for n in tn.names]
     if names[0] != "pg_catalog" and len(names) <= 2:
         key = cat.resolve_type(names[0] if len(names) == 2 else None, names[-1])
@@ -143,7 +142,7 @@ def identity_options(con: ast.Constraint) -> tuple[str | None, list[str] | None]
             keep.append(opt)
     if not keep:
         return None, seqname
-    probe = copy.deepcopy(con)
+    probe = clone(con)
     probe.options = tuple(keep)
     text = render(probe)
     return text[text.index("IDENTITY") + len("IDENTITY"):].strip(), seqname
@@ -190,7 +189,7 @@ def build_column(cd: ast.ColumnDef, table: Table, ctx: Context) -> NewColumn:
         elif ct == ConstrType.CONSTR_GENERATED:
             col.generated = render(con.raw_expr)
         elif ct in CON_KIND:
-            con = copy.deepcopy(con)
+            con = clone(con)
             out.constraints.append(con)
             last = con
             continue
@@ -347,7 +346,7 @@ def choose_constraint_name(con: ast.Constraint, table: Table, cat: Catalog) -> s
 def record_constraint(con: ast.Constraint, table: Table, ctx: Context, column: str | None = None) -> Constraint:
     """Name ``con`` (a pglast node) and add it, and its backing index, to the catalog."""
     cat = ctx.catalog
-    con = copy.deepcopy(con)
+    con = clone(con)
     kind = CON_KIND[con.contype]
     if column is not None:
         if kind in ("p", "u") and not con.keys:
@@ -395,7 +394,7 @@ def record_constraint(con: ast.Constraint, table: Table, ctx: Context, column: s
 
 
 def _definition(con: ast.Constraint) -> str:
-    con = copy.deepcopy(con)
+    con = clone(con)
     con.conname = None
     con.skip_validation = False
     con.initially_valid = True

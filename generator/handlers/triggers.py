@@ -19,7 +19,6 @@ catalog knows it, the trigger function schema-qualified.
 
 from __future__ import annotations
 
-import copy
 
 from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ObjectType
@@ -27,7 +26,7 @@ from pglast.enums import AlterTableType, ObjectType
 from .. import refs
 from ..catalog import Catalog, Key, ObjRef, SubKey, Trigger
 from ..engine import Context, Unsupported, handles, handles_alter
-from ..sqltext import qname, quote_ident, render
+from ..sqltext import qname, quote_ident, render, clone
 from ..steps import Step
 
 A = AlterTableType
@@ -84,7 +83,7 @@ def render_trigger(node: ast.CreateTrigStmt) -> str:
     PostgreSQL rejects, so a constraint trigger's ``FROM`` clause is placed here."""
     if node.constrrel is None:
         return render(node)
-    node = copy.deepcopy(node)
+    node = clone(node)
     rel, node.constrrel = node.constrrel, None
     deferrable, initdeferred = node.deferrable, node.initdeferred
     node.deferrable = node.initdeferred = False
@@ -119,7 +118,7 @@ def retarget(catalog: Catalog, old: Key, new: Key) -> None:
 
 def _definition(node: ast.CreateTrigStmt, key: SubKey, catalog: Catalog) -> str:
     """The trigger as a plain CREATE TRIGGER with its table (and function) qualified."""
-    node = copy.deepcopy(node)
+    node = clone(node)
     node.replace = False
     node.trigname = key[2]
     node.relation = ast.RangeVar(schemaname=key[0], relname=key[1], inh=True, relpersistence="p")

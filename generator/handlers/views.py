@@ -37,7 +37,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Key, Table, View
 from ..engine import Context, Unsupported, handles
 from ..refs import acl_diff_sql, comment_sql, move_refs, restore_acl_sql, role_name, trigger_ref
-from ..sqltext import may_name, qname, quote_ident, render
+from ..sqltext import may_name, qname, quote_ident, render, clone
 from ..steps import Backup, Hazard, Step
 from . import indexes, owners
 
@@ -325,7 +325,7 @@ def create_view(node: ast.ViewStmt, ctx: Context) -> list[Step]:
     if rel.relpersistence == "t":
         return []  # a temporary view is gone when the migration's session ends
     key = (rel.schemaname or cat.creation_schema(), rel.relname)
-    stored = copy.deepcopy(node)
+    stored = clone(node)
     stored.view.schemaname = key[0]
     stored.replace = False
     definition = render(stored)
@@ -689,7 +689,7 @@ def create_table_as(node: ast.CreateTableAsStmt, ctx: Context) -> list[Step]:
             return []
         raise Unsupported(f"relation {qn} already exists, so this statement fails")
     if node.objtype == ObjectType.OBJECT_MATVIEW:
-        stored = copy.deepcopy(node)
+        stored = clone(node)
         stored.into.rel.schemaname = key[0]
         stored.if_not_exists = False
         view = View(
