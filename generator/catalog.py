@@ -98,6 +98,39 @@ class Constraint:
     not_valid: bool = False
 
 
+# Every name ever put into a table's constraints, in any catalog of this process (it only
+# grows): a name not in it is certainly not taken, which spares ``constraint_name_taken`` a
+# scan of every table for each unnamed constraint (quadratic on a long history).
+_CONSTRAINT_NAMES_SEEN: set[str] = set()
+
+
+class ConstraintMap(dict):
+    """A table's constraints by name (a dict) that notes each name it is given in
+    ``_CONSTRAINT_NAMES_SEEN``, by every way a dict is filled: item assignment, ``update``,
+    ``setdefault``, ``|=``, construction, copy and unpickling."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, name: str, value: Constraint) -> None:
+        _CONSTRAINT_NAMES_SEEN.add(name)
+        super().__setitem__(name, value)
+
+    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name: str, value: Constraint | None = None):  # type: ignore[override]
+        if name not in self:
+            self[name] = value
+        return self[name]
+
+    def __ior__(self, other):  # type: ignore[override]
+        self.update(other)
+        return self
+
+
 @dataclass
 class Table:
     schema: str
@@ -118,6 +151,16 @@ class Table:
     @property
     def key(self) -> Key:
         return (self.schema, self.name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "constraints" and not isinstance(value, ConstraintMap):
+            value = ConstraintMap(value)
+        object.__setattr__(self, name, value)
+
+    def __setstate__(self, state: dict) -> None:  # unpickled from an older cache: a plain dict
+        self.__dict__.update(state)
+        if not isinstance(self.constraints, ConstraintMap):
+            self.constraints = ConstraintMap(self.constraints)
 
 
 @dataclass
@@ -376,6 +419,8 @@ class Catalog:
         return self.relation_kind((schema, name)) is not None
 
     def constraint_name_taken(self, schema: str, name: str) -> bool:
+        if name not in _CONSTRAINT_NAMES_SEEN:  # never used anywhere: no table has it
+            return False
         return any(
             name in t.constraints for k, t in self.tables.items() if k[0] == schema
         )

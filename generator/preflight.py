@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ObjectType
-from pglast.parser import ParseError, parse_sql
+from pglast.parser import ParseError
 
 from .catalog import DEFAULT_SEARCH_PATH, Catalog
-from .sqltext import literal, qname, quote_ident, render
+from .sqltext import literal, qname, quote_ident, render, parsed
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,7 @@ def expectations(steps, catalog: Catalog, migration_file: str) -> list[Expectati
         path = step.search_path if step.search_path is not None else DEFAULT_SEARCH_PATH
         for sql in step.sql:
             try:
-                raws = parse_sql(sql)
+                raws = parsed(sql)
             except ParseError:
                 continue
             for raw in raws:

@@ -39,7 +39,7 @@ from .engine import Rollback
 from .parse import Migration
 from .preflight import assertions_sql, preflight_sql
 from .risk import locked_tables
-from .sqltext import literal, qname, quote_ident, render, truncate_identifier
+from .sqltext import literal, qname, quote_ident, render, truncate_identifier, parsed
 from .steps import Backup, Hazard, Step
 
 DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"
@@ -218,7 +218,7 @@ def _changes_what_backups_read(step: Step) -> bool:
     """
     for sql in step.sql:
         try:
-            raws = parse_sql(sql)
+            raws = parsed(sql)
         except ParseError:
             return True
         for raw in raws:
@@ -565,7 +565,7 @@ def restore_sql(qualified: str, b: Backup, step: Step) -> str | None:
     try:
         sel = parse_sql(query)[0].stmt
         dropped = {
-            c.name for sql in step.sql for raw in parse_sql(sql) if isinstance(raw.stmt, ast.AlterTableStmt)
+            c.name for sql in step.sql for raw in parsed(sql) if isinstance(raw.stmt, ast.AlterTableStmt)
             for c in raw.stmt.cmds or () if c.subtype == AlterTableType.AT_DropColumn
         }
     except ParseError:
@@ -795,27 +795,36 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
     one's effect (drop then recreate) keeps only the last word on that object.
     """
     checks: dict[str, tuple[str, str]] = {}
+    back: set[str] = set()  # keys of the "... is back" checks (kept apart: a rollback drops far more than it restores)
     for step in rb.steps:
         if step.manual:
             continue
         for sql in step.sql:
             try:
-                raws = parse_sql(sql)
+                raws = parsed(sql)
             except ParseError:
                 continue
             for raw in raws:
-                dropped = _dropped_relations(raw.stmt)
+                dropped = _dropped_relations(raw.stmt) if back else []
                 if dropped:  # what was brought back on a relation dropped later is gone with it
                     pattern = re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in dropped))
-                    checks = {k: v for k, v in checks.items() if not (v[0].endswith(" is back") and pattern.search(v[0]))}
+                    gone = {k for k in back if pattern.search(checks[k][0])}
+                    if gone:
+                        checks = {k: v for k, v in checks.items() if k not in gone}
+                        back -= gone
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
                     pattern = re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in renamed))
                     checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
+                    back &= checks.keys()
                 for desc, expr in _statement_checks(raw.stmt):
                     key = desc.rsplit(" is ", 1)[0]
                     checks.pop(key, None)
                     checks[key] = (desc, expr)
+                    if desc.endswith(" is back"):
+                        back.add(key)
+                    else:
+                        back.discard(key)
     out = list(checks.values())
     if not history:  # the post-rollback assertions: the history table may not exist
         return out

@@ -52,11 +52,11 @@ from collections.abc import Iterable
 from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType, ObjectType
-from pglast.parser import ParseError, parse_sql
+from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
 from .catalog import Catalog
-from .sqltext import qname
+from .sqltext import qname, parsed
 from .steps import Hazard, HazardNote, Step
 
 _TABLE_KINDS = (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_FOREIGN_TABLE)
@@ -356,7 +356,7 @@ def locked_tables(steps: Iterable[Step], catalog: Catalog | None = None) -> dict
             continue
         for sql in step.sql:
             try:
-                raws = parse_sql(sql)
+                raws = parsed(sql)
             except ParseError:
                 continue
             for raw in raws:
@@ -371,7 +371,7 @@ def sql_hazards(statements: Iterable[str], catalog: Catalog | None = None) -> li
     h = _Hazards()
     for sql in statements:
         try:
-            raws = parse_sql(sql)
+            raws = parsed(sql)
         except ParseError:
             continue
         for raw in raws:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pglast.visitors
-from pglast import ast, keywords
+from pglast import ast, keywords, parse_sql
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor
 
@@ -104,6 +104,15 @@ def populate_ancestors(tree: ast.Node | tuple) -> None:
 # RawStream.__call__ looks the function up in pglast.visitors on every call.
 PGLAST_POPULATE_ANCESTORS = pglast.visitors.populate_ancestors
 pglast.visitors.populate_ancestors = populate_ancestors
+
+
+@lru_cache(maxsize=4096)
+def parsed(sql: str) -> tuple[ast.RawStmt, ...]:
+    """``pglast.parse_sql(sql)``, remembered: a step's SQL is read by the hazard rules, the
+    pre-flight checks, the verification queries and the markdown, each of which would parse
+    it again. The trees are shared: callers read them and never change them. Raises
+    ``ParseError`` like ``parse_sql``."""
+    return parse_sql(sql)
 
 
 def walk(tree: Any) -> Iterator[ast.Node]:
