@@ -8,12 +8,13 @@ makes the whole statement a manual step.
 from __future__ import annotations
 
 import copy
+from contextvars import ContextVar
 
 from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType, DropBehavior, ObjectType
 
-from ..catalog import Column, Constraint, Key, Table
+from ..catalog import Catalog, Column, Constraint, Key, ObjRef, Table
 from ..engine import Context, Unsupported, find_alter_handler, handles, handles_alter
 from ..refs import column_ref, grant_sql, restore_refs_sql, role_name
 from ..sqltext import literal, qname, quote_ident, render
@@ -92,13 +93,49 @@ def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
             return other
         raise Unsupported(f"table {qname(*key)} is not in the catalog")
     handlers = []
-    for cmd in node.cmds:
+    for cmd in _in_execution_order(node.cmds):
         h = find_alter_handler(cmd)
         if h is None:
             raise Unsupported(f"ALTER TABLE {subcommand_name(cmd)} is not supported")
         handlers.append((h, cmd))
-    per_cmd = [h(cmd, key, ctx) for h, cmd in handlers]
+    distrusted: list[ObjRef] = []
+    token = _DISTRUST_AFTER.set(distrusted)
+    try:
+        per_cmd = [h(cmd, key, ctx) for h, cmd in handlers]
+    finally:
+        _DISTRUST_AFTER.reset(token)
+    for ref in distrusted:
+        ctx.taint(ref)
     return [s for group in reversed(per_cmd) for s in group]
+
+
+# Objects a subcommand left in a state the catalog cannot describe exactly: distrusted once
+# the whole statement is replayed (distrusting the table at once would make its other
+# subcommands manual).
+_DISTRUST_AFTER: ContextVar[list[ObjRef] | None] = ContextVar("distrust_after", default=None)
+
+
+def _distrust(ctx: Context, ref: ObjRef) -> None:
+    pending = _DISTRUST_AFTER.get()
+    if pending is None:
+        ctx.taint(ref)
+    else:
+        pending.append(ref)
+
+
+def _in_execution_order(cmds: tuple[ast.AlterTableCmd, ...]) -> list[ast.AlterTableCmd]:
+    """The subcommands in the order PostgreSQL runs them, as far as it matters here: a
+    column's SET DEFAULT runs after its TYPE change (a later pass of ATController), so the
+    new default is cooked for the new type and not converted with the column."""
+    last_type = {c.name: i for i, c in enumerate(cmds) if c.subtype == AT.AT_AlterColumnType}
+
+    def key(item: tuple[int, ast.AlterTableCmd]) -> float:
+        i, c = item
+        if c.subtype == AT.AT_ColumnDefault and c.def_ is not None and last_type.get(c.name, -1) > i:
+            return last_type[c.name] + 0.5
+        return i
+
+    return [c for _, c in sorted(enumerate(cmds), key=key)]
 
 
 def _other_relation(node: ast.AlterTableStmt, key: Key, ctx: Context) -> list[Step] | None:
@@ -385,9 +422,87 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
         type_shape(new_type)[0] == "varchar" and type_shape(new_type)[1] and not is_widening(old_type, new_type)
     ):
         step.hazard(Hazard.DATA_NOT_RESTORED, f"the migration narrowed {cq} from {old_type} to {new_type}; values it truncated or rounded are not restored")
+    if col.default is not None:
+        kept = default_after_type_change(col.default, old_type, ctx.catalog)
+        if kept is None:
+            _distrust(ctx, ("table", q))  # PostgreSQL's default cannot be written back exactly
+        else:
+            col.default = kept
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
     return [step]
+
+
+def _untyped_literal(node: ast.Node) -> ast.A_Const | None:
+    """The string literal a default is, if its type comes from the column (``'x'``,
+    ``'x' COLLATE "C"``); NULL and numbers are left alone."""
+    if isinstance(node, ast.CollateClause):
+        node = node.arg
+    if isinstance(node, ast.A_Const) and not node.isnull and isinstance(node.val, ast.String):
+        return node
+    return None
+
+
+def _domain(col_type: str, cat: Catalog) -> Key | None:
+    """The catalog key of the domain a column type is (not an array of it), if it is one."""
+    tn = parse_expr(f"NULL::{col_type}").typeName
+    names = [n.sval for n in tn.names]
+    if tn.arrayBounds or names[0] == "pg_catalog":
+        return None
+    key = cat.resolve_type(names[0] if len(names) == 2 else None, names[-1])
+    return key if key is not None and cat.types[key].kind == "domain" else None
+
+
+def _literal_type(col_type: str, cat: Catalog) -> str | None:
+    """The type PostgreSQL gives a string literal default of a ``col_type`` column: the
+    type without its modifiers (the length coercion is implicit and stripped), a domain's
+    base type (the domain check is implicit too); None when that cannot be written back."""
+    tn = parse_expr(f"NULL::{col_type}").typeName
+    names = [n.sval for n in tn.names]
+    key = _domain(col_type, cat)
+    if key is not None:
+        tn = parse_stmt(cat.types[key].definition).typeName
+        names = [n.sval for n in tn.names]
+        if names[0] != "pg_catalog" and (len(names) == 2 or any(k[1] == names[-1] for k in cat.types)):
+            return None  # a user-defined base type: not worth the risk of naming the wrong one
+    if tn.typmods and names[-1] == "interval":
+        return None  # interval's input keeps the typmod; an explicit cast shows none
+    tn = copy.deepcopy(tn)
+    tn.typmods = None
+    if names[-1] == "bpchar":
+        tn.names = (ast.String(sval="bpchar"),)  # pglast prints pg_catalog.bpchar as char, i.e. char(1)
+    return render(tn)
+
+
+def default_after_type_change(default: str, old_type: str, cat: Catalog) -> str | None:
+    """The default of a column after ``ALTER COLUMN ... TYPE``, written so that creating it
+    on the new type gives exactly what PostgreSQL keeps.
+
+    PostgreSQL (ATExecAlterColumnType) does not re-parse the default: it strips the implicit
+    coercions of the stored expression and coerces the rest to the new type, implicitly. A
+    string literal was typed by the old column type when it was stored, so a ``text``
+    default ``'x'`` stays the text constant ``'x'::text`` on a ``varchar(40)`` column (where
+    writing ``'x'`` again would give ``'x'::character varying``): it is recorded with that
+    type. Any other expression (``now()``, ``0``, ``lower('X')``, a cast) has its own type
+    whatever the column's and is kept as written. None: not reproducible (the table is then
+    distrusted).
+    """
+    node = parse_expr(default)
+    if isinstance(node, ast.A_Const) and node.isnull:
+        # NULL is no default at all, except on a domain (kept as NULL::<base type>, which
+        # no DEFAULT clause on the new type can give back)
+        return None if _domain(old_type, cat) else default
+    lit = _untyped_literal(node)
+    if lit is None:
+        return default
+    typ = _literal_type(old_type, cat)
+    if typ is None:
+        return None
+    cast = ast.TypeCast(arg=lit, typeName=parse_expr(f"NULL::{typ}").typeName)
+    if isinstance(node, ast.CollateClause):
+        node.arg = cast
+        return render(node)
+    return render(cast)
 
 
 @handles_alter(AT.AT_ColumnDefault)
