@@ -281,6 +281,16 @@ def _plan(path: Path, text: str, force: bool) -> Output:
     return Output(path, text, "written")
 
 
+def _file_mode(path: Path) -> int:
+    """The mode a new file gets from the umask (0644 usually), or the mode of the file it replaces."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 class _Staged:
     """Files written beside their targets under temporary names, renamed over the targets
     only when all are written (``commit``): every file of one ``generate`` or none."""
@@ -299,6 +309,7 @@ class _Staged:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
         self.temps.append((tmp, path))
         try:
+            os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600 files; a rollback is read by others
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()

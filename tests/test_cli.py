@@ -440,3 +440,34 @@ def test_phase1_rollback_does_what_the_seed_does(project):
     assert re.search(r"(?m)^\d+\. \*\*Drop Functions\*\* \(no data loss\)", md)
     assert re.search(r"(?m)^\d+\. \*\*Drop table public\.analysis_metrics\*\* ⚠️ \*\*DATA LOSS\*\*", md)
     assert "select to_regclass('public.analysis_metrics') is null;" in md
+
+
+# -- file modes ---------------------------------------------------------------------------------
+
+
+def test_written_files_get_the_umask_mode_and_keep_a_replaced_files_mode(project):
+    """Files are written under temporary names (mkstemp makes them 0600) and renamed: they must
+    still be readable as any file the user creates (0644 under umask 022), and a regenerated
+    file keeps the mode it had."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert run("generate").exit_code == 0
+        out = project / "supabase" / "rollbacks"
+        files = sorted(out.iterdir())
+        assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in files), [
+            (p.name, oct(p.stat().st_mode)) for p in files]
+        sql = out / f"rollback_{PHASE1}.sql"
+        sql.chmod(0o640)
+        sql.unlink()  # regenerated from scratch: the umask again
+        assert run("generate").exit_code == 0
+        assert stat.S_IMODE(sql.stat().st_mode) == 0o644
+        sql.chmod(0o640)
+        (project / "supabase" / "migrations" / f"{PHASE1}.sql").open("a").write("\ncreate table public.zz (id int);\n")
+        assert run("generate", "--force").exit_code == 0
+        assert "public.zz" in sql.read_text()
+        assert stat.S_IMODE(sql.stat().st_mode) == 0o640  # replaced: its mode kept
+    finally:
+        os.umask(old)
