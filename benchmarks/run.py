@@ -246,6 +246,82 @@ def bench_pg_dump(root: Path) -> float:
         return time.perf_counter() - t0
 
 
+# -- single large migrations ---------------------------------------------------------------------
+
+_TABLE = ("create table public.tbl_{i} (\n  id bigint generated always as identity primary key,\n"
+          "  owner_id uuid not null references auth.users (id) on delete cascade,\n"
+          "  name text not null check (char_length(name) between 1 and 200),\n"
+          "  created_at timestamptz not null default now(),\n  unique (owner_id, name)\n);\n")
+_SEED = "insert into public.items values ({i}, 'item {i}'); -- " + "x" * 150 + "\n"
+
+FULL_LARGE = [("ddl", 4000), ("ddl", 16000), ("ddl", 64000), ("insert", 10000), ("insert", 100000), ("literal", 20)]
+QUICK_LARGE = [("ddl", 200), ("ddl", 800), ("insert", 150), ("insert", 1200), ("literal", 1)]
+
+
+@dataclass
+class LargeResult:
+    kind: str
+    size: int
+    megabytes: float
+    statements: int
+    generate: Run
+
+    @property
+    def label(self) -> str:
+        return {"ddl": f"{self.size:,} CREATE TABLE (5 constraints each)", "insert": f"{self.size:,} INSERT rows",
+                "literal": f"one INSERT of a {self.size} MB literal"}[self.kind]
+
+
+def large_migration(root: Path, kind: str, size: int) -> tuple[int, int]:
+    """A project whose one migration is big: (bytes, statements)."""
+    folder = root / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    if kind == "ddl":
+        text, n = "".join(_TABLE.format(i=i) for i in range(size)), size
+    elif kind == "insert":
+        text = "create table public.items (id bigint primary key, name text);\n" + "".join(_SEED.format(i=i) for i in range(size))
+        n = size + 1
+    else:
+        text = "create table public.docs (id bigint primary key, body text);\n" \
+               f"insert into public.docs values (1, '{'y' * (size * 1_000_000)}');\n"
+        n = 2
+    (folder / "20240101000000_large.sql").write_text(text)
+    return len(text.encode()), n
+
+
+def bench_large(tmp: Path, cases: list[tuple[str, int]]) -> list[LargeResult]:
+    out = []
+    for kind, size in cases:
+        print(f"[large migration] {kind} {size}", file=sys.stderr, flush=True)
+        root = tmp / f"large-{kind}-{size}"
+        nbytes, n = large_migration(root, kind, size)
+        r = run([*cli(), "generate", "--project-dir", str(root)])
+        if r.returncode != 0:
+            raise SystemExit(f"generate failed on the large migration {kind} {size} (exit {r.returncode})")
+        out.append(LargeResult(kind, size, nbytes / 1e6, n, r))
+        shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+def large_report(results: list[LargeResult]) -> list[str]:
+    if not results:
+        return []
+    lines = [
+        "",
+        "One large migration (a fresh process, one run each): the cost must grow with the size, not its square.",
+        "",
+        "| migration | MB | statements | generate s (cpu s) | statements/s | µs cpu per statement | peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.label} | {r.megabytes:.1f} | {r.statements:,} | {fmt(r.generate.seconds)} ({fmt(r.generate.cpu)}) | "
+            f"{r.statements / r.generate.seconds:,.0f} | {1e6 * r.generate.cpu / r.statements:,.0f} | "
+            f"{r.generate.max_rss_mb:.0f} |"
+        )
+    return lines
+
+
 # -- the report --------------------------------------------------------------------------------
 
 
@@ -253,7 +329,8 @@ def fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def report(info: dict[str, str], results: list[SizeResult], quick: bool, reps: int, command: str) -> str:
+def report(info: dict[str, str], results: list[SizeResult], quick: bool, reps: int, command: str,
+           large: list[LargeResult] | None = None) -> str:
     lines = [
         f"### Benchmarks{' (quick mode)' if quick else ''}",
         "",
@@ -293,6 +370,7 @@ def report(info: dict[str, str], results: list[SizeResult], quick: bool, reps: i
             f"{fmt(r.check_edit and r.check_edit.seconds)} | {fmt(v, 1)} | {fmt(v and 1000 * v / r.migrations, 0)} | "
             f"{fmt(r.pg_dump, 1)}{r.pg_dump_note} | {fmt(r.pg_dump and 1000 * r.pg_dump / r.migrations, 0)} |"
         )
+    lines += large_report(large or [])
     notes = [f"- {r.migrations} migrations: verify {r.verify_summary}" for r in results if r.verify_summary]
     notes += [f"- {n}" for r in results for n in r.notes]
     if notes:
@@ -340,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verify-sizes", help="sizes verify is timed on (default: 100,300; quick: all)")
     ap.add_argument("--pg-dump-sizes", help="sizes the pg_dump replay is timed on (default: 100; quick: the smallest)")
     ap.add_argument("--no-server", action="store_true", help="skip what needs PostgreSQL (verify, pg_dump)")
+    ap.add_argument("--no-large", action="store_true", help="skip the single large migrations")
     ap.add_argument("--out", type=Path, help="also write the markdown here")
     args = ap.parse_args(argv)
 
@@ -374,8 +453,9 @@ def main(argv: list[str] | None = None) -> int:
                 r.pg_dump = bench_pg_dump(root)
             results.append(r)
             shutil.rmtree(root, ignore_errors=True)
+        large = [] if args.no_large else bench_large(Path(tmp), QUICK_LARGE if args.quick else FULL_LARGE)
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = report(info, results, args.quick, reps, command.strip())
+    text = report(info, results, args.quick, reps, command.strip(), large)
     print(text, end="")
     if args.out:
         args.out.write_text(text)

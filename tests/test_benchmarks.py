@@ -2,7 +2,8 @@
 
 benchmarks/run.py --quick generates synthetic projects of 20 and 40 migrations, times
 generate, the pglast parse floor, check (cold, warm, after editing the newest migration),
-verify on 5 and 10 migrations and the pg_dump replay on 10, and writes the markdown table
+verify on 5 and 10 migrations, the pg_dump replay on 10 and generate on single large
+migrations (CREATE TABLE, INSERT, one large literal), and writes the markdown table
 the README carries. It needs the PostgreSQL binaries the round-trip tests use.
 """
 
@@ -44,6 +45,10 @@ def test_quick_benchmarks_write_their_table(tmp_path):
         assert number.match(cells[4]) and number.match(cells[5]), cells  # verify seconds, ms/migration
     assert number.match(_row(text, "10")[6])  # the pg_dump replay
     assert "verify verified 10, total 10" in text  # every synthetic rollback is proved on the server
+    for label, statements in (("800 CREATE TABLE (5 constraints each)", "800"), ("1,200 INSERT rows", "1,201"),
+                              ("one INSERT of a 1 MB literal", "2")):
+        cells = _row(text, label)  # the large migrations: generated, with their size and peak memory
+        assert cells[2] == statements and all(number.match(c) for c in cells[1:]), cells
     for target in ("generate / pglast parse ratio < 2 (CPU time)", "check, unchanged project, < 0.5 s (40 migrations)",
                    "check after editing the newest migration, < 1 s (40 migrations)",
                    "generate peak memory < 300 MB (40 migrations)", "verify grows linearly (time per migration flat)"):
