@@ -27,13 +27,14 @@ from __future__ import annotations
 import re
 
 from pglast import ast
-from pglast.enums import ConstrType, DropBehavior, ObjectType
-from pglast.parser import ParseError, parse_sql
+from pglast.enums import ConstrType, DropBehavior, ObjectType, VariableSetKind
+from pglast.parser import ParseError, parse_sql, scan
+from pglast.visitors import Visitor
 
-from ..catalog import DEFAULT_SEARCH_PATH, Catalog, Key, Type
+from ..catalog import DEFAULT_SEARCH_PATH, Catalog, Function, Key, Type
 from ..engine import Context, Unsupported, handles
 from ..refs import move_refs, restore_refs_sql, role_name, type_ref
-from ..sqltext import choose_name, literal, qname, quote_ident, render
+from ..sqltext import choose_name, literal, may_name, qname, quote_ident, render, truncate_identifier
 from ..steps import Step
 from . import domains, enums, owners
 
@@ -324,8 +325,9 @@ def _rename_definition(t: Type) -> str:
     return render(stmt)
 
 
-def _retype_columns(ctx: Context, old: Key, new: Key) -> None:
-    """Columns declared with the old name now read the new one; other users are distrusted."""
+def _retype_columns(ctx: Context, old: Key, new: Key, users: list[tuple[Function, str]]) -> None:
+    """Columns declared with the old name now read the new one; other users (``users``: the
+    functions naming the type, see ``function_names_type``) are distrusted."""
     cat = ctx.catalog
     for t in cat.tables.values():
         for c in t.columns.values():
@@ -343,12 +345,137 @@ def _retype_columns(ctx: Context, old: Key, new: Key) -> None:
     for tk, ty in cat.types.items():
         if tk != new and pat.search(ty.definition):
             ctx.taint(type_ref(tk))
-    for f in cat.functions.values():
-        if pat.search(f.identity_args) or pat.search(f.returns or "") or pat.search(f.definition):
-            ctx.taint(("procedure" if f.kind == "procedure" else "function", f.signature))
+    for f, why in users:
+        ctx.catalog.tainted[("procedure" if f.kind == "procedure" else "function", f.signature)] = (
+            f"{ctx.stmt.where}: it renamed type {qname(*old)}, which {why}"
+        )
     for vk, v in cat.views.items():
         if pat.search(v.definition):
             ctx.taint(("materialized view" if v.materialized else "view", qname(*vk)))
+
+
+class _Mentions(Visitor):
+    """Names a parsed SQL body may name a type with: type names, function names (``mood('a')``
+    is a cast when no such function exists) and string constants (``'mood'::regtype``)."""
+
+    def __init__(self) -> None:
+        self.names: list[tuple[str | None, str]] = []
+        self.strings: list[str] = []
+
+    def visit_TypeName(self, ancestors, node):  # noqa: N802
+        names = [n.sval for n in node.names if isinstance(n, ast.String)]
+        if names and names[0] != "pg_catalog":
+            self.names.append((names[-2] if len(names) > 1 else None, names[-1]))
+
+    def visit_FuncCall(self, ancestors, node):  # noqa: N802
+        names = [n.sval for n in node.funcname]
+        self.names.append((names[-2] if len(names) > 1 else None, names[-1]))
+
+    def visit_A_Const(self, ancestors, node):  # noqa: N802
+        if isinstance(node.val, ast.String):
+            self.strings.append(node.val.sval)
+
+
+def _set_search_path(stmt: ast.CreateFunctionStmt) -> tuple[str, ...] | None:
+    """The function's own ``SET search_path`` (None: it has none; ``("*",)``: not a plain list)."""
+    for o in stmt.options or ():
+        if o.defname == "set" and isinstance(o.arg, ast.VariableSetStmt) and o.arg.name == "search_path":
+            args = o.arg.args or ()
+            if o.arg.kind != VariableSetKind.VAR_SET_VALUE or not all(
+                isinstance(a, ast.A_Const) and isinstance(a.val, ast.String) for a in args
+            ):
+                return ("*",)
+            return tuple(a.val.sval for a in args)
+    return None
+
+
+def _names_key(cat: Catalog, node: ast.Node | tuple, paths: list[tuple[str, ...]], key: Key) -> bool:
+    """Whether a parse tree may name type ``key``: a qualified name equal to it, an unqualified
+    one resolving to it (or to nothing) under any of ``paths``, a string constant holding it."""
+    v = _Mentions()
+    v(node)
+    for schema, name in v.names:
+        if (schema, name) == key:
+            return True
+        if schema is None and name == key[1]:
+            for path in paths:
+                saved, cat.search_path = cat.search_path, path
+                try:
+                    if path == ("*",) or cat.resolve_type(None, name) in (key, None):
+                        return True
+                finally:
+                    cat.search_path = saved
+    pat = _word(key[1])
+    return any(pat.search(text) for text in v.strings)
+
+
+def _tokens_name(body: str, name: str) -> bool:
+    """Whether a body in another language than SQL may name ``name``: an identifier or keyword
+    token spelling it, or any other token (strings, dollar quotes) containing it as a word;
+    comments do not count. Unscannable text: True."""
+    raw = body.encode()
+    try:
+        tokens = scan(body)
+    except ParseError:
+        return True
+    pat = _word(name)
+    for tok in tokens:
+        if tok.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        text = raw[tok.start : tok.end + 1].decode(errors="replace")
+        if tok.name in ("UIDENT", "USCONST"):
+            return True  # U&"..." escapes: not looked into
+        if tok.name == "IDENT" or tok.kind != "NO_KEYWORD":
+            quoted = text.startswith('"')
+            ident = text[1:-1].replace('""', '"') if quoted else text.lower()  # unquoted: lowered
+            if truncate_identifier(ident) == name:
+                return True
+        elif pat.search(text):
+            return True
+    return False
+
+
+def function_names_type(cat: Catalog, f: Function, key: Key) -> str | None:
+    """Why function ``f`` names type ``key`` in its signature or body (so that its recorded
+    definition no longer recreates it once the type is renamed), or None when it certainly
+    does not.
+
+    The signature and SQL bodies are parsed: qualified type names are compared, unqualified
+    ones resolved under the search_path the function was written with and under its own
+    ``SET search_path``; a function call of that name (a cast) and a string constant holding
+    it (``'mood'::regtype``) count too. Bodies in other languages (plpgsql...) are scanned:
+    any token spelling the name counts (a variable or column of that name too). A
+    definition that does not parse counts when its text holds the name as a word.
+    """
+    if not may_name(f.definition, [key[1]]):
+        return None
+    try:
+        stmt = parse_sql(f.definition)[0].stmt
+    except ParseError:
+        stmt = None
+    if not isinstance(stmt, ast.CreateFunctionStmt):
+        return "its definition names" if _word(key[1]).search(f.definition) else None
+    own = _set_search_path(stmt)
+    paths = [f.search_path, *([own] if own else [])]
+    signature = [p.argType for p in stmt.parameters or ()] + ([stmt.returnType] if stmt.returnType else [])
+    if signature and _names_key(cat, tuple(signature), [f.search_path], key):
+        return "its signature names"
+    if stmt.sql_body is not None:
+        return "its body names" if _names_key(cat, stmt.sql_body, paths, key) else None
+    body = next((o.arg for o in stmt.options or () if o.defname == "as"), None)
+    language = next((o.arg.sval for o in stmt.options or () if o.defname == "language"), None)
+    if not body:
+        return None
+    text = body[0].sval
+    if language == "sql":
+        try:
+            tree = parse_sql(text)
+        except ParseError:
+            return "its body (which does not parse) may name" if _tokens_name(text, key[1]) else None
+        return "its body names" if _names_key(cat, tree, paths, key) else None
+    if len(body) > 1:  # C functions: AS 'file', 'symbol'
+        return None
+    return f"its {language or ''} body may name".replace("  ", " ") if _tokens_name(text, key[1]) else None
 
 
 @handles(ast.RenameStmt, ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
@@ -358,12 +485,13 @@ def rename_type(node: ast.RenameStmt, ctx: Context) -> list[Step]:
     names = _sval(node.object)
     key = _existing_key(ctx, names) or _key(ctx, names)
     new = (key[0], node.newname)
+    users = [(f, why) for f in cat.functions.values() if (why := function_names_type(cat, f, key))]
     t = cat.types.pop(key, None)
     if t is not None:
         t.name = node.newname
         t.definition = _rename_definition(t)
         cat.types[new] = t
-        _retype_columns(ctx, key, new)
+        _retype_columns(ctx, key, new, users)
     move_refs(cat, type_ref(key), type_ref(new))
     word = "DOMAIN" if node.renameType == ObjectType.OBJECT_DOMAIN else "TYPE"
     return [
