@@ -418,6 +418,9 @@ def _generate(
     written = 0
     try:
         for rb in _iter_rollbacks(selected, migrations, manual_rule):
+            if id(rb.migration) in inside:
+                index_facts.append(facts(rb))
+            rb.by_statement = []  # the parse trees: the largest part of a rollback, not needed to render
             (sql_name, sql), (md_name, md) = render_files(rb, cfg)
             outs = [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]
             problems += [o.why for o in outs if o.status == "blocked"]
@@ -437,8 +440,6 @@ def _generate(
                 f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
                 f"{outs[0].path.name}",
             ))
-            if id(rb.migration) in inside:
-                index_facts.append(facts(rb))
             del rb, outs, sql, md
         index = _index_plan(index_facts, migrations, migrations_dir, out_dir, cfg, force)
         if index is not None:
