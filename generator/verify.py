@@ -51,6 +51,7 @@ from pglast.enums import AlterTableType, TransactionStmtKind
 
 from .engine import Rollback
 from .parse import InputError, Migration, Statement, parse_statements
+from .project import not_a_file
 from .render import is_hand_edited, render_sql, rollback_file_name
 from .snapshot import BACKUP_SCHEMA, Diff, Snapshot, diff, snapshot
 
@@ -246,7 +247,9 @@ class Candidate:
     run) or "generated" (rendered in memory, when there is no file). ``file_state`` says
     how a file compares with what ``generate`` would write now: "up to date", "stale"
     (generated, but from another migration text or tool version) or "edited by hand".
-    ``manual`` lists the MANUAL STEPs that are still unresolved.
+    ``manual`` lists the MANUAL STEPs that are still unresolved. ``problem``: the rollback
+    file is there but cannot be used (a folder, a link, a FIFO, unreadable); the migration
+    is then reported FAILED with this message, never verified with the generated rollback.
     """
 
     migration: Migration
@@ -255,6 +258,7 @@ class Candidate:
     source: str
     file_state: str | None = None
     manual: list[str] = field(default_factory=list)
+    problem: str | None = None
 
 
 def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
@@ -270,14 +274,32 @@ def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
 
 def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) -> Candidate:
     """The file ``<rollbacks_dir>/rollback_<stem>.sql`` when it exists (and ``use_files``),
-    else the rollback generated now."""
+    else the rollback generated now.
+
+    Something under that name that is not a readable regular file (a folder, a symbolic
+    link, a FIFO, a file that cannot be read) is never replaced by the generated rollback:
+    production would run the file, so the candidate carries the ``problem`` (the path, what
+    is wrong, what to do) and is not verified. It is never opened unless it is a regular
+    file (reading a FIFO would wait forever)."""
     generated = render_sql(rb)
     path = (rollbacks_dir / rollback_file_name(rb.migration)) if rollbacks_dir is not None else None
-    if use_files and path is not None and path.is_file():
+    problem = not_a_file(path, follow=False) if use_files and path is not None else None
+    text = None
+    if problem is None and use_files and path is not None and path.is_file():
         try:
             text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read: {exc}") from None
+        except OSError as exc:
+            problem = f"cannot read: {exc.strerror or exc}"
+        except UnicodeDecodeError as exc:
+            problem = f"cannot read: not UTF-8 text (byte {exc.start})"
+    if problem is not None:
+        regen = f"`supabase-rollback generate {rb.migration.version}`"
+        fix = (f"make it readable, or remove it and run {regen}" if problem.startswith("cannot read")
+               else f"remove it, then run {regen}")
+        return Candidate(rb.migration, "", path, "file", "unusable", problem=(
+            f"{path}: {problem}; verify checks only the file production would run and will not use the "
+            f"generated rollback instead: {fix}"))
+    if text is not None:
         if text in (generated, render_sql(rb, backup=False)):
             state = "up to date"
         elif is_hand_edited(text):
@@ -459,7 +481,7 @@ def verify_fresh(
                 progress(m)
             started = time.monotonic()
             stmts = statements_of(m.text, m.path)
-            if c is None or c.manual:
+            if c is None or c.manual or c.problem:
                 try:
                     run.apply(m, stmts)
                     run.applied.append((m, stmts))
@@ -472,7 +494,9 @@ def verify_fresh(
                         results.append(Result(m, c, status, reason, err.lines(), time.monotonic() - started))
                     current = None
                     continue
-                if c is not None:
+                if c is not None and c.problem:
+                    results.append(Result(m, c, Status.FAILED, c.problem, [], time.monotonic() - started))
+                elif c is not None:
                     results.append(Result(
                         m, c, Status.MANUAL, "not verifiable until resolved: " + "; ".join(c.manual),
                         [], time.monotonic() - started,
@@ -635,6 +659,10 @@ def verify_live(
                 progress(m)
             if blocked_by:
                 results[m.version] = Result(m, c, Status.SKIPPED, f"not run: the rollback of {blocked_by} did not succeed")
+                continue
+            if c.problem:
+                results[m.version] = Result(m, c, Status.FAILED, c.problem)
+                blocked_by = m.path.name
                 continue
             if c.manual:
                 results[m.version] = Result(m, c, Status.MANUAL, "not verifiable until resolved: " + "; ".join(c.manual))
