@@ -37,6 +37,7 @@ earlier migration that it depends on was skipped).
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -53,9 +54,11 @@ from .engine import Rollback
 from .parse import InputError, Migration, Statement, parse_statements
 from .project import not_a_file
 from .render import is_hand_edited, render_sql, rollback_file_name
-from .snapshot import BACKUP_SCHEMA, Diff, Snapshot, diff, snapshot
+from .snapshot import BACKUP_SCHEMA, Diff, IncrementalSnapshots, Snapshot, diff, snapshot
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
+# Set to 1 to compare every incremental snapshot of fresh mode with a full one (slow; for tests).
+ENV_CHECK_SNAPSHOTS = "SUPABASE_ROLLBACK_CHECK_SNAPSHOTS"
 LIVE_LOCK_TIMEOUT = "10s"
 
 # -- statements and their errors ----------------------------------------------------------------
@@ -404,6 +407,8 @@ class _Fresh:
         self.server.drop_database(dbname)
         self.server.baseline_database(dbname)
         self._observer: psycopg.Connection | None = None
+        self._snapshots: IncrementalSnapshots | None = None
+        self.check_snapshots = os.environ.get(ENV_CHECK_SNAPSHOTS, "") not in ("", "0")
 
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.server.dsn(self.db), autocommit=True)
@@ -419,9 +424,14 @@ class _Fresh:
         if self._observer is not None:
             self._observer.close()
             self._observer = None
+        self._snapshots = None
 
     def snap(self) -> Snapshot:
-        return snapshot(self.observer)
+        """The schema now: what ``snapshot()`` gives, re-reading only the objects changed since
+        the previous call (``IncrementalSnapshots``: this database changes only through us)."""
+        if self._snapshots is None or self._snapshots.conn is not self.observer:
+            self._snapshots = IncrementalSnapshots(self.observer, check=self.check_snapshots)
+        return self._snapshots.take()
 
     def apply(self, m: Migration, stmts: list[Statement]) -> None:
         with self.connect() as conn:
