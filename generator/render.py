@@ -792,8 +792,28 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
     """Queries a person can run after the rollback; each returns true when it worked.
 
     Derived from the statements of the non-manual steps; a later step undoing an earlier
-    one's effect (drop then recreate) keeps only the last word on that object.
+    one's effect (drop then recreate) keeps only the last word on that object. Computed
+    once per rollback (the SQL and the markdown both ask).
     """
+    key = tuple(id(s) for s in rb.steps)
+    cached = rb.__dict__.get("_verification_checks")
+    if cached is None or cached[0] != key:
+        cached = (key, _verification_checks(rb))
+        rb.__dict__["_verification_checks"] = cached
+    out = list(cached[1])
+    if not history:  # the post-rollback assertions: the history table may not exist
+        return out
+    out.append(
+        (
+            f"migration {rb.migration.version} is no longer in the history",
+            "not exists (select from supabase_migrations.schema_migrations where version = "
+            f"{literal(rb.migration.version)})",
+        )
+    )
+    return out
+
+
+def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
     checks: dict[str, tuple[str, str]] = {}
     back: set[str] = set()  # keys of the "... is back" checks (kept apart: a rollback drops far more than it restores)
     for step in rb.steps:
@@ -825,14 +845,4 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
                         back.add(key)
                     else:
                         back.discard(key)
-    out = list(checks.values())
-    if not history:  # the post-rollback assertions: the history table may not exist
-        return out
-    out.append(
-        (
-            f"migration {rb.migration.version} is no longer in the history",
-            "not exists (select from supabase_migrations.schema_migrations where version = "
-            f"{literal(rb.migration.version)})",
-        )
-    )
-    return out
+    return list(checks.values())

@@ -237,6 +237,29 @@ def may_name(text: str | None, names: list[str]) -> bool:
     return any('"' in n or n.translate(_ASCII_LOWER) in low for n in names)
 
 
+def name_test(names: list[str]):
+    """``may_name(text, names)`` as a function of ``text`` alone, for scanning many texts
+    for the same names: the names are lowered once, not once per text."""
+    if any('"' in n for n in names):
+        return lambda text: text is not None
+    lows = [n.translate(_ASCII_LOWER) for n in names]
+    if len(lows) == 1:
+        (one,) = lows
+
+        def test(text: str | None) -> bool:
+            if text is None:
+                return False
+            low = _folded(text)
+            return low is None or one in low
+    else:
+        def test(text: str | None) -> bool:
+            if text is None:
+                return False
+            low = _folded(text)
+            return low is None or any(n in low for n in lows)
+    return test
+
+
 @lru_cache(maxsize=1 << 16)
 def _folded(text: str) -> str | None:
     """``text`` ASCII-lowered, or None when it spells something with escapes."""

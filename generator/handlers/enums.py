@@ -31,7 +31,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
 from ..engine import Context, Unsupported
 from ..refs import restore_refs_sql, type_ref
-from ..sqltext import literal, may_name, qname, quote_ident, truncate_identifier
+from ..sqltext import literal, may_name, name_test, qname, quote_ident, truncate_identifier
 from ..steps import Hazard, Step
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
@@ -113,23 +113,26 @@ def plan(ctx: Context, key: Key) -> Plan:
     """What must be dropped and recreated around rebuilding enum ``key``."""
     cat = ctx.catalog
     p = Plan()
-    uses: dict[str, bool] = {}  # column type -> is it (an array of) the enum
-    for tk, t in cat.tables.items():
-        reason = ctx.tainted_reason(("table", qname(*tk))) if cat.tainted else None
-        if reason:
-            raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
-        for c in t.columns.values():
-            if c.type not in uses:
-                uses[c.type] = _column_uses(cat, c.type, key)
-            if uses[c.type]:
-                p.columns.append((t, c.name, c.type.endswith("]")))
+    names_enum = name_test([key[1]])
+    if cat.tainted:
+        for tk in cat.tables:
+            reason = ctx.tainted_reason(("table", qname(*tk)))
+            if reason:
+                raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
+    # the column types that are (arrays of) the enum: each distinct type spelling decided once
+    # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
+    uses = {ty for ty in {c.type for t in cat.tables.values() for c in t.columns.values()}
+            if names_enum(ty) and _column_uses(cat, ty, key)}
+    if uses:
+        p.columns = [(t, c.name, c.type.endswith("]")) for t in cat.tables.values() for c in t.columns.values()
+                     if c.type in uses]
     for tk, ty in cat.types.items():
-        if tk != key and ty.kind in ("domain", "composite", "range") and may_name(ty.definition, [key[1]]) and mentions_type(
+        if tk != key and ty.kind in ("domain", "composite", "range") and names_enum(ty.definition) and mentions_type(
             cat, parse_stmt(ty.definition), ty.search_path, key
         ):
             raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {qname(*key)}; rebuilding it is not automated")
     for f in cat.functions.values():
-        if not may_name(f.definition, [key[1]]):
+        if not names_enum(f.definition):
             continue
         reason = ctx.tainted_reason(fn_handlers.function_ref(f))
         node = fn_handlers.parse_definition(f.definition)
@@ -166,25 +169,23 @@ def plan(ctx: Context, key: Key) -> Plan:
             ):
                 p.indexes.append(idx)
     wanted = [key[1]] + [f.name for f in p.functions]  # what a policy, trigger or view must name to matter
-    for pol in cat.policies.values():
+    names_wanted = name_test(wanted)
+    for pol in [pol for pol in cat.policies.values()
+                if (pol.schema, pol.table) in tables or names_wanted(pol.using) or names_wanted(pol.check)]:
         tk = (pol.schema, pol.table)
-        if tk not in tables and not may_name(pol.using, wanted) and not may_name(pol.check, wanted):
-            continue
         for expr in (_expr_nodes(pol.using), _expr_nodes(pol.check)):
             if uses_columns(tk, expr) or mentions_type(cat, expr, pol.search_path, key) or calls_any(expr, p.functions):
                 p.policies.append(pol)
                 break
-    for trg in cat.triggers.values():
+    for trg in [trg for trg in cat.triggers.values() if (trg.schema, trg.table) in tables or names_wanted(trg.definition)]:
         tk = (trg.schema, trg.table)
-        if tk not in tables and not may_name(trg.definition, wanted):
-            continue
         node = parse_stmt(trg.definition)
         tcols = [s.sval for s in node.columns or ()] + referenced_columns(node.whenClause, {"new", "old"})
         if any((tk, c) in cols for c in tcols) or mentions_type(cat, node.whenClause, ("public",), key):
             p.triggers.append(trg)
     direct = [
         vk for vk, v in cat.views.items()
-        if may_name(v.definition, wanted) and (
+        if names_wanted(v.definition) and (
             mentions_type(cat, parse_stmt(v.definition), v.search_path, key) or calls_any(parse_stmt(v.definition), p.functions)
         )
     ]

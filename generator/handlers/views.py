@@ -251,7 +251,7 @@ def recreate_steps(cat: Catalog, keys: list[Key]) -> list[Step]:
                 search_path=view.search_path,
             )
         )
-        for idx in [i for i in cat.indexes.values() if i.table == key]:
+        for idx in [i for i in cat.indexes.values() if i.table == key] if view.materialized else ():  # only they have indexes
             steps += indexes.recreate_steps(cat, idx, new_relation=True)
     return steps
 
