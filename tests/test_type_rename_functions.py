@@ -107,3 +107,26 @@ def test_replace_after_rename_restores_previous_definition(roundtrip) -> None:
         migration="create or replace function public.f() returns text language sql as $$ select 'z' $$;",
     )
     assert "select mood from public.t limit 1" in sql.lower() or "FROM public.t" in sql
+
+
+def test_columns_follow_the_rename_whatever_the_name() -> None:
+    """Column types are rewritten from their parsed type name (array bounds kept), so a type
+    named "[" or with spaces does not leave its tables distrusted."""
+    cat = baseline_catalog()
+    run(cat, 'create type public."[" as enum (\'a\'); create type mood as enum (\'b\');'
+             ' create table public.t (a public."[", b public."["[], c mood[][], d mood);', "1")
+    run(cat, 'alter type public."[" rename to ";"; alter type mood rename to "Feel ing";', "2")
+    cols = cat.tables[("public", "t")].columns
+    assert [c.type for c in cols.values()] == ['public.";"', 'public.";"[]', 'public."Feel ing"[][]',
+                                               'public."Feel ing"']
+    assert cat.tainted == {}  # nor the baseline's plpgsql functions, whose "[" are subscripts
+
+
+def test_plpgsql_tokens_that_name_nothing() -> None:
+    cat = baseline_catalog()
+    run(cat, 'create type public."[" as enum (\'a\');'
+             " create function public.f(a int[]) returns int language plpgsql as $$ begin return a[1]; end $$;"
+             " create function public.g() returns text language plpgsql as $$ begin return '[ a'; end $$;", "1")
+    f, g = (cat.functions[("public", n, a)] for n, a in (("f", "integer[]"), ("g", "")))
+    assert function_names_type(cat, f, ("public", "[")) is None
+    assert function_names_type(cat, g, ("public", "[")) == "its plpgsql body may name"  # a string: maybe

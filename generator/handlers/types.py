@@ -333,13 +333,14 @@ def _retype_columns(ctx: Context, old: Key, new: Key, users: list[tuple[Function
         for c in t.columns.values():
             if not _column_uses(cat, c.type, old):
                 continue
-            names = _type_names(c.type)
-            if names and len(names) == 1:
-                suffix = c.type[c.type.find("[") :] if "[" in c.type else ""
-                base = c.type.split("[")[0].strip()
-                if base in (qname(*old), quote_ident(old[1]), f"{old[0]}.{old[1]}", old[1]):
-                    c.type = qname(*new) + suffix
-                    continue
+            try:
+                tn = parse_sql(f"SELECT NULL::{c.type}")[0].stmt.targetList[0].val.typeName
+            except ParseError:
+                tn = None
+            if tn is not None and tuple(_sval(tn.names)) in (old, (old[1],)):
+                tn.names = (ast.String(sval=new[0]), ast.String(sval=new[1]))  # array bounds kept
+                c.type = render(tn)
+                continue
             ctx.taint(("table", qname(t.schema, t.name)))
     pat = _word(old[1])
     for tk, ty in cat.types.items():
@@ -411,8 +412,8 @@ def _names_key(cat: Catalog, node: ast.Node | tuple, paths: list[tuple[str, ...]
 
 def _tokens_name(body: str, name: str) -> bool:
     """Whether a body in another language than SQL may name ``name``: an identifier or keyword
-    token spelling it, or any other token (strings, dollar quotes) containing it as a word;
-    comments do not count. Unscannable text: True."""
+    token spelling it, or a string constant (quoted or dollar-quoted) containing it as a
+    word; comments, operators and numbers do not count. Unscannable text: True."""
     raw = body.encode()
     try:
         tokens = scan(body)
@@ -430,8 +431,8 @@ def _tokens_name(body: str, name: str) -> bool:
             ident = text[1:-1].replace('""', '"') if quoted else text.lower()  # unquoted: lowered
             if truncate_identifier(ident) == name:
                 return True
-        elif pat.search(text):
-            return True
+        elif tok.name in ("SCONST", "BCONST", "XCONST") and pat.search(text):
+            return True  # a string (dynamic SQL, 'name'::regtype); operators, numbers... name nothing
     return False
 
 
