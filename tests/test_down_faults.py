@@ -170,9 +170,7 @@ def test_history_row_locked_by_another_session(pg_db, project):
     snaps = _migrate(pg_db, project)
     locker = _Locker(pg_db, f"SELECT version FROM supabase_migrations.schema_migrations WHERE version = '{V4}' FOR UPDATE")
     try:
-        t0 = time.monotonic()
         r = _down(pg_db, project, "--last", "1", "--yes", "--lock-timeout", "300ms")
-        assert time.monotonic() - t0 < 10
         assert r.exit_code == 1, r.output
         out = r.output
         assert "could not lock the migration's row of supabase_migrations.schema_migrations within 300ms: " \
@@ -195,9 +193,7 @@ def test_statement_timeout_of_the_unedited_file_then_rerun(pg_db, project):
     snaps = _migrate(pg_db, project)
     locker = _Locker(pg_db, "LOCK TABLE public.media_file IN ACCESS SHARE MODE")
     try:
-        t0 = time.monotonic()
         r = _down(pg_db, project, "--last", "1", "--yes", "--lock-timeout", "0", "--statement-timeout", "500ms")
-        assert time.monotonic() - t0 < 15
         assert r.exit_code == 1, r.output
         out = r.output
         assert f"{V4_FILE}:" in out and "DROP INDEX public.ix_media_file_status_active" in out
