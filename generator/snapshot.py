@@ -361,7 +361,7 @@ def _read_indexes(rows: Callable[[str], Rows], oids: Iterable[int] | None) -> Ob
             "comment": comment, "tablespace": tablespace, "options": _sorted(options),
         })
         for oid, name, table, definition, valid, clustered, comment, tablespace, options
-        in rows(_only(_Q_INDEXES, "ic.oid", oids))
+        in rows(_only(_Q_INDEXES, "i.indexrelid", oids))
     }
 
 
@@ -697,6 +697,7 @@ class _Tracked:
     propagate: str | None = None
     ignore_system: bool = False
     duplicates: bool = False
+    bucket: int = 0  # which ident column groups rows into ranges of oids (see IncrementalSnapshots._locate)
 
 
 # Roots first: a dropped object explains why rows of later catalogs that belong to it are gone.
@@ -707,14 +708,18 @@ _TRACKED = (
              user="oid >= 16384", label="typname::text", nsp="typnamespace", propagate="label"),
     _Tracked("pg_proc", ("oid",), (("1255", "oid"),), own=True, user="oid >= 16384",
              label="proname::text", nsp="pronamespace", propagate="label"),
-    _Tracked("pg_constraint", ("oid",), (("2606", "oid"), ("1259", "conrelid"), ("1247", "contypid")), own=True,
+    _Tracked("pg_constraint", ("oid",),
+             (("2606", "oid"), ("1259", "conrelid"), ("1247", "contypid"), ("1259", "confrelid")), own=True,
              user="oid >= 16384"),
-    _Tracked("pg_trigger", ("oid",), (("2620", "oid"), ("1259", "tgrelid")), own=True, user="oid >= 16384"),
+    # A foreign key's triggers live on both tables and belong to its constraint.
+    _Tracked("pg_trigger", ("oid",), (("2620", "oid"), ("1259", "tgrelid"), ("2606", "tgconstraint")), own=True,
+             user="oid >= 16384"),
     _Tracked("pg_rewrite", ("oid",), (("2618", "oid"), ("1259", "ev_class")), own=True, user="oid >= 16384"),
     _Tracked("pg_policy", ("oid",), (("3256", "oid"), ("1259", "polrelid")), own=True),
     _Tracked("pg_attrdef", ("oid",), (("2604", "oid"), ("1259", "adrelid")), own=True, user="oid >= 16384"),
-    _Tracked("pg_attribute", ("attrelid", "attnum"), (("1259", "attrelid"),), user="attrelid >= 16384",
-             propagate="always"),
+    # System columns (attnum < 0) come and go with their table only.
+    _Tracked("pg_attribute", ("attrelid", "attnum"), (("1259", "attrelid"),), subset="attnum > 0",
+             user="attrelid >= 16384", propagate="always"),
     _Tracked("pg_index", ("indexrelid",), (("1259", "indexrelid"), ("1259", "indrelid")), user="indexrelid >= 16384"),
     _Tracked("pg_enum", ("oid",), (("1247", "enumtypid"),), user="enumtypid >= 16384", propagate="always"),
     _Tracked("pg_range", ("rngtypid",), (("1247", "rngtypid"),), user="rngtypid >= 16384"),
@@ -731,7 +736,7 @@ _TRACKED = (
              (("classid", "objid"),),
              subset="(deptype = 'e' OR (classid = 1259 AND refclassid = 1259 AND deptype IN ('a', 'i')"
                     " AND refobjsubid > 0))",
-             user="objid >= 16384", ignore_system=True, duplicates=True),
+             user="objid >= 16384", ignore_system=True, duplicates=True, bucket=1),
 )
 
 # A change in any of these catalogs (rare in migrations) makes the read a full one: how
@@ -762,6 +767,47 @@ class _State:
     children: dict[Addr, set[tuple[str, Ident]]]
     names: dict[str, dict[int, str]]
     watermark: int
+    # per tracked catalog: oid range (see _bucket) -> identities, and -> row count
+    members: dict[str, dict[int, set[Ident]]] = field(default_factory=dict)
+    bucket_counts: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def add(self, t: _Tracked, ident: Ident, row: _Row, n: int) -> None:
+        """``n`` more rows of ``ident`` (``row`` is what is stored for it now)."""
+        self.rows[t.name][ident] = row
+        self.counts[t.name] += n
+        b = _bucket(t, ident)
+        self.members[t.name].setdefault(b, set()).add(ident)
+        self.bucket_counts[t.name][b] = self.bucket_counts[t.name].get(b, 0) + n
+        for a in row.addrs:
+            self.children.setdefault(a, set()).add((t.name, ident))
+
+    def remove(self, t: _Tracked, ident: Ident, n: int) -> _Row:
+        """``n`` fewer rows of ``ident``; forget it when none is left."""
+        row = self.rows[t.name][ident]
+        row.count -= n
+        self.counts[t.name] -= n
+        b = _bucket(t, ident)
+        self.bucket_counts[t.name][b] -= n
+        if row.count <= 0:
+            del self.rows[t.name][ident]
+            self.members[t.name][b].discard(ident)
+            self.unlink(t.name, ident, row)
+        return row
+
+    def unlink(self, cat: str, ident: Ident, row: _Row) -> None:
+        for a in row.addrs:
+            members = self.children.get(a)
+            if members is not None:
+                members.discard((cat, ident))
+                if not members:
+                    del self.children[a]
+
+
+_BUCKET = 1024  # oids are handed out in sequence: an object and its parts share a range
+
+
+def _bucket(t: _Tracked, ident: Ident) -> int:
+    return ident[t.bucket] // _BUCKET
 
 
 class _FullRead(Exception):
@@ -843,25 +889,17 @@ class IncrementalSnapshots:
     def _full(self, rows: Callable[[str], Rows], watermark: int) -> dict[str, Objects]:
         self.state = None
         big = {category: _READERS[category](rows, None) for category in BIG}
-        tracked: dict[str, dict[Ident, _Row]] = {}
-        counts: dict[str, int] = {}
-        children: dict[Addr, set[tuple[str, Ident]]] = {}
+        counts = {c: n for c, n in rows(" UNION ALL ".join(f"SELECT '{c}', count(*) FROM {c}" for c in _FALLBACK_CATALOGS))}
+        st = _State(big, {}, counts, {}, self._names(rows), watermark)
         for t in _TRACKED:
-            got: dict[Ident, _Row] = {}
+            st.rows[t.name], st.counts[t.name], st.members[t.name], st.bucket_counts[t.name] = {}, 0, {}, {}
             for values, label in rows(f"SELECT {_values_sql(t)}, {t.label} FROM {t.name} WHERE {t.subset} AND {t.user}"):
                 ident, row = _parse_row(t, values, label)
-                if ident in got:
-                    got[ident].count += 1
-                else:
-                    got[ident] = row
-            tracked[t.name] = got
-            counts[t.name] = sum(r.count for r in got.values())
-            for ident, row in got.items():
-                for a in row.addrs:
-                    children.setdefault(a, set()).add((t.name, ident))
-        counts.update({c: n for c, n in rows(" UNION ALL ".join(
-            f"SELECT '{c}', count(*) FROM {c}" for c in _FALLBACK_CATALOGS))})
-        self.state = _State(big, tracked, counts, children, self._names(rows), watermark)
+                old = st.rows[t.name].get(ident)
+                st.add(t, ident, old or row, 1)
+                if old is not None:
+                    old.count += 1
+        self.state = st
         return big
 
     @staticmethod
@@ -930,26 +968,10 @@ class IncrementalSnapshots:
             explained = self._explained(t, st, gone_objects, ch)
             if st.counts[t.name] - sum(stored[i].count for i in explained) + inserted == count:
                 gone = {i: stored[i].count for i in explained}
-            else:  # rows went that no dropped object explains: compare the identities
-                current: dict[Ident, int] = {}
-                for values, in rows(f"SELECT {_values_sql(t)} FROM {t.name} WHERE {t.subset} AND {t.user}"):
-                    ident = tuple(values[:len(t.ident)])
-                    current[ident] = current.get(ident, 0) + 1
-                if not ch.keys() <= current.keys():
-                    raise _FullRead(f"{t.name}: changed rows not found")
-                gone = {i: r.count - current.get(i, 0) for i, r in stored.items()
-                        if r.count - current.get(i, 0) > (ch[i].count if t.duplicates and i in ch else 0)}
-                if t.duplicates:  # a pg_depend row was updated (REINDEX CONCURRENTLY): take the new counts
-                    for i, n in current.items():
-                        if i in ch:
-                            ch[i].count = n - (stored[i].count if i in stored and i not in gone else 0)
+            else:  # rows went that no dropped object explains: find them
+                gone = self._locate(rows, t, st, explained, ch)
             for ident, n in gone.items():
-                row = stored[ident]
-                st.counts[t.name] -= n
-                row.count -= n
-                if row.count <= 0:
-                    del stored[ident]
-                    self._unlink(st, t.name, ident, row)
+                row = st.remove(t, ident, n)
                 dirty.update(row.addrs)
                 if t.own:
                     gone_objects.add(row.addrs[0])
@@ -962,15 +984,13 @@ class IncrementalSnapshots:
                 dirty.update(row.addrs)
                 if old is not None:
                     dirty.update(old.addrs)
-                    self._unlink(st, t.name, ident, old)
+                    st.unlink(t.name, ident, old)
                 if t.duplicates:
-                    st.counts[t.name] += row.count
+                    n = row.count
                     row.count += old.count if old is not None else 0
-                elif old is None:
-                    st.counts[t.name] += 1
-                stored[ident] = row
-                for a in row.addrs:
-                    st.children.setdefault(a, set()).add((t.name, ident))
+                else:
+                    n = 0 if old is not None else 1
+                st.add(t, ident, row, n)
                 if t.propagate == "always":
                     propagate.add(row.addrs[0])
                     if old is not None:
@@ -1040,13 +1060,39 @@ class IncrementalSnapshots:
         return out
 
     @staticmethod
-    def _unlink(st: _State, cat: str, ident: Ident, row: _Row) -> None:
-        for a in row.addrs:
-            members = st.children.get(a)
-            if members is not None:
-                members.discard((cat, ident))
-                if not members:
-                    del st.children[a]
+    def _locate(rows: Callable[[str], Rows], t: _Tracked, st: _State, explained: set[Ident],
+                changed: dict[Ident, _Row]) -> dict[Ident, int]:
+        """The rows of ``t`` that went (identity -> how many), when dropped objects do not explain
+        them all: the row counts per range of oids tell which ranges to fetch."""
+        stored = st.rows[t.name]
+        expect = dict(st.bucket_counts[t.name])
+        for i in explained:
+            expect[_bucket(t, i)] -= stored[i].count
+        for i, r in changed.items():
+            if t.duplicates or i not in stored:
+                expect[_bucket(t, i)] = expect.get(_bucket(t, i), 0) + r.count
+        col = f"({t.ident[t.bucket]})::int8 / {_BUCKET}"
+        got = dict(rows(f"SELECT {col}, count(*) FROM {t.name} WHERE {t.subset} AND {t.user} GROUP BY 1"))
+        bad = {b for b in expect.keys() | got.keys() if expect.get(b, 0) != got.get(b, 0)}
+        if not bad:
+            raise _FullRead(f"{t.name}: rows do not add up")
+        current: dict[Ident, int] = {}
+        for (values,) in rows(f"SELECT {_values_sql(t)} FROM {t.name} WHERE {t.subset} AND {t.user}"
+                              f" AND {col} = ANY('{{{','.join(map(str, bad))}}}'::int8[])"):
+            ident = tuple(values[:len(t.ident)])
+            current[ident] = current.get(ident, 0) + 1
+        if any(i not in current for i in changed if _bucket(t, i) in bad):
+            raise _FullRead(f"{t.name}: changed rows not found")
+        gone = {i: stored[i].count for i in explained if _bucket(t, i) not in bad}
+        for b in bad:
+            for i in st.members[t.name].get(b, ()):
+                if t.duplicates:  # the old rows that are left: all of this identity minus the new ones
+                    left = max(0, current.get(i, 0) - (changed[i].count if i in changed else 0))
+                    if stored[i].count > left:
+                        gone[i] = stored[i].count - left
+                elif i not in current:
+                    gone[i] = 1
+        return gone
 
     @staticmethod
     def _search_path(rows: Callable[[str], Rows], namespaces: dict[int, str]) -> tuple[set[int], set[str], bool]:
