@@ -862,13 +862,24 @@ class IncrementalSnapshots:
         self.state = None
 
     def take(self) -> Snapshot:
+        if self.state is not None:
+            try:
+                return self._take(partial=True)
+            except Exception as exc:  # a bug here must never make a snapshot wrong: read everything
+                if self.check or isinstance(exc, psycopg.OperationalError):
+                    raise
+                self.last_full_reason = f"internal error: {exc!r}"
+                self.state = None
+        return self._take(partial=False)
+
+    def _take(self, partial: bool) -> Snapshot:
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             rows = _row_reader(cur)
             # Every row written by a transaction from here on has an xmin at least this.
             watermark = int(rows("SELECT txid_snapshot_xmin(txid_current_snapshot())")[0][0]) % (1 << 32)
             big: dict[str, Objects] | None = None
-            if self.state is not None:
+            if partial and self.state is not None:
                 try:
                     big = self._changed(cur, self.state, watermark)
                     self.partial_reads += 1

@@ -295,3 +295,23 @@ def test_snapshots_share_unchanged_objects_and_diff_sees_the_change(pg_db) -> No
         assert before["relation"]["public.items"] is after["relation"]["public.items"]
         assert str(diff(before, after)) == "- table public.unrelated: column extra exists but should not"
         assert after == snapshot(observer)
+
+
+def test_an_internal_error_falls_back_to_a_full_read(pg_db, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pg_db.connect() as observer, pg_db.connect() as writer:
+        writer.execute(BASE.encode())
+        inc = IncrementalSnapshots(observer)
+        inc.take()
+        writer.execute(b"alter table public.unrelated add column extra int")
+
+        def broken(*args, **kwargs):
+            raise KeyError("bookkeeping")
+
+        monkeypatch.setattr(IncrementalSnapshots, "_explained", staticmethod(broken))
+        after = inc.take()
+        assert after == snapshot(observer)
+        assert inc.full_reads == 2 and "internal error" in inc.last_full_reason
+        inc.check = True
+        writer.execute(b"alter table public.unrelated drop column extra")
+        with pytest.raises(KeyError):  # with check=True (tests) the bug is not hidden
+            inc.take()
