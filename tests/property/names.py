@@ -57,8 +57,6 @@ raw_identifiers = st.one_of(
       .map(lambda t: (t[0] * t[1])[: max(1, 70 - len(t[2]))] + t[2]),
 )
 
-_UPPER_KEYWORDS = {k.upper() for k in keywords.RESERVED_KEYWORDS | keywords.UNRESERVED_KEYWORDS
-                   | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS}
 SYSTEM_COLUMNS = {"oid", "tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"}
 
 
@@ -75,12 +73,6 @@ def identifiers(kind: str = "object") -> st.SearchStrategy[str]:
             return False
         if kind in ("relation", "type") and t.startswith("_"):
             return False  # "_x" is the name PostgreSQL gives the array type of "x"
-        if kind == "type" and (t in _UPPER_KEYWORDS or not any(ch.isascii() and ch.isalnum() for ch in t)):
-            # Known limitation, not a wrong rollback: renaming a type distrusts every function
-            # whose text contains its name as a word (types._retype_columns), and definitions
-            # are rendered with upper-case keywords and quoted names, so a type named "OR" or
-            # '"' makes every function's rollback manual.
-            return False
         if "\r\n" in t:
             # Open bug (regressions/crlf_inside_quoted_name.sql): parse.parse_statements turns
             # every CRLF of a migration into LF, also inside quoted names and literals.
