@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -407,10 +409,47 @@ def _generate(
     # Each rollback is rendered as soon as it is replayed and its files written to temporary
     # names; only a line of summary and what the index needs are kept (a rollback holds parse
     # trees and its rendered text: all of them at once is hundreds of MB on a long history).
-    from .index import facts
-
     inside = {id(m) for m in migrations}
     staged = _Staged()
+    try:
+        with _signals_raise():
+            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule, inside, staged)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was written.", err=True)
+        sys.exit(130)
+    except SystemExit as exc:
+        if isinstance(exc.code, int) and exc.code > 128:  # a signal
+            click.echo("Stopped by a signal: nothing was written.", err=True)
+        raise
+
+
+@contextmanager
+def _signals_raise():
+    """SIGTERM and SIGHUP end the process through an exception (as Ctrl-C does), so that the
+    temporary files of a ``generate`` that is stopped are removed: exit 128 + signal."""
+    previous = {}
+
+    def stop(signum, frame):  # noqa: ANN001, ARG001
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, stop)
+        except ValueError:  # not the main thread (the tests' CliRunner in a thread): leave it
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, cfg: Config, force: bool,
+                    manual_rule, inside: set[int], staged: _Staged) -> None:
+    """The files of ``generate``: every rollback rendered as it is replayed, staged, then all
+    renamed into place, or none."""
+    from .index import facts
+
     summary: list[tuple[tuple[str, str], str]] = []  # (sort key, line)
     index_facts = []
     problems: list[str] = []

@@ -471,3 +471,32 @@ def test_written_files_get_the_umask_mode_and_keep_a_replaced_files_mode(project
         assert stat.S_IMODE(sql.stat().st_mode) == 0o640  # replaced: its mode kept
     finally:
         os.umask(old)
+
+
+# -- stopped half-way -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_generate_stopped_half_way_leaves_no_file(tmp_path, signame):
+    """Files are staged under temporary names while the rollbacks are generated; a generate
+    stopped by a signal removes them and writes nothing (exit 128 + signal for SIGTERM,
+    130 for Ctrl-C)."""
+    import signal
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import synth
+
+    root = synth.write_project(tmp_path / "p", 40)
+    out = root / "supabase" / "rollbacks"
+    exe = Path(sys.executable).parent / "supabase-rollback"
+    proc = subprocess.Popen([str(exe), "generate"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (out.exists() and any(p.name.endswith(".tmp") for p in out.iterdir())):
+        assert proc.poll() is None, "generate ended before a file was staged"
+        assert time.monotonic() < deadline, "no file was ever staged"
+        time.sleep(0.005)
+    proc.send_signal(getattr(signal, signame))
+    proc.communicate(timeout=120)
+    assert proc.returncode == (130 if signame == "SIGINT" else 128 + signal.SIGTERM), proc.returncode
+    assert not out.exists() or list(out.iterdir()) == []
