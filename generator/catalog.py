@@ -55,6 +55,9 @@ BUILTIN_DEFAULT_ACL: dict[str, dict[str, set[str]]] = {
 }
 
 
+_COLUMN_TYPES_EPOCH = [0]  # bumped when an existing column's type changes (rare): every ColumnMap cache is stale
+
+
 @dataclass
 class Column:
     name: str
@@ -65,6 +68,11 @@ class Column:
     identity_options: str | None = None  # "(START WITH 10 ...)" or None
     generated: str | None = None  # expression of GENERATED ALWAYS AS (...) STORED
     collation: str | None = None
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "type" and "type" in self.__dict__ and self.__dict__["type"] != value:
+            _COLUMN_TYPES_EPOCH[0] += 1
+        object.__setattr__(self, name, value)
 
     def definition(self) -> str:
         """Column definition as used in CREATE TABLE / ADD COLUMN (without constraints)."""
@@ -131,6 +139,58 @@ class ConstraintMap(dict):
         return self
 
 
+class ColumnMap(dict):
+    """A table's columns by name, in attnum order (a dict) that remembers the set of its
+    column types (``types()``): scanning every column of the catalog for a type, as each
+    enum ``ADD VALUE`` must, then costs a set test per table. The set is forgotten by any
+    change of the dict, and by any change of an existing column's type (``Column`` counts
+    those in ``_COLUMN_TYPES_EPOCH``)."""
+
+    _types: frozenset[str] | None = None
+    _epoch: int = -1
+
+    def types(self) -> frozenset[str]:
+        if self._types is None or self._epoch != _COLUMN_TYPES_EPOCH[0]:
+            self._types = frozenset(c.type for c in self.values())
+            self._epoch = _COLUMN_TYPES_EPOCH[0]
+        return self._types
+
+    def __setitem__(self, name: str, value: Column) -> None:
+        self._types = None
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._types = None
+        super().__delitem__(name)
+
+    def pop(self, *args):  # type: ignore[override]
+        self._types = None
+        return super().pop(*args)
+
+    def popitem(self):  # type: ignore[override]
+        self._types = None
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._types = None
+        super().clear()
+
+    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
+        self._types = None
+        super().update(*args, **kwargs)
+
+    def setdefault(self, name: str, value: Column | None = None):  # type: ignore[override]
+        self._types = None
+        return super().setdefault(name, value)
+
+    def __ior__(self, other):  # type: ignore[override]
+        self._types = None
+        return super().__ior__(other)
+
+    def __reduce_ex__(self, protocol):  # copies and pickles: the items, never a remembered set
+        return (ColumnMap, (dict(self),))
+
+
 @dataclass
 class Table:
     schema: str
@@ -155,12 +215,16 @@ class Table:
     def __setattr__(self, name: str, value) -> None:
         if name == "constraints" and not isinstance(value, ConstraintMap):
             value = ConstraintMap(value)
+        elif name == "columns" and not isinstance(value, ColumnMap):
+            value = ColumnMap(value)
         object.__setattr__(self, name, value)
 
-    def __setstate__(self, state: dict) -> None:  # unpickled from an older cache: a plain dict
+    def __setstate__(self, state: dict) -> None:  # unpickled from an older cache: plain dicts
         self.__dict__.update(state)
         if not isinstance(self.constraints, ConstraintMap):
             self.constraints = ConstraintMap(self.constraints)
+        if not isinstance(self.columns, ColumnMap):
+            self.columns = ColumnMap(self.columns)
 
 
 @dataclass

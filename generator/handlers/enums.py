@@ -121,11 +121,11 @@ def plan(ctx: Context, key: Key) -> Plan:
                 raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
     # the column types that are (arrays of) the enum: each distinct type spelling decided once
     # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
-    uses = {ty for ty in {c.type for t in cat.tables.values() for c in t.columns.values()}
+    uses = {ty for ty in frozenset().union(*(t.columns.types() for t in cat.tables.values()))
             if names_enum(ty) and _column_uses(cat, ty, key)}
     if uses:
-        p.columns = [(t, c.name, c.type.endswith("]")) for t in cat.tables.values() for c in t.columns.values()
-                     if c.type in uses]
+        p.columns = [(t, c.name, c.type.endswith("]")) for t in cat.tables.values() if not uses.isdisjoint(t.columns.types())
+                     for c in t.columns.values() if c.type in uses]
     for tk, ty in cat.types.items():
         if tk != key and ty.kind in ("domain", "composite", "range") and names_enum(ty.definition) and mentions_type(
             cat, parse_stmt(ty.definition), ty.search_path, key

@@ -1,4 +1,6 @@
-"""Catalog.constraint_name_taken answers without scanning every table, and still exactly.
+"""The catalog's remembered sets stay exact: constraint names (ConstraintMap) and column types (ColumnMap).
+
+Catalog.constraint_name_taken answers without scanning every table, and still exactly.
 
 A table's constraints live in a ConstraintMap that notes every name it is given; a name
 never noted is not taken. These tests fill tables by every way the handlers (and copy,
@@ -102,3 +104,61 @@ def test_random_changes_agree_with_a_scan_of_every_table() -> None:
         for s in schemas:
             for n in pool:
                 assert cat.constraint_name_taken(s, n) == _scan(cat, s, n), (step, s, n)
+
+
+# -- ColumnMap: the remembered set of a table's column types -----------------------------------
+
+
+def _types(t: Table) -> frozenset[str]:
+    return frozenset(c.type for c in t.columns.values())
+
+
+def test_column_types_follow_every_change() -> None:
+    from generator.catalog import Column, ColumnMap
+
+    t = Table(schema="public", name="t", columns={"a": Column("a", "text")})
+    assert isinstance(t.columns, ColumnMap) and t.columns.types() == {"text"}
+    t.columns["b"] = Column("b", "public.mood")
+    assert t.columns.types() == {"text", "public.mood"}
+    t.columns["b"].type = "public.mood[]"  # ALTER COLUMN TYPE changes the column in place
+    assert t.columns.types() == {"text", "public.mood[]"}
+    del t.columns["a"]
+    assert t.columns.types() == {"public.mood[]"}
+    t.columns.update(c=Column("c", "int"))
+    t.columns.setdefault("d", Column("d", "uuid"))
+    t.columns |= {"e": Column("e", "jsonb")}
+    assert t.columns.types() == {"public.mood[]", "int", "uuid", "jsonb"}
+    t.columns.pop("c")
+    t.columns.popitem()
+    assert t.columns.types() == {"public.mood[]", "uuid"}
+    t.columns = {(k + "2"): v for k, v in t.columns.items()}  # a rename rebuilds the dict
+    assert isinstance(t.columns, ColumnMap) and t.columns.types() == {"public.mood[]", "uuid"}
+    t.columns.clear()
+    assert t.columns.types() == frozenset()
+
+
+def test_random_column_changes_agree_with_the_columns() -> None:
+    from generator.catalog import Column
+
+    rng = random.Random(11)
+    cat = baseline_catalog()
+    types = ["text", "int", "public.mood", "public.mood[]", "uuid", '"Weird type"']
+    keys = [("public", f"t{i}") for i in range(8)]
+    for step in range(3000):
+        key = rng.choice(keys)
+        op = rng.random()
+        t = cat.tables.get(key)
+        if t is None or op < 0.05:
+            cat.tables[key] = Table(schema=key[0], name=key[1], columns={"id": Column("id", rng.choice(types))})
+        elif op < 0.35:
+            t.columns[f"c{rng.randrange(6)}"] = Column("c", rng.choice(types))
+        elif op < 0.5 and t.columns:
+            rng.choice(list(t.columns.values())).type = rng.choice(types)
+        elif op < 0.6 and t.columns:
+            del t.columns[rng.choice(list(t.columns))]
+        elif op < 0.65:
+            cat.tables.pop(key, None)
+        if step % 25 == 0:
+            cat = copy.deepcopy(cat) if step % 50 == 0 else pickle.loads(pickle.dumps(cat))
+        for tt in cat.tables.values():
+            assert tt.columns.types() == _types(tt), (step, tt.key)
