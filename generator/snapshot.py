@@ -17,6 +17,10 @@ policies, types (enums, domains, composites, ranges), extensions, event triggers
 publications and their members, roles, default privileges; owners, ACLs and
 comments of every kind that has them.
 
+``IncrementalSnapshots(conn).take()`` gives the same result as ``snapshot(conn)`` but,
+after its first call, re-reads only the objects whose catalog rows changed (verify's
+fresh mode, where nothing else changes the database); see the comment above it.
+
 Left out: PostgreSQL's own schemas, the rollback's backup schema
 ``supabase_rollback_backup`` and objects that belong to an extension (``pg_depend``
 deptype ``e``). ACLs are normalised: a NULL ACL is replaced by the owner's default

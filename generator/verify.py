@@ -12,7 +12,9 @@ for each migration under test::
                                                row must be gone from schema_migrations
     apply the migration again               -> S3, must equal S1
 
-so N migrations cost about 3N file executions, not N². Only when a rollback fails or
+so N migrations cost about 3N file executions, not N², and 3N snapshots that each re-read
+only the objects changed since the previous one (``snapshot.IncrementalSnapshots``: the
+throwaway database changes only through us). Only when a rollback fails or
 leaves a different schema is the state rebuilt (a fresh clone of the baseline and a
 forward replay of what was applied), so later migrations still start from the true
 history. Migrations run like ``supabase db push`` runs them: the whole file and its
