@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import secrets
 import signal
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,16 +302,23 @@ class _Staged:
         self.made: list[Path] = []  # folders created for the files, removed again by discard
 
     def add(self, path: Path, text: str) -> None:
+        # Each name is recorded before it is created, so that a signal arriving in between
+        # still finds it to remove.
         try:
-            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            self.made += [d for d in (path.parent, *path.parent.parents) if not d.exists()]
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.made += missing
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            while True:
+                tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+                self.temps.append((tmp, path))
+                try:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    break
+                except FileExistsError:
+                    self.temps.pop()
         except OSError as exc:  # name the file, not a temporary one
             raise OSError(exc.errno, exc.strerror, str(path)) from None
-        self.temps.append((tmp, path))
         try:
-            os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600 files; a rollback is read by others
+            os.fchmod(fd, _file_mode(path))  # created 0600 until written; a rollback is read by others
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 # No fsync: the rename makes the change atomic for readers; after a power cut a
                 # file may be short, and `check` (body hash) and `down` refuse it until regenerated.
