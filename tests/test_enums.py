@@ -64,3 +64,20 @@ def test_foreign_key_on_enum_column_is_manual() -> None:
              "create table public.b (m public.mood references public.a);")
     rb = run(cat, "alter type public.mood add value 'c';", "20250101000001")
     assert rb.manual_steps
+
+
+def test_temporary_type_name_leaves_room_for_its_number(roundtrip) -> None:
+    """A 63-byte enum name: ``<name>_new`` cut to 63 bytes is the enum's own name, so the
+    next candidate must be cut one byte shorter to fit its "1" (cutting the number off
+    instead asked PostgreSQL for a type that already exists)."""
+    from generator.handlers.enums import _free_name
+
+    long = "mood_" + "x" * 58  # 63 bytes
+    history = [f"create type public.{long} as enum ('a', 'b');\n"
+               f"create table public.t (id int primary key, m public.{long});\n"]
+    cat = baseline_catalog()
+    replay(Migration("1", "a", Path("1_a.sql"), history[0]), cat)
+    free = _free_name(cat, ("public", long))
+    assert free == long[:62] + "1", free
+    rb, sql = roundtrip(history=history, migration=f"alter type public.{long} add value 'c';")
+    assert f"CREATE TYPE public.{long[:62]}1 AS ENUM ('a', 'b');" in sql

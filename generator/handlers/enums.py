@@ -31,7 +31,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
 from ..engine import Context, Unsupported
 from ..refs import restore_refs_sql, type_ref
-from ..sqltext import literal, may_name, name_test, qname, quote_ident, truncate_identifier
+from ..sqltext import NAMEDATALEN, _clip, literal, may_name, name_test, qname, quote_ident
 from ..steps import Hazard, Step
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
@@ -222,9 +222,12 @@ def _guard_sql(key: Key, value: str, columns: list[tuple[Table, str, bool]]) -> 
 
 
 def _free_name(cat: Catalog, key: Key) -> str:
+    """``<name>_new``, then ``<name>_new1``...: a free type name of at most 63 bytes (the
+    base is shortened to leave room for the number, or PostgreSQL would cut the number off)."""
     n = 0
     while True:
-        name = truncate_identifier(f"{key[1]}_new") + (str(n) if n else "")
+        suffix = str(n) if n else ""
+        name = _clip(f"{key[1]}_new", NAMEDATALEN - 1 - len(suffix)) + suffix
         if (key[0], name) not in cat.types and not cat.relation_name_taken(key[0], name):
             return name
         n += 1

@@ -293,11 +293,8 @@ def rename_column(d: Draw) -> str:
 
 
 def _retypable(m: Model, t: Tbl) -> list[str]:
-    # open bug (regressions/type_change_keeps_default_type.sql): a text/varchar column's
-    # default keeps its old type through ALTER COLUMN TYPE, which the catalog does not follow
     return [c for c, col in t.cols.items()
-            if TYPES.get(col.type, ("", []))[1] and not col.identity and not m.col_locked(t, c)
-            and not (col.default is not None and col.type in ("text", "varchar(40)"))]
+            if TYPES.get(col.type, ("", []))[1] and not col.identity and not m.col_locked(t, c)]
 
 
 @op("alter column type", lambda m: any(_retypable(m, t) for t in m.tables.values()))
