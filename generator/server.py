@@ -416,7 +416,18 @@ def _install_handlers() -> None:
 
 
 def start() -> Server:
-    """Start a throwaway server; the caller stops it (else exit/signal handlers do)."""
+    """Start a throwaway server; the caller stops it (else exit/signal handlers do).
+
+    A file-system problem on the way (no room, no permission for the data folder, a
+    binary that cannot be copied or run) is a ``ServerError`` that names it."""
+    try:
+        return _start()
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ServerError(f"cannot start a throwaway PostgreSQL server: {exc.strerror or exc}{where}") from None
+
+
+def _start() -> Server:
     bindir, embedded = choose_bindir()
     run_as = _run_as()
     tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-", dir=_scratch_base()))

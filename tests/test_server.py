@@ -182,3 +182,22 @@ def test_embedded_server_starts_when_forced(monkeypatch: pytest.MonkeyPatch) -> 
             ).fetchone()
         assert cols is not None and cols[0] > 30
     _check_gone(tmpdir, pid)
+
+
+def test_a_file_system_problem_is_a_server_error_and_verify_says_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No place for the data folder (here: its parent is a file): a ServerError naming the
+    problem, and `verify` prints it as an error (exit 1), no traceback."""
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setattr(srv, "_scratch_base", lambda: str(blocker))
+    with pytest.raises(ServerError, match=r"cannot start a throwaway PostgreSQL server: Not a directory"):
+        srv.start()
+    root = Path(__file__).resolve().parent.parent
+    res = CliRunner().invoke(cli, ["verify", "--project-dir", str(root)])
+    assert res.exit_code == 1, res.output
+    assert "error: cannot start a throwaway PostgreSQL server: Not a directory" in res.output
+    assert "Traceback" not in res.output and isinstance(res.exception, SystemExit)
