@@ -97,7 +97,6 @@ def test_no_tcp_listener_and_fast_settings() -> None:
 
 def test_template_clones_carry_the_baseline_and_search_path() -> None:
     with start_server() as s:
-        t0 = time.monotonic()
         a = s.baseline_database("a")
         b = s.baseline_database("b")
         with psycopg.connect(a) as ca, psycopg.connect(b) as cb:
@@ -108,7 +107,6 @@ def test_template_clones_carry_the_baseline_and_search_path() -> None:
             assert cb.execute("SELECT to_regclass('public.only_in_a')").fetchone() == (None,)
         s.drop_database("a")
         s.drop_database("b")
-        assert time.monotonic() - t0 < 30
 
 
 def test_sigterm_stops_the_server_and_removes_its_directory() -> None:
