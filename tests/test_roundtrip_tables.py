@@ -297,3 +297,41 @@ def test_owner_change_goes_back_to_the_previous_owner(roundtrip):
     )
     assert "OWNER TO postgres" in sql
     assert "GRANT SELECT ON TABLE public.owned TO supabase_admin;" in sql
+
+
+# -- identical index specifications: CREATE TABLE keeps one ----------------------------------
+
+
+def test_drop_table_with_a_unique_duplicating_its_primary_key(roundtrip):
+    """The UNIQUE added by ALTER TABLE on the primary key's columns is a second index;
+    recreated inside CREATE TABLE it would be dropped silently, so it comes back by ALTER TABLE."""
+    rb, sql = roundtrip(
+        history=["create table public.t (id bigint primary key, u int);\n"
+                 "alter table public.t add unique (id);\n"
+                 "alter table public.t add constraint u_twice unique (u);\n"
+                 "alter table public.t add constraint u_again unique (u);\n"],
+        migration="drop table public.t;",
+    )
+    create = sql[sql.index("CREATE TABLE public.t"):]
+    create = create[: create.index(";")]
+    assert "t_id_key" not in create and "u_again" not in create and "u_twice" in create
+    assert "ALTER TABLE public.t ADD CONSTRAINT t_id_key UNIQUE (id);" in sql
+    assert "ALTER TABLE public.t ADD CONSTRAINT u_again UNIQUE (u);" in sql
+
+
+def test_unique_and_primary_key_on_one_column_are_one_index(roundtrip):
+    """`id int primary key unique`: PostgreSQL keeps the primary key only."""
+    rb, sql = roundtrip(
+        history=["create table public.t (id int primary key unique, note text);\n"],
+        migration="drop table public.t;",
+    )
+    assert "t_id_key" not in sql
+
+
+def test_an_unnamed_index_takes_the_name_of_a_named_duplicate(roundtrip):
+    """`unique (a), constraint u2 unique (a)` in one CREATE TABLE: one index, named u2."""
+    rb, sql = roundtrip(
+        history=["create table public.t (id int primary key, a int, unique (a), constraint u2 unique (a));\n"],
+        migration="alter table public.t drop constraint u2;",
+    )
+    assert "ALTER TABLE public.t ADD CONSTRAINT u2 UNIQUE (a);" in sql

@@ -456,12 +456,18 @@ def add_new_constraints(table: Table, pending: list[tuple[ast.Constraint, str | 
     if len(pkeys) > 1:
         raise Unsupported("multiple primary keys")
     out = [record_constraint(c, table, ctx, col) for c, col in checks]
-    seen: list[tuple] = []
+    kept: dict[tuple, list] = {}  # signature -> [constraint node, column]
     for c, col in pkeys + others:
         sig = _index_signature(c, col)
-        if sig in seen:
-            continue
-        seen.append(sig)
+        prior = kept.get(sig)
+        if prior is None:
+            kept[sig] = [c, col]
+        elif prior[0].conname is None and c.conname is not None:
+            # PostgreSQL (transformIndexConstraints): an unnamed index takes the name of a
+            # named duplicate, so that the name the user wrote exists
+            prior[0] = clone(prior[0])
+            prior[0].conname = c.conname
+    for c, col in kept.values():
         out.append(record_constraint(c, table, ctx, col))
     out += [record_constraint(c, table, ctx, col) for c, col in fks]
     return out
@@ -540,10 +546,22 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
     elems = [column_sql(c, cat, key) for c in table.columns.values()]
     later: list[str] = []
     fks: list[str] = []
+    # CREATE TABLE keeps one index of identical PRIMARY KEY/UNIQUE/EXCLUDE specifications
+    # (the primary key first) and silently drops the others; a duplicate the table has
+    # (added later by ALTER TABLE) is added back by ALTER TABLE after it
+    signatures: set[tuple] = set()
+    indexed = sorted((c for c in table.constraints.values() if c.kind in ("p", "u", "x") and not c.not_valid),
+                     key=lambda c: c.kind != "p")
+    duplicates = set()
+    for con in indexed:
+        sig = _index_signature(parse_constraint(con.definition), None)
+        if sig in signatures:
+            duplicates.add(con.name)
+        signatures.add(sig)
     for con in table.constraints.values():
         if con.kind == "f":
             fks.append(add_constraint_sql(key, con))
-        elif con.not_valid:
+        elif con.not_valid or con.name in duplicates:
             later.append(add_constraint_sql(key, con))
         else:
             elems.append(f"CONSTRAINT {quote_ident(con.name)} {con.definition}")
