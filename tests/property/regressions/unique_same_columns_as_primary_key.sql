@@ -2,7 +2,7 @@
 -- back inside the CREATE TABLE that recreates the dropped table; CREATE TABLE keeps one
 -- index per identical PRIMARY KEY/UNIQUE specification and silently dropped it, so the
 -- rollback's next step (DROP CONSTRAINT t1_id2_key) failed: it does not exist
--- fix: tables.recreate_table adds such a duplicate by ALTER TABLE after the CREATE TABLE
+-- fix: 06958f0 (tables.recreate_table adds such a duplicate by ALTER TABLE after the CREATE TABLE)
 -- migration 0
 create table public.t1 (
   id2 bigint not null,
