@@ -179,3 +179,39 @@ def test_grant_role_membership(roundtrip, app_role):
 
 def test_grant_role_between_platform_roles_is_manual(roundtrip):
     roundtrip(history=[], migration="grant anon to authenticated;", expect_manual=True)
+
+
+# -- a table-level REVOKE also revokes the column privileges ------------------------------------
+
+
+COLS = "create table public.t (id bigint primary key, c text, d text);\n"
+
+
+def test_rollback_of_a_table_grant_gives_back_the_column_grants(roundtrip):
+    rb, sql = roundtrip(
+        history=[COLS + "revoke all on public.t from service_role;\n"
+                 "grant select (c), insert (d) on public.t to service_role;\n"],
+        migration="grant select on public.t to service_role;",
+    )
+    revoke = sql.index("REVOKE SELECT ON TABLE public.t FROM service_role;")
+    regrant = sql.index("GRANT SELECT (c) ON TABLE public.t TO service_role;")
+    assert revoke < regrant
+    assert "INSERT (d)" not in sql  # INSERT was not revoked at table level: nothing to give back
+
+
+def test_column_grant_options_come_back_too(roundtrip):
+    roundtrip(
+        history=[COLS + "revoke all on public.t from anon;\n"
+                 "grant select (c) on public.t to anon with grant option;\n"
+                 "grant update (d) on public.t to anon;\n"],
+        migration="grant select, update on public.t to anon;",
+    )
+
+
+def test_revoke_grant_option_at_table_level_strips_column_options(roundtrip):
+    roundtrip(
+        history=[COLS + "revoke all on public.t from anon;\n"
+                 "grant select on public.t to anon;\n"
+                 "grant select (c) on public.t to anon with grant option;\n"],
+        migration="grant select on public.t to anon with grant option;",
+    )

@@ -220,6 +220,29 @@ def _column_refs(cat: Catalog, t: Target) -> list[tuple[str, str]]:
     return sorted(refs)
 
 
+def _column_regrants(cat: Catalog, ref: tuple[str, str], was: tuple[Acl, Acl], now: tuple[Acl, Acl],
+                     before: dict[tuple[str, str], tuple[Acl, Acl]]) -> list[str]:
+    """A table-level REVOKE also revokes the same privileges on every column of the table
+    (and REVOKE GRANT OPTION FOR their grant options): after the rollback's revoke of what
+    the migration granted on a relation, the column privileges it had are granted again."""
+    if ref[0] not in ("table", "view", "materialized view", "foreign table"):
+        return []
+    (old, old_opts), (new, new_opts) = was, now
+    lost = {r: (p - old.get(r, set())) & COLUMN_PRIVILEGES for r, p in new.items()}
+    lost_opts = {r: ((p & old.get(r, set())) - old_opts.get(r, set())) & COLUMN_PRIVILEGES
+                 for r, p in new_opts.items()}
+    if not any(lost.values()) and not any(lost_opts.values()):
+        return []
+    prefix = ref[1] + "."
+    out: list[str] = []
+    for cref in sorted({r for r in (*cat.grants, *cat.grant_options) if r[0] == "column" and r[1].startswith(prefix)}):
+        want, want_opts = before.get(cref) or _acl(cat, cref)
+        have = {r: p - lost.get(r, set()) for r, p in want.items()}
+        have_opts = {r: p - lost.get(r, set()) - lost_opts.get(r, set()) for r, p in want_opts.items()}
+        out += [s for s in acl_diff_sql("column", cref[1], have, want, have_opts, want_opts) if s.startswith("GRANT")]
+    return out
+
+
 def _restore_steps(cat: Catalog, before: dict[tuple[str, str], tuple[Acl, Acl]]) -> list[Step]:
     """Steps that turn each ref's ACL now back into ``before``."""
     steps = []
@@ -228,6 +251,7 @@ def _restore_steps(cat: Catalog, before: dict[tuple[str, str], tuple[Acl, Acl]])
         sql = acl_diff_sql(ref[0], ref[1], new, old, new_opts, old_opts)
         if not sql:
             continue
+        sql += _column_regrants(cat, ref, (old, old_opts), (new, new_opts), before)
         step = Step(title=f"Restore privileges on {ref[0]} {ref[1]}", group="Restore Grants", sql=sql)
         grants = [s for s in sql if s.startswith("GRANT")]
         revokes = [s for s in sql if s.startswith("REVOKE")]
