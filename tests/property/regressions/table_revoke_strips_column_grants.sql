@@ -1,7 +1,7 @@
 -- bug: the rollback of GRANT SELECT ON a table is REVOKE SELECT ON the table, which also
 -- revokes SELECT on each of its columns: a column grant the table had before the migration
 -- (service_role on c2) was lost
--- fix: grants._column_regrants (grants the column privileges back after the table-level revoke)
+-- fix: 489e55c (grants._column_regrants grants the column privileges back after the table-level revoke)
 -- migration 0
 create table public.t1 (
   c2 bigint,
