@@ -98,3 +98,40 @@ def test_drop_renamed_type_column_then_type(roundtrip):
                  "alter type public.mood rename to feeling;"],
         migration="alter table public.t drop column m; drop type public.feeling;",
     )
+
+
+# -- RENAME VALUE: stored expressions read the new label ---------------------------------------
+
+ENUM_TABLE = ("create type public.mood as enum ('a', 'b');\n"
+              "create table public.t (id int primary key, m public.mood default 'a', n public.mood default 'b'::public.mood);\n")
+
+
+def test_renamed_label_in_a_default_then_drop_table(roundtrip):
+    """The default reads the new label after the rename: the recreated table says so, before
+    the label is renamed back."""
+    rb, sql = roundtrip(history=[ENUM_TABLE],
+                        migration="alter type public.mood rename value 'a' to 'x';\n"
+                                  "alter type public.mood rename value 'b' to 'y';\ndrop table public.t;")
+    assert "m public.mood DEFAULT 'x'," in sql and "n public.mood DEFAULT CAST('y' AS public.mood)," in sql
+
+
+def test_renamed_label_alone_round_trips(roundtrip):
+    rb, sql = roundtrip(history=[ENUM_TABLE + "alter table public.t add constraint not_a check (m <> 'a');\n"],
+                        migration="alter type public.mood rename value 'a' to 'x';")
+    assert "ALTER TYPE public.mood RENAME VALUE 'x' TO 'a';" in sql
+
+
+def test_a_check_naming_a_renamed_label_is_distrusted(roundtrip):
+    """`check (m <> 'a')` reads `m <> 'x'` after the rename: recreating the table from the
+    recorded text would fail, so that rollback is a manual step with the reason."""
+    rb, sql = roundtrip(history=[ENUM_TABLE + "alter table public.t add constraint not_a check (m <> 'a');\n"],
+                        migration="alter type public.mood rename value 'a' to 'x';\ndrop table public.t;",
+                        expect_manual=True)
+    assert any("renamed value 'a' of public.mood" in s.manual for s in rb.manual_steps)
+
+
+def test_a_policy_naming_a_renamed_label_is_distrusted(roundtrip):
+    rb, sql = roundtrip(history=[ENUM_TABLE + "create policy p on public.t using (m = 'a');\n"],
+                        migration="alter type public.mood rename value 'a' to 'x';\ndrop policy p on public.t;",
+                        expect_manual=True)
+    assert any("renamed value 'a' of public.mood" in s.manual for s in rb.manual_steps)

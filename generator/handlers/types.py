@@ -269,6 +269,70 @@ def _forget_users(ctx: Context, key: Key) -> None:
 # -- enum values ------------------------------------------------------------------------------------
 
 
+def _relabel(expr: str, old: str, new: str) -> str | None:
+    """``expr`` with the enum constant ``old`` renamed to ``new`` when ``expr`` is just that
+    constant (``'old'`` or ``'old'::type``); None otherwise."""
+    try:
+        node = parse_sql(f"SELECT {expr}")[0].stmt.targetList[0].val
+    except (ParseError, AttributeError, IndexError):
+        return None
+    const = node.arg if isinstance(node, ast.TypeCast) else node
+    if not (isinstance(const, ast.A_Const) and isinstance(const.val, ast.String) and const.val.sval == old):
+        return None
+    const.val = ast.String(new)
+    return render(node)
+
+
+def _follow_renamed_label(ctx: Context, key: Key, old: str, new: str) -> None:
+    """PostgreSQL stores an enum constant by its OID: after RENAME VALUE every stored
+    expression that held ``old`` reads ``new``. A column default of an enum column that is
+    just the constant is renewed; any other recorded text holding ``'old'`` as a string is
+    distrusted (recreated from that text, it would name a label that no longer exists)."""
+    from ..refs import table_ref
+    from .enums import _column_uses
+    from .functions import function_ref
+    from .tables import index_ref, policy_ref, trigger_ref
+    from .views import view_ref
+
+    cat = ctx.catalog
+    lit = literal(old)
+    where = f"{ctx.stmt.where}, which renamed value {lit} of {qname(*key)} that it names"
+
+    def holds(text: str | None) -> bool:
+        return text is not None and lit in text
+
+    for tk, tbl in cat.tables.items():
+        distrust = False
+        for c in tbl.columns.values():
+            if holds(c.default):
+                renewed = _relabel(c.default, old, new) if _column_uses(cat, c.type, key) else None
+                if renewed is not None:
+                    c.default = renewed
+                else:
+                    distrust = True
+            distrust = distrust or holds(c.generated)
+        if distrust or any(holds(con.definition) for con in tbl.constraints.values()):
+            cat.tainted.setdefault(table_ref(tk), where)
+    for pk, pol in cat.policies.items():
+        if holds(pol.using) or holds(pol.check):
+            cat.tainted.setdefault(policy_ref(pk[:2], pk[2]), where)
+    for view in cat.views.values():
+        if holds(view.definition):
+            cat.tainted.setdefault(view_ref(view), where)
+    for ik, idx in cat.indexes.items():
+        if idx.constraint is None and holds(idx.definition):
+            cat.tainted.setdefault(index_ref(*ik), where)
+    for trk, trg in cat.triggers.items():
+        if holds(trg.definition):
+            cat.tainted.setdefault(trigger_ref(trk[:2], trk[2]), where)
+    for tyk, ty in cat.types.items():
+        if tyk != key and holds(ty.definition):
+            cat.tainted.setdefault(type_ref(tyk), where)
+    for f in cat.functions.values():  # a BEGIN ATOMIC body is stored parsed; other bodies are text
+        if holds(f.definition) and "begin atomic" in f.definition.lower():
+            cat.tainted.setdefault(function_ref(f), where)
+
+
 @handles(ast.AlterEnumStmt)
 def alter_enum(node: ast.AlterEnumStmt, ctx: Context) -> list[Step]:
     """ALTER TYPE ... RENAME VALUE → rename back; ADD VALUE → manual rebuild."""
@@ -281,6 +345,8 @@ def alter_enum(node: ast.AlterEnumStmt, ctx: Context) -> list[Step]:
         if t is not None and node.oldVal in t.labels:
             t.labels[t.labels.index(node.oldVal)] = node.newVal
             t.definition = enum_sql(key, t.labels)
+        if key is not None:
+            _follow_renamed_label(ctx, key, node.oldVal, node.newVal)
         return [
             Step(
                 title=f"Rename value {literal(node.newVal)} of {name} back to {literal(node.oldVal)}",
