@@ -2,7 +2,7 @@
 -- 'r6' (PostgreSQL stores the label's OID), but the catalog kept 'a': the rollback of a
 -- later DROP TABLE in the same migration recreated DEFAULT 'a' before renaming the label
 -- back, and failed (invalid input value for enum)
--- fix: types._follow_renamed_label renews such defaults and distrusts other recorded text naming the label
+-- fix: 0399b1b (types._follow_renamed_label renews such defaults and distrusts other recorded text naming the label)
 -- migration 0
 create function public.f1(x bigint)
 returns bigint language sql as $$ select x + 1 $$;
