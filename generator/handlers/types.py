@@ -325,8 +325,8 @@ def _follow_renamed_label(ctx: Context, key: Key, old: str, new: str) -> None:
     for trk, trg in cat.triggers.items():
         if holds(trg.definition):
             cat.tainted.setdefault(trigger_ref(trk[:2], trk[2]), where)
-    for tyk, ty in cat.types.items():
-        if tyk != key and holds(ty.definition):
+    for tyk, ty in cat.types.items():  # a domain's CHECK or DEFAULT (an enum's own labels name nothing)
+        if ty.kind == "domain" and holds(ty.definition):
             cat.tainted.setdefault(type_ref(tyk), where)
     for f in cat.functions.values():  # a BEGIN ATOMIC body is stored parsed; other bodies are text
         if holds(f.definition) and "begin atomic" in f.definition.lower():
