@@ -1,7 +1,7 @@
 -- bug: renaming value 'a' of one enum distrusted every other enum whose labels include 'a'
 -- (its CREATE TYPE text holds the same literal), so a later ADD VALUE of another enum
 -- became a manual step
--- fix: types._follow_renamed_label only looks at domains among the types
+-- fix: a6672c7 (types._follow_renamed_label only looks at domains among the types)
 -- migration 0
 create type public.e1 as enum ('a');
 alter type public.e1 add value 'v1';
