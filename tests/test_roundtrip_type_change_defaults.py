@@ -111,3 +111,34 @@ def test_interval_with_fields_default_distrusts_the_table(roundtrip):
         expect_manual=True,
     )
     assert "could not analyse" in rb.manual_steps[0].manual
+
+
+# -- CHECK constraints and expression indexes are rebuilt from their printed text -----------------
+
+
+def test_type_change_back_recreates_checks_and_expression_indexes(roundtrip):
+    rb, sql = roundtrip(
+        history=["create table public.t (id bigint primary key, n bigint, s text);\n"
+                 "alter table public.t add constraint n_pos check (n > 0);\n"
+                 "alter table public.t add constraint n_small check (n < 1000) not valid;\n"
+                 "comment on constraint n_pos on public.t is 'positive';\n"
+                 "create index t_n_plus on public.t ((n + 1));\n"
+                 "create index t_s_where on public.t (s) where n > 10;\n"
+                 "create index t_s on public.t (s);\n"],
+        migration="alter table public.t alter column n type numeric;",
+    )
+    assert "DROP INDEX public.t_n_plus;" in sql and "DROP INDEX public.t_s_where;" in sql
+    assert "DROP INDEX public.t_s;" not in sql  # not on the column
+    assert "ADD CONSTRAINT n_pos CHECK (n > 0)" in sql and "ADD CONSTRAINT n_small CHECK (n < 1000) NOT VALID" in sql
+    assert "COMMENT ON CONSTRAINT n_pos ON public.t IS 'positive';" in sql
+
+
+def test_after_a_type_change_a_dependent_check_is_distrusted(roundtrip):
+    """Twice retyped, PostgreSQL's text of the check is no longer the recorded one: a later
+    rollback that recreates the table is a manual step, not a wrong CREATE TABLE."""
+    roundtrip(
+        history=["create table public.t (id bigint primary key, n numeric check (n > 0));\n"
+                 "alter table public.t alter column n type bigint;\n"],
+        migration="drop table public.t;",
+        expect_manual=True,
+    )

@@ -393,19 +393,29 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
     new_type = type_sql(cd.typeName, ctx.catalog)
     old_type, old_coll = col.type, col.collation
     c = quote_ident(col.name)
-    actions = []
+    q = qname(*key)
+    checks, indexes = _reprinted_dependents(table, col.name, ctx.catalog)
+    actions = [f"DROP CONSTRAINT {quote_ident(con.name)}" for con in checks]
     if col.default is not None:
         actions.append(f"ALTER COLUMN {c} DROP DEFAULT")
     collate = f" COLLATE {old_coll}" if old_coll else ""
     actions.append(f"ALTER COLUMN {c} TYPE {old_type}{collate} USING {c}::{old_type}")
     if col.default is not None:
         actions.append(f"ALTER COLUMN {c} SET DEFAULT {col.default}")
-    q = qname(*key)
+    actions += [f"ADD CONSTRAINT {quote_ident(con.name)} {con.definition}" + (" NOT VALID" if con.not_valid else "")
+                for con in checks]
+    sql = [f"DROP INDEX {qname(idx.schema, idx.name)};" for idx in indexes]
+    sql.append(f"ALTER TABLE {q} " + ", ".join(actions) + ";")
+    sql += [index_sql(idx) for idx in indexes]
+    for con in checks:
+        sql += comment_restore(ctx.catalog, constraint_ref(key, con.name))
+    for idx in indexes:
+        sql += comment_restore(ctx.catalog, index_ref(idx.schema, idx.name))
     cq = f"{q}.{c}"
     step = Step(
         title=f"Change column {cq} back to {old_type}",
         group="Restore Column Types",
-        sql=[f"ALTER TABLE {q} " + ", ".join(actions) + ";"],
+        sql=sql,
         search_path=table.search_path,
     )
     if not is_widening(new_type, old_type):
@@ -428,9 +438,33 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
             _distrust(ctx, ("table", q))  # PostgreSQL's default cannot be written back exactly
         else:
             col.default = kept
+    if checks or indexes:
+        # PostgreSQL rebuilds them from their printed text, casts to the old type included
+        # ("id > 0" on numeric becomes "(id)::numeric > (0)::numeric" back on bigint): the
+        # recorded text no longer recreates them exactly
+        _distrust(ctx, ("table", q))
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
     return [step]
+
+
+def _reprinted_dependents(table: Table, column: str, cat: Catalog) -> tuple[list[Constraint], list]:
+    """The CHECK constraints and the expression or partial indexes of ``table`` that read
+    ``column``. PostgreSQL rebuilds them from their printed text when the column's type
+    changes, so changing the type back does not give back their definitions: the rollback
+    drops them first and recreates them as they were."""
+    checks = [con for con in table.constraints.values() if con.kind == "c" and column in con.columns]
+    indexes = []
+    for idx in cat.indexes.values():
+        if idx.table != table.key or idx.constraint is not None:
+            continue
+        node = parse_stmt(idx.definition)
+        exprs = [e.expr for e in node.indexParams or () if e.expr is not None]
+        if node.whereClause is not None:
+            exprs.append(node.whereClause)
+        if any(column in referenced_columns(e, {table.name}) for e in exprs):
+            indexes.append(idx)
+    return checks, indexes
 
 
 def _untyped_literal(node: ast.Node) -> ast.A_Const | None:
