@@ -1,7 +1,7 @@
 -- bug: ALTER COLUMN TYPE rebuilds a CHECK constraint on the column from its printed text:
 -- "id2 > 0" on bigint, then numeric ("id2 > (0)::numeric"), then back to bigint by the
 -- rollback gave "(id2)::numeric > (0)::numeric", not the constraint as it was
--- fix: alter_table.alter_column_type drops such checks (and expression or partial indexes) before changing the type back and recreates them as recorded
+-- fix: a1cd2d5 (alter_table.alter_column_type drops such checks and expression or partial indexes before changing the type back and recreates them as recorded)
 -- migration 0
 create table public.t1 (
   id2 bigint not null,
