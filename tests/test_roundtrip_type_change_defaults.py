@@ -142,3 +142,13 @@ def test_after_a_type_change_a_dependent_check_is_distrusted(roundtrip):
         migration="drop table public.t;",
         expect_manual=True,
     )
+
+
+def test_integer_and_text_changes_keep_dependent_checks_trusted(roundtrip):
+    """Between integer types, and between text and varchar, a check reads back the same:
+    a later DROP TABLE still rolls back automatically."""
+    roundtrip(
+        history=["create table public.t (id bigint primary key, n bigint check (n > 0), s text check (s <> ''));\n"
+                 "alter table public.t alter column n type integer, alter column s type varchar(40);\n"],
+        migration="drop table public.t;",
+    )

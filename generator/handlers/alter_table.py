@@ -438,7 +438,7 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
             _distrust(ctx, ("table", q))  # PostgreSQL's default cannot be written back exactly
         else:
             col.default = kept
-    if checks or indexes:
+    if (checks or indexes) and not _reparse_is_fresh(old_type, new_type):
         # PostgreSQL rebuilds them from their printed text, casts to the old type included
         # ("id > 0" on numeric becomes "(id)::numeric > (0)::numeric" back on bigint): the
         # recorded text no longer recreates them exactly
@@ -446,6 +446,21 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
     return [step]
+
+
+# PostgreSQL rebuilds a CHECK or an index expression from its text printed for the old
+# type: the casts printed there stay. An integer column's expressions print no cast to its
+# type (integer constants are integers), and a text/varchar column's print casts to text,
+# which parsing them for text or varchar adds anyway: those read back as a fresh parse of
+# the recorded text. Any other old type (numeric: "n > (0)::numeric") may not.
+_INTEGERS, _TEXTS = {"int2", "int4", "int8"}, {"text", "varchar"}
+
+
+def _reparse_is_fresh(old: str, new: str) -> bool:
+    (base_old, _, dims_old), (base_new, _, dims_new) = type_shape(old), type_shape(new)
+    if dims_old or dims_new:
+        return False
+    return base_old in _INTEGERS or (base_old in _TEXTS and base_new in _TEXTS)
 
 
 def _reprinted_dependents(table: Table, column: str, cat: Catalog) -> tuple[list[Constraint], list]:
