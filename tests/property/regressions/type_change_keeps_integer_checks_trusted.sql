@@ -1,7 +1,7 @@
 -- bug: the first version of the reprinted-check fix distrusted every table whose CHECK read
 -- a retyped column; bigint -> numeric with "c3 > 0" reads back exactly, so the rollback of
 -- a later DROP TABLE must stay automatic
--- fix: alter_table._reparse_is_fresh (only old types other than integers and text/varchar distrust)
+-- fix: c35a7bb (alter_table._reparse_is_fresh: only old types other than integers and text/varchar distrust)
 -- migration 0
 create table public.t1 (
   c2 boolean,
