@@ -293,8 +293,12 @@ def rename_column(d: Draw) -> str:
 
 
 def _retypable(m: Model, t: Tbl) -> list[str]:
+    # a numeric column a CHECK reads is left alone: PostgreSQL rebuilds the check from its
+    # text printed for numeric ("c > (0)::numeric"), so after numeric -> bigint the generator
+    # distrusts the table on purpose (later rollbacks recreating it are manual steps)
     return [c for c, col in t.cols.items()
-            if TYPES.get(col.type, ("", []))[1] and not col.identity and not m.col_locked(t, c)]
+            if TYPES.get(col.type, ("", []))[1] and not col.identity and not m.col_locked(t, c)
+            and not (col.type == "numeric" and any(k.kind == "c" and c in k.cols for k in t.cons))]
 
 
 @op("alter column type", lambda m: any(_retypable(m, t) for t in m.tables.values()))
