@@ -371,18 +371,6 @@ class _Staged:
         self.temps, self.made = [], []
 
 
-def _write_all(files: list[tuple[Path, str]]) -> None:
-    """Write every file or none (see ``_Staged``)."""
-    staged = _Staged()
-    try:
-        for path, text in files:
-            staged.add(path, text)
-    except BaseException:
-        staged.discard()
-        raise
-    staged.commit()
-
-
 def _generate(
     args: tuple[str, ...],
     project_dir: Path | None,
@@ -416,11 +404,9 @@ def _generate(
     # Each rollback is rendered as soon as it is replayed and its files written to temporary
     # names; only a line of summary and what the index needs are kept (a rollback holds parse
     # trees and its rendered text: all of them at once is hundreds of MB on a long history).
-    inside = {id(m) for m in migrations}
-    staged = _Staged()
     try:
         with _signals_raise():
-            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule, inside, staged)
+            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         sys.exit(130)
@@ -452,17 +438,31 @@ def _signals_raise():
 
 
 def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, cfg: Config, force: bool,
-                    manual_rule, inside: set[int], staged: _Staged) -> None:
+                    manual_rule) -> None:
     """The files of ``generate``: every rollback rendered as it is replayed, staged, then all
     renamed into place, or none."""
     from .index import facts
 
+    inside = {id(m) for m in migrations}
+    staged = _Staged()
     summary: list[tuple[tuple[str, str], str]] = []  # (sort key, line)
     index_facts = []
     problems: list[str] = []
     refused: list[str] = []
     write_error: OSError | None = None
     written = 0
+
+    def stage(outs: list[Output]) -> None:
+        """Write the files to their temporary names, unless the run already cannot succeed."""
+        nonlocal write_error
+        if write_error is None and not problems and not refused:
+            try:
+                for o in outs:
+                    if o.status == "written":
+                        staged.add(o.path, o.text)
+            except OSError as exc:
+                write_error = exc
+
     try:
         for rb in _iter_rollbacks(selected, migrations, manual_rule):
             if id(rb.migration) in inside:
@@ -472,13 +472,7 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
             outs = [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]
             problems += [o.why for o in outs if o.status == "blocked"]
             refused += [str(o.path) for o in outs if o.status == "refused"]
-            if write_error is None and not problems and not refused:
-                try:
-                    for o in outs:
-                        if o.status == "written":
-                            staged.add(o.path, o.text)
-                except OSError as exc:
-                    write_error = exc
+            stage(outs)
             status = "written" if any(o.status == "written" for o in outs) else "unchanged"
             written += status == "written"
             n, manual = len(rb.steps), len(rb.manual_steps)
@@ -492,11 +486,7 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
         if index is not None:
             problems += [index.why] if index.status == "blocked" else []
             refused += [str(index.path)] if index.status == "refused" else []
-            if index.status == "written" and write_error is None and not problems and not refused:
-                try:
-                    staged.add(index.path, index.text)
-                except OSError as exc:
-                    write_error = exc
+            stage([index])
         lines = problems + [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)"
                             for p in refused]
         if lines:

@@ -813,6 +813,11 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
     return out
 
 
+def _naming(names: list[str]) -> re.Pattern[str]:
+    """Matches a check description that names any of ``names`` (as the checks spell them)."""
+    return re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in names))
+
+
 def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
     checks: dict[str, tuple[str, str]] = {}
     back: set[str] = set()  # keys of the "... is back" checks (kept apart: a rollback drops far more than it restores)
@@ -827,14 +832,14 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
             for raw in raws:
                 dropped = _dropped_relations(raw.stmt) if back else []
                 if dropped:  # what was brought back on a relation dropped later is gone with it
-                    pattern = re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in dropped))
+                    pattern = _naming(dropped)
                     gone = {k for k in back if pattern.search(checks[k][0])}
                     if gone:
                         checks = {k: v for k, v in checks.items() if k not in gone}
                         back -= gone
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
-                    pattern = re.compile("|".join(rf"(?:^|[\s(]){re.escape(n)}(?:$|[\s.(])" for n in renamed))
+                    pattern = _naming(renamed)
                     checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
                     back &= checks.keys()
                 for desc, expr in _statement_checks(raw.stmt):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import pglast.visitors
@@ -80,7 +80,7 @@ def populate_ancestors(tree: ast.Node | tuple) -> None:
     :class:`Visitor` subclass defined per call (``inspect.getmembers`` on every call, a
     generator per node): a third of the time spent printing. This is the same
     breadth-first walk, in the same order, so a node reachable twice gets the same chain
-    as with pglast's; tests/test_sqltext.py compares both on every statement of the corpus.
+    as with pglast's; tests/test_sqltext_fast.py compares both on every statement of the corpus.
     """
     todo: deque[tuple[Ancestor, Any]] = deque([(Ancestor(), tree)])
     node_cls, anc_cls = ast.Node, Ancestor
@@ -152,12 +152,12 @@ def clone(value: Any) -> Any:
     return value  # str, int, float, bool, None, enums: immutable
 
 
-def truncate_identifier(name: str) -> str:
-    """Truncate to 63 bytes on a character boundary, as PostgreSQL does."""
+def truncate_identifier(name: str, nbytes: int = NAMEDATALEN - 1) -> str:
+    """Truncate to 63 bytes (or ``nbytes``) on a character boundary, as PostgreSQL does."""
     raw = name.encode()
-    if len(raw) < NAMEDATALEN:
+    if len(raw) <= nbytes:
         return name
-    return raw[: NAMEDATALEN - 1].decode(errors="ignore")
+    return raw[:nbytes].decode(errors="ignore")
 
 
 def _clip(name: str, nbytes: int) -> str:
@@ -229,12 +229,7 @@ def may_name(text: str | None, names: list[str]) -> bool:
     ``E'...'`` strings that a body is parsed from, ``""`` inside a quoted name) are not
     looked into: then the answer is True.
     """
-    if text is None:
-        return False
-    low = _folded(text)
-    if low is None:
-        return True
-    return any('"' in n or n.translate(_ASCII_LOWER) in low for n in names)
+    return name_test(names)(text)
 
 
 def name_test(names: list[str]):

@@ -31,7 +31,7 @@ from pglast.visitors import Visitor
 from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
 from ..engine import Context, Unsupported
 from ..refs import restore_refs_sql, type_ref
-from ..sqltext import NAMEDATALEN, _clip, literal, may_name, name_test, qname, quote_ident
+from ..sqltext import NAMEDATALEN, literal, may_name, name_test, qname, quote_ident, truncate_identifier
 from ..steps import Hazard, Step
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
@@ -122,7 +122,7 @@ def plan(ctx: Context, key: Key) -> Plan:
     # the column types that are (arrays of) the enum: each distinct type spelling decided once
     # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
     uses = {ty for ty in frozenset().union(*(t.columns.types() for t in cat.tables.values()))
-            if names_enum(ty) and _column_uses(cat, ty, key)}
+            if _column_uses(cat, ty, key)}
     if uses:
         p.columns = [(t, c.name, c.type.endswith("]")) for t in cat.tables.values() if not uses.isdisjoint(t.columns.types())
                      for c in t.columns.values() if c.type in uses]
@@ -227,7 +227,7 @@ def _free_name(cat: Catalog, key: Key) -> str:
     n = 0
     while True:
         suffix = str(n) if n else ""
-        name = _clip(f"{key[1]}_new", NAMEDATALEN - 1 - len(suffix)) + suffix
+        name = truncate_identifier(f"{key[1]}_new", NAMEDATALEN - 1 - len(suffix)) + suffix
         if (key[0], name) not in cat.types and not cat.relation_name_taken(key[0], name):
             return name
         n += 1

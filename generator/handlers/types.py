@@ -33,10 +33,13 @@ from pglast.visitors import Visitor
 
 from ..catalog import DEFAULT_SEARCH_PATH, Catalog, Function, Key, Type
 from ..engine import Context, Unsupported, handles
-from ..refs import move_refs, restore_refs_sql, role_name, type_ref
+from ..refs import move_refs, restore_refs_sql, role_name, table_ref, type_ref
 from ..sqltext import choose_name, literal, may_name, qname, quote_ident, render, truncate_identifier
 from ..steps import Step
 from . import domains, enums, owners
+from .functions import function_ref
+from .tables import index_ref, parse_expr, policy_ref, trigger_ref
+from .views import view_ref
 
 
 def _key(ctx: Context, names: list[str]) -> Key:
@@ -273,7 +276,7 @@ def _relabel(expr: str, old: str, new: str) -> str | None:
     """``expr`` with the enum constant ``old`` renamed to ``new`` when ``expr`` is just that
     constant (``'old'`` or ``'old'::type``); None otherwise."""
     try:
-        node = parse_sql(f"SELECT {expr}")[0].stmt.targetList[0].val
+        node = parse_expr(expr)
     except (ParseError, AttributeError, IndexError):
         return None
     const = node.arg if isinstance(node, ast.TypeCast) else node
@@ -288,12 +291,6 @@ def _follow_renamed_label(ctx: Context, key: Key, old: str, new: str) -> None:
     expression that held ``old`` reads ``new``. A column default of an enum column that is
     just the constant is renewed; any other recorded text holding ``'old'`` as a string is
     distrusted (recreated from that text, it would name a label that no longer exists)."""
-    from ..refs import table_ref
-    from .enums import _column_uses
-    from .functions import function_ref
-    from .tables import index_ref, policy_ref, trigger_ref
-    from .views import view_ref
-
     cat = ctx.catalog
     lit = literal(old)
     where = f"{ctx.stmt.where}, which renamed value {lit} of {qname(*key)} that it names"
@@ -305,7 +302,7 @@ def _follow_renamed_label(ctx: Context, key: Key, old: str, new: str) -> None:
         distrust = False
         for c in tbl.columns.values():
             if holds(c.default):
-                renewed = _relabel(c.default, old, new) if _column_uses(cat, c.type, key) else None
+                renewed = _relabel(c.default, old, new) if enums._column_uses(cat, c.type, key) else None
                 if renewed is not None:
                     c.default = renewed
                 else:
