@@ -28,30 +28,17 @@ recorded, the message lists them, and the rerun resumes after them and finishes.
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
-from test_down import (
-    BACKUP, REPO, V1, V2, V3, V4, _backups, _down, _generate, _history, _Locker, _migrate, _same, _small_project,
-    _subprocess_down,
+from test_down import (  # noqa: F401  (project: the fixture, a copy of the example project)
+    BACKUP, V1, V2, V3, V4, _backups, _down, _history, _Locker, _migrate, _same, _small_project,
+    _subprocess_down, project,
 )
 
 from generator import apply
 
 V4_FILE = f"rollback_{V4}_processing_log_and_indexes.sql"
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the example project, its rollbacks generated."""
-    dest = tmp_path / "project"
-    (dest / "supabase").mkdir(parents=True)
-    shutil.copy(REPO / "supabase" / "config.toml", dest / "supabase" / "config.toml")
-    shutil.copytree(REPO / "supabase" / "migrations", dest / "supabase" / "migrations")
-    _generate(dest)
-    return dest
 
 
 def _no_backup_schema(db) -> None:
