@@ -487,13 +487,14 @@ def render_markdown(
     saved = {i: [q for q, _ in entries] for i, entries in per_step.items()} if backup else None
     restores = [sql for i, entries in per_step.items() for q, b in entries
                 if (sql := restore_sql(q, b, rb.steps[i])) is not None]
+    checks = verification_checks(rb)
     text = _env().get_template("rollback.md.j2").render(
         risk_reasons=risk_reasons(rb.steps),
         preflight_checks=rb.preflight if preflight else [],
         assertions=assertions,
         restores=restores,
         locked=locked_tables(rb.steps),
-        dropped=[d for d, _ in verification_checks(rb, history=False) if d.endswith(" is gone")],
+        dropped=[d for d, _ in checks if d.endswith(" is gone")],
         version=rb.migration.version,
         tool_version=__version__,
         rb=rb,
@@ -511,7 +512,7 @@ def render_markdown(
         manual_blocks=[b for b in blocks if b.step.manual],
         nontransactional=[b for b in blocks if not b.step.transactional],
         transactions=sum(1 for s in model.segments if s.transactional),
-        checks=verification_checks(rb),
+        checks=checks,
         body_sha256=_PLACEHOLDER,
     )
     return _seal(text, _MD_SEAL)
@@ -792,15 +793,9 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
     """Queries a person can run after the rollback; each returns true when it worked.
 
     Derived from the statements of the non-manual steps; a later step undoing an earlier
-    one's effect (drop then recreate) keeps only the last word on that object. Computed
-    once per rollback (the SQL and the markdown both ask).
+    one's effect (drop then recreate) keeps only the last word on that object.
     """
-    key = tuple(id(s) for s in rb.steps)
-    cached = rb.__dict__.get("_verification_checks")
-    if cached is None or cached[0] != key:
-        cached = (key, _verification_checks(rb))
-        rb.__dict__["_verification_checks"] = cached
-    out = list(cached[1])
+    out = _verification_checks(rb)
     if not history:  # the post-rollback assertions: the history table may not exist
         return out
     out.append(
