@@ -43,13 +43,13 @@ from pglast.enums import ObjectType, TransactionStmtKind
 from pglast.visitors import Visitor
 
 from .parse import InputError, Statement, parse_statements
+from .render import manual_raise_messages
 from .sqltext import literal, qname, quote_ident, truncate_identifier
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
 PROGRESS_TABLE = "down_progress"
 APPLICATION_NAME = "supabase-rollback down"
 
-_MANUAL_RAISE = re.compile(r"RAISE\s+EXCEPTION\s+'(MANUAL STEP \d+ not resolved: .*?)'\s*;", re.S)
 _RISK = re.compile(r"^-- Data-loss risk: (\w+)\s*$", re.M)
 _STEP = re.compile(r"^-- Step (\d+): ")
 _HAZARD = re.compile(r"^-- hazard (\w+): (.*)$")
@@ -109,8 +109,7 @@ class RollbackFile:
         out = []
         for s in self.statements:
             if isinstance(s.node, ast.DoStmt):
-                for m in _MANUAL_RAISE.finditer(s.sql):
-                    out.append(f"line {s.line}: {m.group(1).replace('%%', '%').replace(chr(39) * 2, chr(39))}")
+                out.extend(f"line {s.line}: {message}" for message in manual_raise_messages(s.sql))
         return out
 
     def backups(self) -> list[tuple[int, str | None, str]]:

@@ -193,6 +193,22 @@ def manual_raise_sql(number: int, reason: str) -> str:
     return f"DO {_dollar_quote(f'BEGIN RAISE EXCEPTION {literal(message)}; END')};"
 
 
+_MANUAL_RAISE = re.compile(r"RAISE\s+EXCEPTION\s+(E?)'(MANUAL STEP \d+ not resolved: (?:[^']|'')*)'\s*;", re.S)
+
+
+def manual_raise_messages(sql: str) -> list[str]:
+    """The messages of the ``manual_raise_sql`` raises in ``sql`` (a DO statement), as
+    PostgreSQL would print them: the literal read back (``''``, and for an ``E''``
+    literal ``\\\\``) and the format's ``%%`` undone."""
+    out = []
+    for m in _MANUAL_RAISE.finditer(sql):
+        text = m.group(2).replace("''", "'")
+        if m.group(1):
+            text = text.replace("\\\\", "\\")
+        out.append(text.replace("%%", "%"))
+    return out
+
+
 _BARRIER_NODES = (
     ast.CreateStmt,  # a recreated table (or column, below) is what a later backup may read
     ast.CreateTableAsStmt,

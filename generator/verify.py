@@ -55,7 +55,7 @@ from pglast.enums import AlterTableType, TransactionStmtKind
 from .engine import Rollback
 from .parse import InputError, Migration, Statement, parse_statements
 from .project import not_a_file
-from .render import is_hand_edited, render_sql, rollback_file_name
+from .render import is_hand_edited, manual_raise_messages, render_sql, rollback_file_name
 from .snapshot import BACKUP_SCHEMA, Diff, IncrementalSnapshots, Snapshot, diff, snapshot
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
@@ -241,9 +241,6 @@ def environment_problem(err: SqlError) -> str | None:
 
 # -- the rollback to verify -----------------------------------------------------------------------
 
-_MANUAL_RAISE = re.compile(r"RAISE\s+EXCEPTION\s+'(MANUAL STEP \d+ not resolved: .*?)'", re.S)
-
-
 @dataclass
 class Candidate:
     """The rollback that is verified for one migration.
@@ -271,9 +268,7 @@ def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
     out = []
     for s in stmts:
         if isinstance(s.node, ast.DoStmt):
-            m = _MANUAL_RAISE.search(s.sql)
-            if m:
-                out.append(m.group(1).replace("''", "'").replace("%%", "%"))
+            out.extend(manual_raise_messages(s.sql)[:1])
     return out
 
 

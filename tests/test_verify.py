@@ -200,6 +200,27 @@ def test_unresolved_manual_steps_are_their_own_category(tmp_path: Path):
     assert m["rollback"]["manual_steps"][0].startswith("MANUAL STEP 1 not resolved")
 
 
+def test_a_manual_step_whose_reason_has_a_backslash_is_still_a_manual_step(tmp_path: Path):
+    # a reason quoting a regular expression is written as an E'' literal; verify and down
+    # must still read it as an unresolved MANUAL STEP, not report the rollback as FAILED
+    root = write_project(tmp_path, {
+        "20250101000000_t": "create table public.t (id bigint primary key, name text, kind text);\n",
+        "20250102000000_data": "update public.t set kind = 'image' where name ~ '\\.(png|jpg)$';\n",
+    })
+    CliRunner().invoke(cli, ["generate", "--project-dir", str(root)], catch_exceptions=False)
+    rollback = root / "supabase" / "rollbacks" / "rollback_20250102000000_data.sql"
+    assert "RAISE EXCEPTION E'MANUAL STEP 1 not resolved" in rollback.read_text()
+    code, doc = run_json("--project-dir", str(root), "20250102000000")
+    assert code == 1
+    m = doc["migrations"][0]
+    assert m["status"] == "manual", m
+    assert "\\.(png|jpg)$" in m["rollback"]["manual_steps"][0]
+    from generator.apply import read_rollback_file
+
+    steps = read_rollback_file(rollback).unresolved_manual_steps()
+    assert len(steps) == 1 and "MANUAL STEP 1 not resolved" in steps[0] and "\\.(png|jpg)$" in steps[0]
+
+
 def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     root = write_project(tmp_path, {
         "20250101000000_t": "create table public.t (id bigint primary key);\n",

@@ -1,0 +1,278 @@
+"""The real-world corpus as the judge: generate, then verify, every migrations folder.
+
+    python benchmarks/realworld_corpus.py            # once: extract the corpus (see that file)
+    python benchmarks/realworld.py                   # every project of ../realworld-corpus
+    python benchmarks/realworld.py --only tutur3u --no-verify
+    python benchmarks/realworld.py --out docs/realworld.md --json /tmp/realworld.json
+
+For every project of the corpus (a folder holding ``supabase/migrations``) it runs, each in
+a fresh process with a time limit, as a user would:
+
+1. ``supabase-rollback generate --out-dir <temporary folder>``: its exit status, the
+   rollbacks it wrote (a migration without one is *refused*), its warnings and errors, and
+   every MANUAL STEP's reason in the files it wrote;
+2. ``supabase-rollback verify --rollbacks-dir <that folder> --format json`` on a throwaway
+   PostgreSQL: each migration is verified exactly, verified but for column order, FAILED
+   (its rollback does not restore the schema, or does not run), left to a person (manual
+   steps), or skipped for the environment (an extension the server lacks).
+
+It prints one markdown table, a row per project and a total, plus the manual steps
+counted by reason. Nothing a folder holds stops the run: a crash, a time-out or unreadable
+output of one project is that project's row (``crashed``), and the run goes on. Only
+numbers are printed in the table: no third-party SQL (the corpus is never committed). The
+``--json`` file holds the details (failing migrations with their first line of reason),
+for triage; keep it outside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "realworld-corpus"
+MIGRATION = re.compile(r"^([0-9]+)_(.*)\.sql$")
+MANUAL = re.compile(r"^-- MANUAL STEP \d+: (.*)$")
+STATUSES = ("verified", "column_order", "failed", "manual", "skipped")
+
+
+@dataclass
+class Row:
+    project: str
+    migrations: int = 0
+    written: int = 0
+    generate_exit: int | None = None
+    generate_s: float = 0.0
+    verify_s: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+    manual_reasons: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # generate's error lines
+    warnings: int = 0
+    failed: list[dict] = field(default_factory=list)  # {file, reason}
+    crashed: str = ""
+    verify_refused: str = ""  # verify's error when it refused the whole project (exit 2)
+
+    @property
+    def refused(self) -> int:
+        return max(self.migrations - self.written, 0)
+
+
+def projects(corpus: Path, only: list[str]) -> list[Path]:
+    found = sorted(p.parent.parent for p in corpus.glob("*/*/supabase/migrations") if p.is_dir())
+    return [p for p in found if not only or any(o in str(p.relative_to(corpus)) for o in only)]
+
+
+def count_migrations(folder: Path) -> int:
+    """Files the Supabase CLI would take as migrations (its name pattern)."""
+    return sum(1 for f in folder.iterdir() if MIGRATION.match(f.name) and f.is_file())
+
+
+def reason_class(reason: str) -> str:
+    """A manual step's reason without the names in it, so equal causes count together."""
+    text = re.sub(r'"[^"]*"', "N", reason)
+    text = re.sub(r"`[^`]*`", "S", text)
+    text = re.sub(r"\([^()]*\.sql:\d+[^()]*\)", "(W)", text)
+    text = re.sub(r"\S+\.sql:\d+(:\d+)?", "W", text)
+    text = re.sub(r"\b(public|auth|storage|extensions|[a-z_][a-z0-9_$]*)\.([a-z_][a-z0-9_$]*)(\([^)]*\))?", "N", text)
+    text = re.sub(r"\b\d+\b", "0", text)
+    words = text.split()
+    return " ".join(words[:14])
+
+
+def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, str, float]:
+    start = time.perf_counter()
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                             errors="replace", stdin=subprocess.DEVNULL)
+        return res.returncode, res.stdout, res.stderr, time.perf_counter() - start
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return None, out, f"timed out after {timeout:.0f} s", time.perf_counter() - start
+
+
+def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, timeout: float) -> Row:
+    row = Row(project=str(project.relative_to(corpus)))
+    migrations = project / "supabase" / "migrations"
+    out = Path(tempfile.mkdtemp(prefix="realworld-"))
+    try:
+        row.migrations = count_migrations(migrations)
+        code, _, err, secs = _run([*tool, "generate", "--project-dir", str(project), "--out-dir", str(out)],
+                                  timeout, project)
+        row.generate_exit, row.generate_s = code, secs
+        if code is None or code not in (0, 1, 2):
+            row.crashed = f"generate: {'timed out' if code is None else f'exit {code}'}: {_last(err)}"
+        row.errors = [line for line in err.splitlines() if line.startswith("error:")]
+        row.warnings = sum(1 for line in err.splitlines() if line.startswith("warning:"))
+        if "Traceback (most recent call last)" in err:
+            row.crashed = f"generate: traceback: {_last(err)}"
+        rollbacks = [f for f in out.glob("rollback_*.sql") if f.is_file()]
+        row.written = len(rollbacks)
+        for f in rollbacks:
+            for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+                m = MANUAL.match(line)
+                if m:
+                    row.manual_reasons[reason_class(m.group(1))] += 1
+        if verify and not row.crashed:
+            _verify(row, project, out, tool, timeout)
+    except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run
+        row.crashed = f"runner: {type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return row
+
+
+def _verify(row: Row, project: Path, out: Path, tool: list[str], timeout: float) -> None:
+    code, stdout, err, secs = _run([*tool, "verify", "--project-dir", str(project), "--rollbacks-dir", str(out),
+                                    "--format", "json"], timeout, project)
+    row.verify_s = secs
+    if code is None:
+        row.crashed = f"verify: timed out after {timeout:.0f} s"
+        return
+    try:
+        report = json.loads(stdout)
+    except json.JSONDecodeError:
+        if code == 2 and "Traceback" not in err:  # bad input, said as such: a refusal, not a crash
+            row.verify_refused = _last(err)
+        else:
+            row.crashed = f"verify: exit {code}, no report: {_last(err)}"
+        return
+    for m in report.get("migrations", []):
+        status = m.get("status", "?")
+        row.statuses[status] += 1
+        if status == "failed":
+            row.failed.append({"file": m.get("file", "?"), "reason": m.get("reason", "")[:300],
+                               "details": [d[:300] for d in m.get("details", [])[:6]]})
+
+
+def _last(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100 * n / total:.1f}%" if total else "-"
+
+
+def table(rows: list[Row], verify: bool) -> str:
+    head = ["project", "migrations", "refused", "verified", "column order only", "manual steps", "FAILED",
+            "skipped (environment)", "generate ms/migration", "verify ms/migration", "note"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    total = Row(project="**total**")
+    for r in rows:
+        total.migrations += r.migrations
+        total.written += r.written
+        total.generate_s += r.generate_s
+        total.verify_s += r.verify_s
+        total.statuses.update(r.statuses)
+        lines.append(_line(r, verify))
+    lines.append(_line(total, verify, crashed=sum(1 for r in rows if r.crashed),
+                       without=sum(1 for r in rows if r.migrations and r.written == 0)))
+    return "\n".join(lines)
+
+
+def _line(r: Row, verify: bool, crashed: int = 0, without: int = 0) -> str:
+    n = max(r.migrations, 1)
+    s = r.statuses
+    v = (lambda k: str(s[k])) if verify else (lambda k: "")
+    note = "crashed" if r.crashed else ", ".join(
+        ([f"generate exit {r.generate_exit}"] if r.generate_exit else []) + (["verify refused"] if r.verify_refused else []))
+    if r.project == "**total**":
+        note = f"{without} projects without rollbacks, {crashed} crashed"
+    return "| " + " | ".join([
+        r.project, str(r.migrations), str(r.refused), v("verified"), v("column_order"), v("manual"), v("failed"),
+        v("skipped"), f"{1000 * r.generate_s / n:.0f}", f"{1000 * r.verify_s / n:.0f}" if verify else "", note,
+    ]) + " |"
+
+
+def summary(rows: list[Row], verify: bool) -> str:
+    migrations = sum(r.migrations for r in rows)
+    s: Counter = Counter()
+    for r in rows:
+        s.update(r.statuses)
+    out = [f"- projects: {len(rows)}; migrations: {migrations}; refused (no rollback written): "
+           f"{sum(r.refused for r in rows)}; projects without any rollback: "
+           f"{sum(1 for r in rows if r.migrations and r.written == 0)}; crashed: {sum(1 for r in rows if r.crashed)}"]
+    if verify:
+        graded = sum(s[k] for k in STATUSES)
+        out.append(f"- of {graded} migrations verified on the server: exact {s['verified']} ({_pct(s['verified'], graded)}), "
+                   f"column order only {s['column_order']} ({_pct(s['column_order'], graded)}), manual steps "
+                   f"{s['manual']} ({_pct(s['manual'], graded)}), FAILED {s['failed']} ({_pct(s['failed'], graded)}), "
+                   f"skipped (environment) {s['skipped']} ({_pct(s['skipped'], graded)})")
+    return "\n".join(out)
+
+
+def reasons(rows: list[Row], most: int) -> str:
+    total: Counter = Counter()
+    for r in rows:
+        total.update(r.manual_reasons)
+    lines = [f"{sum(total.values())} manual steps in the written rollbacks, by reason (names replaced by N/S/W):", "",
+             "| steps | reason |", "|---:|---|"]
+    lines += [f"| {n} | {reason.replace('|', '/')} |" for reason, n in total.most_common(most)]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--only", action="append", default=[], help="projects whose path contains this (repeatable)")
+    ap.add_argument("--no-verify", action="store_true", help="generate only")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per command and project")
+    ap.add_argument("--out", type=Path, help="also write the markdown here")
+    ap.add_argument("--json", type=Path, help="write the details here (keep it outside the repository)")
+    ap.add_argument("--reasons", type=int, default=25, help="how many manual-step reasons to list")
+    args = ap.parse_args(argv)
+    found = projects(args.corpus, args.only)
+    if not found:
+        print(f"no projects under {args.corpus} (run benchmarks/realworld_corpus.py first)", file=sys.stderr)
+        return 2
+    tool = [sys.executable, "-m", "generator.cli"]
+    verify = not args.no_verify
+    rows = []
+    started = time.perf_counter()
+    for i, project in enumerate(found, 1):
+        row = run_project(project, args.corpus, tool, verify, args.timeout)
+        rows.append(row)
+        s = row.statuses
+        print(f"[{i}/{len(found)}] {row.project}: {row.migrations} migrations, {row.refused} refused, "
+              f"{s['verified']} verified, {s['failed']} FAILED, {s['manual']} manual, {s['skipped']} skipped"
+              f"{'; ' + row.crashed if row.crashed else ''} ({row.generate_s + row.verify_s:.0f} s)", file=sys.stderr)
+    report = "\n\n".join([
+        f"Run on {time.strftime('%Y-%m-%d')}: `python benchmarks/realworld.py{'' if verify else ' --no-verify'}` "
+        f"on {machine()}, {time.perf_counter() - started:.0f} s in all.",
+        summary(rows, verify), table(rows, verify), reasons(rows, args.reasons),
+    ]) + "\n"
+    print(report)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+    if args.json:
+        details = [{k: dict(v) if isinstance(v, Counter) else v for k, v in vars(r).items()} | {"refused": r.refused}
+                   for r in rows]
+        args.json.write_text(json.dumps(details, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
