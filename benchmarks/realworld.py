@@ -14,10 +14,13 @@ a fresh process with a time limit, as a user would:
 2. ``supabase-rollback verify --rollbacks-dir <that folder> --format json`` on a throwaway
    PostgreSQL: each migration is verified exactly, verified but for column order, FAILED
    (its rollback does not restore the schema, or does not run), left to a person (manual
-   steps), or skipped for the environment (an extension the server lacks).
+   steps), skipped for the environment (an extension the server lacks), or counted apart
+   when the migration itself does not apply on a fresh Supabase baseline (a history that
+   does not replay, e.g. files whose version order is not the order they were written
+   in): that is no verdict on its rollback.
 
-It prints one markdown table, a row per project and a total, plus the manual steps
-counted by reason. Nothing a folder holds stops the run: a crash, a time-out or unreadable
+It prints one markdown table, a row per project and a total, then the failures, the
+manual steps and the skips counted by reason (names replaced by N, S, W, M). Nothing a folder holds stops the run: a crash, a time-out or unreadable
 output of one project is that project's row (``crashed``), and the run goes on. Only
 numbers are printed in the table: no third-party SQL (the corpus is never committed). The
 ``--json`` file holds the details (failing migrations with their first line of reason),
@@ -44,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "realworld-corpus"
 MIGRATION = re.compile(r"^([0-9]+)_(.*)\.sql$")
 MANUAL = re.compile(r"^-- MANUAL STEP \d+: (.*)$")
-STATUSES = ("verified", "column_order", "failed", "manual", "skipped")
+STATUSES = ("verified", "column_order", "failed", "manual", "skipped", "unappliable")
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Row:
     verify_s: float = 0.0
     statuses: Counter = field(default_factory=Counter)
     manual_reasons: Counter = field(default_factory=Counter)
+    skip_reasons: Counter = field(default_factory=Counter)
+    failure_reasons: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # generate's error lines
     warnings: int = 0
     failed: list[dict] = field(default_factory=list)  # {file, reason}
@@ -85,7 +90,7 @@ def reason_class(reason: str) -> str:
     text = re.sub(r"\([^()]*\.sql:\d+[^()]*\)", "(W)", text)
     text = re.sub(r"\S+\.sql:\d+(:\d+)?", "W", text)
     text = re.sub(r"\b(public|auth|storage|extensions|[a-z_][a-z0-9_$]*)\.([a-z_][a-z0-9_$]*)(\([^)]*\))?", "N", text)
-    text = re.sub(r"\b\d+\b", "0", text)
+    text = re.sub(r"(?<!ERROR )\b\d+\b", "0", text)
     words = text.split()
     return " ".join(words[:14])
 
@@ -149,10 +154,25 @@ def _verify(row: Row, project: Path, out: Path, tool: list[str], timeout: float)
         return
     for m in report.get("migrations", []):
         status = m.get("status", "?")
+        if status == "failed" and m.get("reason", "").startswith("the migration itself fails"):
+            status = "unappliable"  # the history does not replay here: not a fault of the rollback
+            row.skip_reasons["the migration itself fails: " + reason_class(_first_difference(m))] += 1
         row.statuses[status] += 1
+        if status == "skipped":
+            row.skip_reasons[re.sub(r"\d{4,}_\S+", "M", m.get("reason", ""))[:120]] += 1
         if status == "failed":
+            row.failure_reasons[reason_class(_first_difference(m))] += 1
             row.failed.append({"file": m.get("file", "?"), "reason": m.get("reason", "")[:300],
                                "details": [d[:300] for d in m.get("details", [])[:6]]})
+
+
+def _first_difference(migration: dict) -> str:
+    """The most telling line of a FAILED verification: the first difference or error."""
+    for line in migration.get("details", []):
+        line = line.strip()
+        if line and not line.startswith(("after the rollback", "the rollback does not")):
+            return re.sub(r"^\S+\.sql:\d+: ", "", line)
+    return migration.get("reason", "")
 
 
 def _last(text: str) -> str:
@@ -166,7 +186,7 @@ def _pct(n: int, total: int) -> str:
 
 def table(rows: list[Row], verify: bool) -> str:
     head = ["project", "migrations", "refused", "verified", "column order only", "manual steps", "FAILED",
-            "skipped (environment)", "generate ms/migration", "verify ms/migration", "note"]
+            "skipped (environment)", "migration does not apply", "generate ms/migration", "verify ms/migration", "note"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     total = Row(project="**total**")
     for r in rows:
@@ -191,7 +211,7 @@ def _line(r: Row, verify: bool, crashed: int = 0, without: int = 0) -> str:
         note = f"{without} projects without rollbacks, {crashed} crashed"
     return "| " + " | ".join([
         r.project, str(r.migrations), str(r.refused), v("verified"), v("column_order"), v("manual"), v("failed"),
-        v("skipped"), f"{1000 * r.generate_s / n:.0f}", f"{1000 * r.verify_s / n:.0f}" if verify else "", note,
+        v("skipped"), v("unappliable"), f"{1000 * r.generate_s / n:.0f}", f"{1000 * r.verify_s / n:.0f}" if verify else "", note,
     ]) + " |"
 
 
@@ -208,18 +228,25 @@ def summary(rows: list[Row], verify: bool) -> str:
         out.append(f"- of {graded} migrations verified on the server: exact {s['verified']} ({_pct(s['verified'], graded)}), "
                    f"column order only {s['column_order']} ({_pct(s['column_order'], graded)}), manual steps "
                    f"{s['manual']} ({_pct(s['manual'], graded)}), FAILED {s['failed']} ({_pct(s['failed'], graded)}), "
-                   f"skipped (environment) {s['skipped']} ({_pct(s['skipped'], graded)})")
+                   f"skipped (environment) {s['skipped']} ({_pct(s['skipped'], graded)}), the migration itself "
+                   f"does not apply on the server {s['unappliable']} ({_pct(s['unappliable'], graded)})")
     return "\n".join(out)
 
 
 def reasons(rows: list[Row], most: int) -> str:
-    total: Counter = Counter()
-    for r in rows:
-        total.update(r.manual_reasons)
-    lines = [f"{sum(total.values())} manual steps in the written rollbacks, by reason (names replaced by N/S/W):", "",
-             "| steps | reason |", "|---:|---|"]
-    lines += [f"| {n} | {reason.replace('|', '/')} |" for reason, n in total.most_common(most)]
-    return "\n".join(lines)
+    """The manual steps of the written rollbacks and the skipped migrations, by reason."""
+    out = []
+    for attr, what, unit in (("failure_reasons", "migrations whose rollback FAILED verification", "migrations"),
+                             ("manual_reasons", "manual steps in the written rollbacks", "steps"),
+                             ("skip_reasons", "migrations skipped by verify or that do not apply", "migrations")):
+        total: Counter = Counter()
+        for r in rows:
+            total.update(getattr(r, attr))
+        lines = [f"{sum(total.values())} {what}, by reason (names replaced by N/S/W/M):", "",
+                 f"| {unit} | reason |", "|---:|---|"]
+        lines += [f"| {n} | {reason.replace('|', '/')} |" for reason, n in total.most_common(most)]
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 def machine() -> str:
