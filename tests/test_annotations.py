@@ -253,6 +253,15 @@ def test_annotated_sql_that_drops_data_carries_the_hazard():
     assert h.reason == "the annotated SQL drops table public.t"
 
 
+def test_annotated_sql_with_an_unqualified_table_gets_its_lock_hazard():
+    """Annotated SQL names tables as the team writes them (no schema): the lock analysis
+    of generator.risk reads those names too (it used to crash on them)."""
+    rb = rollback("create table public.t (id int);", "alter table public.t add column c text;\n-- rollback: alter table t drop column c;\n")
+    [step] = rb.steps
+    assert step.sql == ["alter table t drop column c;"]
+    assert any(h.code is Hazard.ACCESS_EXCLUSIVE_LOCK and "on t" in h.reason for h in step.hazards)
+
+
 def test_annotation_wins_over_a_manual_rule():
     rule = lambda stmt: "team rule" if stmt.sql.lower().startswith("create table") else None  # noqa: E731
     rb = rollback("create table public.t (id int);\n-- rollback: drop table public.t;\ncreate table public.u (id int);\n", manual_rule=rule)
