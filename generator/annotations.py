@@ -31,11 +31,21 @@ Rules implemented here:
   reason in a clearly marked comment block (no error is raised), and ``check`` counts it
   as resolved. A reason is required.
 - Anything else after ``rollback`` must be SQL that pglast parses; each statement is
-  rendered as written, ending with ``;``. ``none``/``irreversible`` cannot be combined
-  with SQL, an annotation cannot be empty, and an annotation before the first statement
-  of a file belongs to nothing: all of these are input errors naming ``path:line`` (exit 2).
+  rendered as written, ending with ``;``.
 - Comments that do not start with ``rollback`` (``-- rollbacks are hard``, ``/* note */``)
   are ordinary comments.
+
+A comment that starts like an annotation but is not a well-formed one is *ignored* and
+reported (``Ignored``: a warning naming ``path:line``), never an error: real migrations
+carry notes such as ``-- Rollback notes:``, ``-- Rollback Script (if needed)``, an empty
+``-- Rollback:`` heading over commented-out SQL, or a ``-- Rollback: <sql>`` header
+before the first statement. Ignored are: text that is not valid SQL (a note when its
+first word does not start an SQL statement), an empty annotation, ``none`` with
+something after it, ``irreversible`` without a reason, ``none``/``irreversible``
+combined with other annotations of the same statement, and anything before the first
+statement of a file (it belongs to no statement). The statement then keeps the inverse
+the generator inferred (or its manual step), exactly as without the comment. A
+well-formed annotation is always honoured.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError, parse_sql
 
-from .parse import InputError, Statement
+from .parse import Statement
 from .steps import Hazard, Step
 
 # "-- rollback: x", "--rollback x", "-- ROLLBACK:" (word, then ":" / whitespace / end)
@@ -62,8 +72,36 @@ _HINT = (
 )
 
 
-class AnnotationError(InputError):
-    """A malformed rollback annotation (exit 2, with ``path:line``)."""
+# Words that can start an SQL statement (PostgreSQL's grammar). Text after `rollback` that
+# does not parse and starts with none of them is a note ("Rollback notes:", "Rollback
+# Script (if needed)", "Rollback: restore from backup"), not SQL with a typo.
+_SQL_START = frozenset(
+    "abort alter analyse analyze begin call checkpoint close cluster comment commit copy create "
+    "deallocate declare delete discard do drop end execute explain fetch grant import insert "
+    "listen load lock merge move notify prepare reassign refresh reindex release reset revoke "
+    "rollback savepoint security select set show start table truncate unlisten update vacuum "
+    "values with".split()
+)
+_WORD = re.compile(r"[(\s]*([A-Za-z_]+)")
+_KEPT = "the statement keeps its generated inverse"
+_NOTE = "if it is a note, reword it, e.g. `-- To roll back: ...`"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A comment that looks like a rollback annotation but is not a well-formed one. It is
+    ignored (the statement keeps its inferred inverse) and reported as a warning."""
+
+    path: Path
+    line: int
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +125,12 @@ class Annotation:
 class _Piece:
     line: int
     text: str  # the payload: SQL or keyword
+    comment: str  # the comment's first line, as written (quoted in warnings)
+
+    @property
+    def quoted(self) -> str:
+        first = " ".join(self.comment.split())
+        return f"`{first if len(first) <= 60 else first[:59] + '…'}`"
 
 
 def _comments(text: str, first_line: int) -> list[tuple[int, str, bool]]:
@@ -124,11 +168,11 @@ def _pieces(text: str, first_line: int) -> list[_Piece]:
             if m:
                 body = comment[m.end() :] if not m.group(0).endswith("*/") else ""
                 body = body[:-2] if body.endswith("*/") else body
-                pieces.append(_Piece(line, body.strip()))
+                pieces.append(_Piece(line, body.strip(), comment.split("\n", 1)[0]))
         else:
             m = _LINE.match(comment)
             if m:
-                pieces.append(_Piece(line, m.group(1).rstrip()))
+                pieces.append(_Piece(line, m.group(1).rstrip(), comment))
     return pieces
 
 
@@ -182,11 +226,18 @@ def _names(obj: object) -> str:
     return str(obj)
 
 
-def _sql_annotation(piece_line: int, path: Path, text: str) -> Annotation:
+def _ignored(piece: _Piece, path: Path, problem: str, advice: str = f"to annotate, {_HINT}") -> Ignored:
+    return Ignored(path, piece.line, f"{piece.quoted} {problem}: ignored, {_KEPT} ({advice})")
+
+
+def _sql_annotation(first: _Piece, path: Path, text: str) -> Annotation | Ignored:
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        raise AnnotationError(f"{path}:{piece_line}: the rollback annotation is not valid SQL: {exc.args[0]} ({_HINT})") from None
+        word = _WORD.match(text)
+        if word is None or word.group(1).lower() not in _SQL_START:
+            return _ignored(first, path, "reads as a note, not as a rollback annotation", _NOTE)
+        return _ignored(first, path, f"is not a valid SQL rollback annotation ({exc.args[0]})")
     statements: list[str] = []
     concurrent = False
     destroys: list[str] = []
@@ -199,43 +250,50 @@ def _sql_annotation(piece_line: int, path: Path, text: str) -> Annotation:
             concurrent = concurrent or _is_concurrent(raw.stmt)
             destroys.extend(_destroys(raw.stmt))
     if not statements:
-        raise AnnotationError(f"{path}:{piece_line}: the rollback annotation holds no SQL statement ({_HINT})")
-    return Annotation("sql", piece_line, path, sql=tuple(statements), concurrent=concurrent, destroys=tuple(destroys))
+        return _ignored(first, path, "holds no SQL statement")
+    return Annotation("sql", first.line, path, sql=tuple(statements), concurrent=concurrent, destroys=tuple(destroys))
 
 
-def annotation_for(stmt: Statement) -> Annotation | None:
-    """The annotation in the comments right after ``stmt``, or None; AnnotationError if malformed."""
+def read_annotation(stmt: Statement) -> Annotation | Ignored | None:
+    """The annotation in the comments right after ``stmt``; ``Ignored`` when a comment
+    there looks like one but is not well-formed; None when there is none."""
     pieces = _pieces(stmt.trailing_text, stmt.trailing_line)
     if not pieces:
         return None
-    first = pieces[0].line
     keywords = [(p, _KEYWORD.match(p.text)) for p in pieces]
     keywords = [(p, m) for p, m in keywords if m]
     if keywords:
         p, m = keywords[0]
+        word, rest = m.group(1).lower(), " ".join(m.group(2).split())
         if len(pieces) > 1:
             other = next(q for q in pieces if q is not p)
-            raise AnnotationError(
-                f"{stmt.path}:{other.line}: `rollback: {m.group(1).lower()}` (line {p.line}) cannot be combined "
-                "with other rollback annotations of the same statement"
-            )
-        word, rest = m.group(1).lower(), " ".join(m.group(2).split())
+            return _ignored(other, stmt.path, f"cannot be combined with `rollback: {word}` (line {p.line}) "
+                                              "for the same statement; neither is used")
         if word == "none":
             if rest:
-                raise AnnotationError(f"{stmt.path}:{p.line}: `rollback: none` takes nothing after it (found {rest!r})")
+                return _ignored(p, stmt.path, f"is not `rollback: none`, which takes nothing after it (found {rest!r})")
             return Annotation("none", p.line, stmt.path)
         if not rest:
-            raise AnnotationError(f"{stmt.path}:{p.line}: `rollback: irreversible` needs a reason, e.g. `-- rollback: irreversible the old values were never kept`")
+            return _ignored(p, stmt.path, "has no reason",
+                            "write the reason after the word, e.g. `-- rollback: irreversible the old values were never kept`")
         return Annotation("irreversible", p.line, stmt.path, reason=rest)
     text = "\n".join(p.text for p in pieces).strip()
     if not text:
-        raise AnnotationError(f"{stmt.path}:{first}: empty rollback annotation ({_HINT})")
-    return _sql_annotation(first, stmt.path, text)
+        return _ignored(pieces[0], stmt.path, "is an empty rollback annotation",
+                        "an annotation's SQL goes on the same line, or on following lines that each start with "
+                        f"`-- rollback:`; {_NOTE}")
+    return _sql_annotation(pieces[0], stmt.path, text)
 
 
-def stray_annotations(text: str, path: Path, statements: list[Statement]) -> None:
-    """Raise AnnotationError for an annotation placed before the first statement of a file
-    (it cannot belong to any statement)."""
+def annotation_for(stmt: Statement) -> Annotation | None:
+    """The well-formed annotation right after ``stmt``, or None (see ``read_annotation``)."""
+    found = read_annotation(stmt)
+    return found if isinstance(found, Annotation) else None
+
+
+def stray_annotations(text: str, path: Path, statements: list[Statement]) -> Ignored | None:
+    """The rollback comments placed before the first statement of a file, as one warning:
+    they cannot belong to any statement, so they are ignored."""
     head = text.lstrip("\ufeff").replace("\r\n", "\n")
     if statements:
         first = statements[0]
@@ -243,11 +301,13 @@ def stray_annotations(text: str, path: Path, statements: list[Statement]) -> Non
         for _ in range(first.line - 1):
             cut = head.index("\n", cut) + 1
         head = head[:cut]
-    for piece in _pieces(head, 1):
-        raise AnnotationError(
-            f"{path}:{piece.line}: a rollback annotation must follow the statement it undoes; "
-            "this one comes before the first statement"
-        )
+    pieces = _pieces(head, 1)
+    if not pieces:
+        return None
+    more = f" (and {len(pieces) - 1} more rollback comment{'s' if len(pieces) > 2 else ''} after it)" if len(pieces) > 1 else ""
+    return Ignored(path, pieces[0].line, f"{pieces[0].quoted}{more} comes before the first statement, so it "
+                                         "belongs to no statement: ignored (an annotation goes right after the "
+                                         "statement it undoes)")
 
 
 def _first_line(sql: str, width: int = 72) -> str:

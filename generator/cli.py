@@ -26,7 +26,7 @@ from .parse import InputError, Migration
 from .project import display_path, list_migrations, not_a_file, read_migration
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from .engine import Rollback
 
@@ -382,13 +382,15 @@ def _generate(
     backup_schema: str | None = None,
     preflight: bool | None = None,
     assertions: bool | None = None,
+    warn: Callable[[str], None] = _warn,
 ) -> None:
     """``backup``/``backup_schema``/``preflight``/``assertions`` None: as supabase/rollback.toml
-    says (default: on, supabase_rollback_backup, on, on)."""
+    says (default: on, supabase_rollback_backup, on, on). ``warn`` prints the warnings (files
+    skipped, comments ignored as rollback annotations)."""
     folders = resolve_folders(project_dir, migrations_dir, out_dir)
     cfg = folders.config.override(backup=backup, backup_schema=backup_schema, preflight=preflight, assertions=assertions)
     migrations_dir, out_dir = folders.migrations_dir, folders.out_dir
-    migrations = list_migrations(migrations_dir, warn=_warn)
+    migrations = list_migrations(migrations_dir, warn=warn)
     selected = _select(args, migrations, migrations_dir)
     if to_stdout and len(selected) != 1:
         raise InputError(f"--stdout prints exactly one rollback, but {len(selected)} migrations are selected; name one")
@@ -397,7 +399,10 @@ def _generate(
         return
     manual_rule = cfg.manual_reason if cfg.manual else None
     if to_stdout:
-        (_, sql), _ = render_files(_rollbacks(selected, migrations, manual_rule)[0], cfg)
+        rb = _rollbacks(selected, migrations, manual_rule)[0]
+        for w in rb.warnings:
+            warn(str(w))
+        (_, sql), _ = render_files(rb, cfg)
         click.echo(sql, nl=False)
         return
 
@@ -406,7 +411,7 @@ def _generate(
     # trees and its rendered text: all of them at once is hundreds of MB on a long history).
     try:
         with _signals_raise():
-            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule)
+            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule, warn)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         sys.exit(130)
@@ -438,9 +443,10 @@ def _signals_raise():
 
 
 def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, cfg: Config, force: bool,
-                    manual_rule) -> None:
+                    manual_rule, warn: Callable[[str], None] = _warn) -> None:
     """The files of ``generate``: every rollback rendered as it is replayed, staged, then all
-    renamed into place, or none."""
+    renamed into place, or none. The comments ignored as rollback annotations are warned
+    about as their migration is replayed."""
     from .index import facts
 
     inside = {id(m) for m in migrations}
@@ -465,6 +471,8 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
 
     try:
         for rb in _iter_rollbacks(selected, migrations, manual_rule):
+            for w in rb.warnings:
+                warn(str(w))
             if id(rb.migration) in inside:
                 index_facts.append(facts(rb))
             rb.by_statement = []  # the parse trees: the largest part of a rollback, not needed to render

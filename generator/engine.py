@@ -17,7 +17,7 @@ from functools import lru_cache
 from pglast import ast
 from pglast.visitors import Visitor
 
-from .annotations import annotation_for, annotation_steps, stray_annotations
+from .annotations import Ignored, annotation_steps, read_annotation, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
 from .parse import InputError, Migration, Statement
 from .sqltext import qname
@@ -166,7 +166,11 @@ def _as_manual(ctx: Context, steps: list[Step], reason: str) -> list[Step]:
 
 
 def handle_statement(
-    stmt: Statement, catalog: Catalog, migration: Migration | None, manual_rule: ManualRule | None = None
+    stmt: Statement,
+    catalog: Catalog,
+    migration: Migration | None,
+    manual_rule: ManualRule | None = None,
+    warnings: list[Ignored] | None = None,
 ) -> list[Step]:
     """The inverse steps of ``stmt`` (and its effect on ``catalog``).
 
@@ -174,8 +178,14 @@ def handle_statement(
     steps, but the handler still runs first so the catalog follows the forward statement
     (an opaque statement still taints what it names). Without an annotation, a statement
     matching the team's ``manual_rule`` (supabase/rollback.toml) becomes a manual step.
+    A comment that looks like an annotation but is not a well-formed one is ignored and
+    added to ``warnings``.
     """
-    annotation = annotation_for(stmt)
+    annotation = read_annotation(stmt)
+    if isinstance(annotation, Ignored):
+        if warnings is not None:
+            warnings.append(annotation)
+        annotation = None
     search_path = catalog.search_path
     ctx = Context(catalog, stmt, migration)
     handler = find_handler(stmt.node)
@@ -212,6 +222,9 @@ class Rollback:
     by_statement: list[tuple[Statement, list[Step]]] = field(default_factory=list)
     # what the rollback's pre-flight block checks (generator.preflight), set by generate()
     preflight: list = field(default_factory=list)
+    # comments of the migration that look like rollback annotations but are not well-formed
+    # ones: ignored, reported by generate and check as warnings
+    warnings: list[Ignored] = field(default_factory=list)
 
     @property
     def risk(self) -> str:
@@ -237,18 +250,20 @@ def replay(
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     per_stmt: list[list[Step]] = []
+    warnings: list[Ignored] = []
     stmts = statements if statements is not None else migration.statements()
     if statements is None:
-        stray_annotations(migration.text, migration.path, stmts)
+        stray = stray_annotations(migration.text, migration.path, stmts)
+        warnings += [stray] if stray is not None else []
     for stmt in stmts:
         try:
-            per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
+            per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule, warnings))
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
             raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
     catalog.search_path = DEFAULT_SEARCH_PATH
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
-                    by_statement=list(zip(stmts, per_stmt)))
+                    by_statement=list(zip(stmts, per_stmt)), warnings=sorted(warnings, key=lambda w: w.line))
 
 
 @lru_cache(maxsize=1)

@@ -99,7 +99,7 @@ _SERIAL_TYPES = {"serial", "serial4", "bigserial", "serial8", "smallserial", "se
 
 
 def _rel(rv: ast.RangeVar) -> str:
-    return qname(rv.schemaname, rv.relname) if rv.schemaname else qname(rv.relname)
+    return qname(rv.schemaname or None, rv.relname)
 
 
 def _names(obj) -> list[str]:

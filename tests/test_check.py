@@ -181,11 +181,24 @@ def test_fix_never_overwrites_hand_edits_without_force(project):
     assert run("check").exit_code == 0
 
 
-def test_bad_annotation_exits_2_with_path_and_line(project):
+def test_bad_annotation_is_a_warning_with_path_and_line(project):
+    """A comment that is not a well-formed annotation is ignored: check names it on stderr
+    but does not fail because of it."""
     add_migration(project, C, "create table public.c (id int);\n-- rollback: dorp table public.c;\n")
-    res = CliRunner().invoke(cli, ["check"])
-    assert res.exit_code == 2
-    assert f"supabase/migrations/{C}.sql:2: the rollback annotation is not valid SQL" in res.stderr
+    warning = f"warning: supabase/migrations/{C}.sql:2: `-- rollback: dorp table public.c;` reads as a note"
+    res = run("check")
+    assert res.exit_code == 1  # the rollback of C is missing
+    assert problems(res) == [
+        f"supabase/rollbacks/rollback_{C}.sql: no rollback for {C}.sql: run `supabase-rollback generate 20250103000000`",
+        f"supabase/rollbacks/rollback_{C}.md: no rollback for {C}.sql: run `supabase-rollback generate 20250103000000`",
+    ]
+    assert res.stderr.startswith(warning)
+    res = run("check", "--fix")
+    assert res.exit_code == 1
+    assert res.stderr.count(warning) == 1  # once, not again from the fix's generate
+    res = run("check")
+    assert (res.exit_code, res.stdout) == (0, "ok: 3 rollbacks up to date\n")
+    assert res.stderr.startswith(warning) and res.stderr.count("warning:") == 1
 
 
 def test_out_dir_from_the_configuration(project):

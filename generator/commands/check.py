@@ -13,7 +13,10 @@ Problems, one line each, exit 1:
   hand is judged by the ``MANUAL STEP n not resolved`` raises left in it);
 - *orphan*: a ``rollback_<version>_<name>`` file whose migration no longer exists.
 
-Steps acknowledged with ``-- rollback: irreversible <reason>`` are resolved. All fine:
+Steps acknowledged with ``-- rollback: irreversible <reason>`` are resolved. Comments
+that look like rollback annotations but are not well-formed ones (generator.annotations)
+are printed as ``warning:`` lines on stderr, as ``generate`` prints them; they do not
+make ``check`` fail: the rollback is complete without them. All fine:
 one line (``ok: 4 rollbacks up to date``), exit 0. ``--fix`` runs ``generate`` for what
 is missing or stale (files edited by hand only with ``--force``), then checks again.
 
@@ -51,7 +54,7 @@ from ..config import Config, ConfigError, Folders, resolve_folders
 
 EXIT_ACTION = 1
 EXIT_INPUT = 2
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: Expected.warnings
 _KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
 _SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
 _RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
@@ -70,6 +73,7 @@ class Expected:
     steps: int
     manual: tuple[tuple[int, str, str], ...]  # (step number, reason, "path:line" of the statement)
     irreversible: int
+    warnings: tuple[str, ...] = ()  # "path:line: ..." of the comments ignored as rollback annotations
 
 
 @dataclass
@@ -88,6 +92,11 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     expected: list[Expected] = field(default_factory=list)
     replayed: int = 0  # migrations replayed (0: everything came from the cache)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The comments of the migrations ignored as rollback annotations (path:line: why)."""
+        return [w for e in self.expected for w in e.warnings]
 
 
 def _sha(text: str) -> str:
@@ -191,6 +200,7 @@ def _expected_of(rb, cfg: Config) -> Expected:
         steps=len(rb.steps),
         manual=tuple((n, s.manual, s.source) for n, s in numbered if s.manual),
         irreversible=sum(1 for s in rb.steps if s.irreversible),
+        warnings=tuple(str(w) for w in rb.warnings),
     )
 
 
@@ -381,6 +391,8 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     because the migration or an earlier one changed), a rollback edited by
     hand, a MANUAL STEP nobody resolved, a rollback whose migration is gone.
     Statements annotated `-- rollback: irreversible <reason>` count as resolved.
+    Comments that look like rollback annotations but are not well-formed ones
+    are printed as warnings (as generate prints them) and do not fail the check.
     Nothing is written (except a cache in ~/.cache/supabase-rollback/) unless --fix.
 
     --fix writes the missing and stale rollbacks (never a file edited by hand
@@ -397,7 +409,7 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
 
     \b
     Exit status: 0 everything up to date (one line); 1 problems listed, or
-    --fix wrote files; 2 bad input (SQL syntax error, bad annotation, bad
+    --fix wrote files; 2 bad input (SQL syntax error, bad
     supabase/rollback.toml).
     """
     from ..parse import InputError
@@ -405,6 +417,8 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     try:
         folders = resolve_folders(project_dir, migrations_dir, out_dir)
         report = run_check(folders, use_cache=not no_cache, warn=_warn)
+        for w in report.warnings:
+            _warn(w)
         written: list[Path] = []
         if fix:
             fixable = ("missing", "stale", "edited") if force else ("missing", "stale")
@@ -440,6 +454,8 @@ def _fix(versions: list[str], folders: Folders, force: bool) -> None:
     from ..cli import Problem, _generate
 
     try:
-        _generate(tuple(versions), folders.root, folders.migrations_dir, folders.out_dir, False, force, None)
+        # check printed the warnings already
+        _generate(tuple(versions), folders.root, folders.migrations_dir, folders.out_dir, False, force, None,
+                  warn=lambda _message: None)
     except Problem as exc:
         click.echo(str(exc), err=True)
