@@ -257,7 +257,7 @@ class _Collector:
                 overloaded = True
         finally:
             self.cat.search_path = saved
-        exists_read = f"SELECT ({regprocedure_sql(sig)})::text"
+        exists_read = f"SELECT {regprocedure_sql(sig)}::text"
         if f is None:
             if dropping:
                 self.add(f"fn:{sig}", Expectation(f"function {sig}", "exists", exists_read, search_path=path))

@@ -265,7 +265,12 @@ def _folded(text: str) -> str | None:
 # Argument types that need no guard in ``regprocedure_sql``: pglast spells most built-in
 # types pg_catalog.<name> (integer, boolean, varchar...); these are the common ones it
 # leaves bare.
-_BUILTIN_BARE_TYPES = frozenset({"text", "uuid", "json", "jsonb", "bytea", "date", "name", "oid", "record"})
+_BUILTIN_BARE_TYPES = frozenset({
+    "text", "uuid", "json", "jsonb", "bytea", "date", "name", "oid", "record", "bool", "int2", "int4", "int8",
+    "float4", "float8", "timestamptz", "timetz", "inet", "cidr", "macaddr", "money", "xml", "tsvector", "tsquery",
+    "regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole", "anyelement", "anyarray",
+    "anynonarray", "anyenum", "anyrange", "anycompatible", "anycompatiblearray", "trigger", "event_trigger",
+})
 
 
 @lru_cache(maxsize=1024)

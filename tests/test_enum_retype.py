@@ -169,3 +169,19 @@ def test_rows_and_defaults_come_back_after_the_rename_idiom(pg_db):
         assert labels == "{open,review,closed}"
         conn.execute("insert into public.tickets (id) values (3)")
         assert conn.execute("select status::text, history::text from public.tickets where id = 3").fetchone() == ("open", "{}")
+
+
+def test_roundtrip_column_added_then_its_enum_changed_in_the_same_migration(roundtrip):
+    roundtrip(
+        history=["create type public.channel as enum ('mail', 'sms');",
+                 "create table public.notices (id bigint primary key);"],
+        migration="""
+alter table public.notices add column channel channel not null default 'mail'::channel;
+alter table public.notices alter column channel drop default;
+alter type public.channel rename to channel__old_version_to_be_dropped;
+create type public.channel as enum ('mail', 'push', 'sms');
+alter table public.notices alter column channel type public.channel using channel::text::public.channel;
+alter table public.notices alter column channel set default 'mail'::channel;
+drop type public.channel__old_version_to_be_dropped;
+""",
+    )
