@@ -44,7 +44,7 @@ from pglast.enums import ObjectType
 from pglast.parser import ParseError
 
 from .catalog import DEFAULT_SEARCH_PATH, Catalog
-from .sqltext import literal, qname, quote_ident, render, parsed
+from .sqltext import literal, parsed, qname, quote_ident, regprocedure_sql, render
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _relkind_read(q: str) -> str:
 
 
 def _function_read(sig: str) -> str:
-    return f"SELECT pg_get_functiondef(to_regprocedure({literal(sig)}))"
+    return f"SELECT pg_get_functiondef({regprocedure_sql(sig)})"
 
 
 def _view_read(q: str) -> str:
@@ -257,7 +257,7 @@ class _Collector:
                 overloaded = True
         finally:
             self.cat.search_path = saved
-        exists_read = f"SELECT to_regprocedure({literal(sig)})::text"
+        exists_read = f"SELECT {regprocedure_sql(sig)}::text"
         if f is None:
             if dropping:
                 self.add(f"fn:{sig}", Expectation(f"function {sig}", "exists", exists_read, search_path=path))

@@ -39,7 +39,7 @@ from .engine import Rollback
 from .parse import Migration
 from .preflight import assertions_sql, preflight_sql
 from .risk import locked_tables
-from .sqltext import literal, qname, quote_ident, render, truncate_identifier, parsed
+from .sqltext import literal, parsed, qname, quote_ident, regprocedure_sql, render, truncate_identifier
 from .steps import Backup, Hazard, Step
 
 DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"
@@ -659,7 +659,7 @@ def _exists_sql(kind: str, names: list[str], args: str | None = None) -> str | N
     if kind in _RELATION_KINDS.values():
         return f"to_regclass({literal(_q(names))}) is not null"
     if kind in ("function", "procedure"):
-        return f"to_regprocedure({literal(f'{_q(names)}({args})')}) is not null"
+        return f"{regprocedure_sql(f'{_q(names)}({args})')} is not null"
     if kind in ("type", "domain"):
         return f"to_regtype({literal(_q(names))}) is not null"
     if kind == "schema":

@@ -260,3 +260,45 @@ def _folded(text: str) -> str | None:
     """``text`` ASCII-lowered, or None when it spells something with escapes."""
     low = text.translate(_ASCII_LOWER)
     return None if _ESCAPED.search(low) else low
+
+
+# Argument types that need no guard in ``regprocedure_sql``: pglast spells most built-in
+# types pg_catalog.<name> (integer, boolean, varchar...); these are the common ones it
+# leaves bare.
+_BUILTIN_BARE_TYPES = frozenset({
+    "text", "uuid", "json", "jsonb", "bytea", "date", "name", "oid", "record", "bool", "int2", "int4", "int8",
+    "float4", "float8", "timestamptz", "timetz", "inet", "cidr", "macaddr", "money", "xml", "tsvector", "tsquery",
+    "regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole", "anyelement", "anyarray",
+    "anynonarray", "anyenum", "anyrange", "anycompatible", "anycompatiblearray", "trigger", "event_trigger",
+})
+
+
+@lru_cache(maxsize=1024)
+def regprocedure_sql(signature: str) -> str:
+    """An SQL expression: the function ``signature`` (``public.f(uuid, public.mood)``) as a
+    ``regprocedure``, or NULL when it does not exist; it never raises for a missing type.
+
+    Before PostgreSQL 16, ``to_regprocedure`` raises "type ... does not exist" (or "schema
+    ... does not exist") instead of returning NULL when an argument type is missing: an
+    assertion that a function is gone fails when the same rollback dropped a type its
+    signature names. ``to_regtype`` returns NULL for a missing type or schema, so each
+    argument type outside pg_catalog is asked about first, and ``CASE`` evaluates
+    ``to_regprocedure`` only when all exist (a function cannot exist without its types).
+    """
+    plain = f"to_regprocedure({literal(signature)})"
+    try:
+        stmt = parse_sql(f"DROP FUNCTION {signature}")[0].stmt
+        owa = stmt.objects[0]
+    except Exception:  # not a signature pglast reads: leave the plain lookup
+        return plain
+    guards = []
+    for tn in owa.objargs or ():
+        names = [n.sval for n in tn.names]
+        if names[0] == "pg_catalog" or (len(names) == 1 and names[0] in _BUILTIN_BARE_TYPES):
+            continue
+        guard = f"to_regtype({literal(render(tn))}) IS NOT NULL"
+        if guard not in guards:
+            guards.append(guard)
+    if not guards:
+        return plain
+    return f"CASE WHEN {' AND '.join(guards)} THEN {plain} END"

@@ -399,7 +399,7 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
     if col.default is not None:
         actions.append(f"ALTER COLUMN {c} DROP DEFAULT")
     collate = f" COLLATE {old_coll}" if old_coll else ""
-    actions.append(f"ALTER COLUMN {c} TYPE {old_type}{collate} USING {c}::{old_type}")
+    actions.append(f"ALTER COLUMN {c} TYPE {old_type}{collate} USING {_cast_back(c, old_type, new_type, ctx.catalog)}")
     if col.default is not None:
         actions.append(f"ALTER COLUMN {c} SET DEFAULT {col.default}")
     actions += [f"ADD CONSTRAINT {quote_ident(con.name)} {con.definition}" + (" NOT VALID" if con.not_valid else "")
@@ -418,16 +418,14 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
         sql=sql,
         search_path=table.search_path,
     )
-    if not is_widening(new_type, old_type):
+    if not is_widening(new_type, old_type) and not _enum_fits(new_type, old_type, ctx.catalog):
         step.hazard(Hazard.LOSSY_CAST, f"converting {cq} from {new_type} back to {old_type} fails or loses information for values that do not fit")
     step.hazard(Hazard.REWRITES_TABLE, f"changing the type of {cq} may rewrite {q} and its indexes")
     step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, f"{q} is locked against reads and writes while it is converted")
-    simple_using = cd.raw_default is None or (
-        isinstance(cd.raw_default, ast.TypeCast) and isinstance(cd.raw_default.arg, ast.ColumnRef)
-        and cd.raw_default.arg.fields[-1].sval == col.name
-    )
-    if not simple_using:
+    if not _plain_cast(cd.raw_default, col.name):
         step.hazard(Hazard.DATA_NOT_RESTORED, f"the migration converted {cq} with USING {render(cd.raw_default)}; the original values may not come back")
+    elif _enum_to_enum(old_type, new_type, ctx.catalog):
+        pass  # each value kept its label through text: the inverse gives back the same labels
     elif not is_widening(old_type, new_type) and type_shape(new_type)[0] not in ("text", "varchar") or (
         type_shape(new_type)[0] == "varchar" and type_shape(new_type)[1] and not is_widening(old_type, new_type)
     ):
@@ -446,6 +444,60 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
     return [step]
+
+
+def _plain_cast(using: ast.Node | None, column: str) -> bool:
+    """True for no USING, ``USING c::t`` and ``USING c::text::t`` (how ``supabase db diff``
+    retypes an enum column): conversions of the value alone, which the inverse undoes."""
+    if using is None:
+        return True
+    if not isinstance(using, ast.TypeCast):
+        return False
+    arg = using.arg
+    if isinstance(arg, ast.TypeCast) and [n.sval for n in arg.typeName.names][-1] == "text" and not arg.typeName.arrayBounds:
+        arg = arg.arg
+    return isinstance(arg, ast.ColumnRef) and isinstance(arg.fields[-1], ast.String) and arg.fields[-1].sval == column
+
+
+def _enum(col_type: str, cat: Catalog) -> tuple[list[str], int] | None:
+    """(labels, array dimensions) when ``col_type`` is a user-defined enum or an array of one."""
+    tn = parse_expr(f"NULL::{col_type}").typeName
+    names = [n.sval for n in tn.names]
+    if names[0] == "pg_catalog" or len(names) > 2:
+        return None
+    key = cat.resolve_type(names[0] if len(names) == 2 else None, names[-1])
+    if key is None or cat.types[key].kind != "enum":
+        return None
+    return list(cat.types[key].labels), len(tn.arrayBounds or ())
+
+
+def _enum_fits(source: str, target: str, cat: Catalog) -> bool:
+    """True when both are enums (or arrays of them, alike) and every label of ``source`` is
+    one of ``target``: converting through text then never fails nor changes a value."""
+    a, b = _enum(source, cat), _enum(target, cat)
+    return a is not None and b is not None and a[1] == b[1] and set(a[0]) <= set(b[0])
+
+
+def _enum_to_enum(source: str, target: str, cat: Catalog) -> bool:
+    a, b = _enum(source, cat), _enum(target, cat)
+    return a is not None and b is not None and a[1] == b[1]
+
+
+_STRING_TYPES = {"text", "varchar", "bpchar"}
+
+
+def _cast_back(c: str, old_type: str, new_type: str, cat: Catalog) -> str:
+    """The USING expression that converts column ``c`` from ``new_type`` back to ``old_type``.
+
+    PostgreSQL has no cast between two enum types, nor between an enum and a type other
+    than text (``cannot cast type a to b``): there the value goes through its text form,
+    ``c::text::old``, which is how ``supabase db diff`` retypes enum columns too (arrays of
+    enums alike, ``'{a,b}'``). Between an enum and a string type the direct cast exists.
+    """
+    enums = _enum(old_type, cat) is not None or _enum(new_type, cat) is not None
+    if enums and type_shape(old_type)[0] not in _STRING_TYPES and type_shape(new_type)[0] not in _STRING_TYPES:
+        return f"{c}::text::{old_type}"
+    return f"{c}::{old_type}"
 
 
 # PostgreSQL rebuilds a CHECK or an index expression from its text printed for the old
