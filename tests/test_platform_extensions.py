@@ -175,3 +175,11 @@ def test_the_whole_chain_rolls_back_in_dependency_order() -> None:
     )
     assert sql_of(rb)[-1] == "DROP SCHEMA app;"
     assert not any("net" in s and "DROP SCHEMA" in s for s in sql_of(rb))
+
+
+def test_pgmq_goes_to_its_control_file_schema() -> None:
+    """pgmq's control file names schema pgmq: CREATE EXTENSION makes it, DROP EXTENSION leaves it."""
+    cat = baseline_catalog()
+    rb = run(cat, "create extension if not exists pgmq; create schema if not exists pgmq;")
+    assert sql_of(rb) == ["DROP EXTENSION pgmq;", "DROP SCHEMA pgmq;"]
+    assert cat.extensions["pgmq"].schema == "pgmq"

@@ -75,6 +75,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 CONTROL_SCHEMA: dict[str, str] = {
     "pg_graphql": "graphql",
     "supabase_vault": "vault",
+    "pgmq": "pgmq",  # since pgmq 1.x (older scripts created it themselves)
 }
 # The install script creates these schemas (``CREATE SCHEMA [IF NOT EXISTS] net``): they
 # are members of the extension, DROP EXTENSION drops them with their contents, and DROP
@@ -83,10 +84,6 @@ CONTROL_SCHEMA: dict[str, str] = {
 MEMBER_SCHEMAS: dict[str, tuple[str, ...]] = {
     "pg_net": ("net",),
     "pg_cron": ("cron",),
-    "pgmq": ("pgmq",),
-    "pg_tle": ("pgtle",),
-    "pg_repack": ("repack",),
-    "postgis_topology": ("topology",),
 }
 # Schema privileges Supabase's event triggers give when the extension is created
 # (supabase/postgres init-scripts: extensions.grant_pg_net_access, grant_pg_cron_access).
