@@ -80,4 +80,7 @@ def replay_baseline() -> tuple[Catalog, Rollback]:
     # PostgreSQL 15: PUBLIC has no CREATE on schema public, only USAGE.
     cat.set_privileges(("schema", "public"), "public", {"USAGE"})
     base = Migration(version="0", name="supabase_baseline", path=resources.files(__package__).joinpath("baseline.sql"), text=sql())  # type: ignore[arg-type]
-    return cat, replay(base, cat)
+    rollback = replay(base, cat)
+    for ext in cat.extensions.values():
+        ext.platform = True
+    return cat, rollback

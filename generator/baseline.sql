@@ -14,10 +14,27 @@
 -- Realtime publishes nothing until a migration adds tables.
 CREATE PUBLICATION supabase_realtime;
 
--- Extension namespace.
+-- Extensions every Supabase project has before its first migration, in the schemas
+-- supabase/postgres installs them in (migrations/schema-15.sql there: a fresh database
+-- dumped). `create extension if not exists` of one of them in a migration changes
+-- nothing, so its rollback must not drop it. A test server without an extension's files
+-- (pg_graphql, supabase_vault, pgsodium, pgjwt are not in PostgreSQL's contrib) skips its
+-- CREATE EXTENSION (generator/server.py: prepare_database); the catalog still has it.
+-- pg_graphql is off by default for projects created since 2026-04, and pgjwt and
+-- pgsodium are gone on PostgreSQL 17: a plain CREATE EXTENSION of one of them that ran
+-- proves it was absent, and its rollback drops it again (handlers/extensions.py).
 CREATE SCHEMA extensions;
 CREATE EXTENSION "uuid-ossp" WITH SCHEMA extensions;
 CREATE EXTENSION pgcrypto WITH SCHEMA extensions;
+CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions;
+CREATE EXTENSION pgjwt WITH SCHEMA extensions;
+
+CREATE SCHEMA graphql;
+GRANT USAGE ON SCHEMA graphql TO postgres, anon, authenticated, service_role;
+CREATE EXTENSION pg_graphql WITH SCHEMA graphql;
+
+CREATE SCHEMA pgsodium;
+CREATE EXTENSION pgsodium WITH SCHEMA pgsodium;
 
 GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA extensions TO postgres, anon, authenticated, service_role;
@@ -262,6 +279,7 @@ CREATE SCHEMA realtime;
 GRANT USAGE ON SCHEMA realtime TO postgres, anon, authenticated, service_role;
 
 CREATE SCHEMA vault;
+CREATE EXTENSION supabase_vault WITH SCHEMA vault;
 
 CREATE SCHEMA graphql_public;
 GRANT USAGE ON SCHEMA graphql_public TO postgres, anon, authenticated, service_role;

@@ -341,12 +341,20 @@ class Extension:
     # Set when CREATE EXTENSION named no schema: the search_path it ran under (the
     # extension went to its control file's schema or the first schema on this path).
     search_path: tuple[str, ...] | None = None
+    # Installed by the Supabase platform before the first migration (baseline.sql), not
+    # by a migration. Projects on other images may lack it (pg_graphql is off by default
+    # since 2026, pgjwt and pgsodium are gone on PostgreSQL 17), so a plain CREATE
+    # EXTENSION of it that ran proves it was absent there.
+    platform: bool = False
 
 
 @dataclass
 class Schema:
     name: str
     owner: str | None = None
+    # Set when the schema belongs to an extension (its install script created it, e.g.
+    # pg_net's ``net``): DROP EXTENSION drops it, DROP SCHEMA of it fails.
+    extension: str | None = None
 
 
 @dataclass

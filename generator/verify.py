@@ -33,8 +33,9 @@ that cannot run in a transaction are refused before anything runs.
 Outcomes (``Status``): verified; verified except column order; failed (a difference,
 or an error while applying, named by file, line, statement and PostgreSQL's message);
 manual (the rollback still has unresolved MANUAL STEPs, so it cannot run unedited);
-skipped (the server lacks something the migration needs, such as an extension, or an
-earlier migration that it depends on was skipped).
+skipped (the server lacks something the migration or its rollback needs, such as an
+extension Supabase installs but PostgreSQL's contrib does not ship, or an earlier
+migration that it depends on was skipped).
 """
 
 from __future__ import annotations
@@ -546,7 +547,10 @@ def _round_trip(
     try:
         run.run_rollback(c)
     except SqlError as err:
-        if blocker is not None and err.sqlstate in _UNDEFINED:
+        env = environment_problem(err)
+        if env:  # e.g. recreating pg_graphql, which Supabase has and this server does not ship
+            res = Result(m, c, Status.SKIPPED, f"environment: {env} (the rollback needs it)", err.lines())
+        elif blocker is not None and err.sqlstate in _UNDEFINED:
             res = Result(m, c, Status.SKIPPED, f"depends on {blocker.stem}, which could not be applied "
                          f"(the rollback fails: {err.one_line()})", err.lines())
         else:

@@ -53,10 +53,15 @@ def test_catalog_knows_the_supabase_objects() -> None:
         assert ("auth", f, "") in cat.functions
     for f in ("foldername", "filename", "extension"):
         assert ("storage", f, "text") in cat.functions
-    for s in ("auth", "storage", "extensions", "realtime", "vault", "supabase_migrations", "graphql_public"):
+    for s in ("auth", "storage", "extensions", "realtime", "vault", "supabase_migrations", "graphql_public", "graphql", "pgsodium"):
         assert s in cat.schemas
     assert "supabase_realtime" in cat.publications and cat.publications["supabase_realtime"].tables == []
-    assert {"pgcrypto", "uuid-ossp"} <= set(cat.extensions)
+    # What a fresh Supabase database has installed, and where (supabase/postgres migrations/schema-15.sql).
+    assert {e.name: e.schema for e in cat.extensions.values()} == {
+        "uuid-ossp": "extensions", "pgcrypto": "extensions", "pg_stat_statements": "extensions", "pgjwt": "extensions",
+        "pg_graphql": "graphql", "pgsodium": "pgsodium", "supabase_vault": "vault",
+    }
+    assert all(e.platform for e in cat.extensions.values())
     for kind in ("table", "function", "sequence"):
         for role in API:
             assert any(
@@ -75,7 +80,10 @@ def test_server_accepts_the_baseline(pg_server) -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
             skipped = prepare_database(conn)
             available = {r[0] for r in conn.execute("select name from pg_available_extensions")}
-            assert skipped == [e for e in ("uuid-ossp", "pgcrypto") if e not in available]
+            platform = ("uuid-ossp", "pgcrypto", "pg_stat_statements", "pgjwt", "pg_graphql", "pgsodium", "supabase_vault")
+            assert skipped == [e for e in platform if e not in available]
+            # Extensions Supabase installs that PostgreSQL's contrib does not ship.
+            assert {"pg_graphql", "supabase_vault"} <= set(skipped)
             cols = [r[0] for r in conn.execute(
                 "select attname from pg_attribute where attrelid = 'auth.users'::regclass"
                 " and attnum > 0 and not attisdropped order by attnum")]

@@ -167,3 +167,44 @@ def test_alter_extension_set_schema(roundtrip) -> None:
         migration="alter extension pg_trgm set schema public;",
     )
     assert "ALTER EXTENSION pg_trgm SET SCHEMA extensions;" in sql
+
+
+# -- extensions every Supabase project already has (generator/baseline.sql) ---------------------------
+
+
+def test_remote_schema_header_of_platform_extensions(roundtrip) -> None:
+    """`create extension if not exists` of what the platform installed is a no-op: nothing is dropped."""
+    rb, sql = roundtrip(
+        migration="""
+        create extension if not exists "pg_stat_statements" with schema "extensions";
+        create extension if not exists "pgcrypto" with schema "extensions";
+        create extension if not exists "uuid-ossp" with schema "extensions";
+        create table public.notes (id uuid primary key default extensions.uuid_generate_v4(),
+                                   secret text default extensions.crypt('x', extensions.gen_salt('bf')));
+        """,
+    )
+    assert "DROP TABLE public.notes;" in sql
+    assert "EXTENSION" not in sql.replace("pg_extension", "")
+
+
+@pytest.mark.parametrize(
+    "migration",
+    [
+        "create extension if not exists pgcrypto with schema public;",
+        'create extension if not exists "uuid-ossp";',
+        "set search_path = public; create extension if not exists pg_stat_statements;",
+    ],
+)
+def test_platform_extension_if_not_exists_elsewhere_is_a_no_op(roundtrip, migration: str) -> None:
+    """PostgreSQL skips it with a notice, whatever schema the statement names; so does the rollback."""
+    rb, sql = roundtrip(migration=migration)
+    assert rb.steps == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pg_stat_statements", "pgcrypto", '"uuid-ossp"'],
+)
+def test_drop_platform_extension_recreates_it_in_extensions(roundtrip, name: str) -> None:
+    rb, sql = roundtrip(migration=f"drop extension {name};")
+    assert f"CREATE EXTENSION {name} WITH SCHEMA extensions;" in sql

@@ -241,6 +241,27 @@ def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     assert "environment: extension postgis is not available on this server" in text
 
 
+def test_platform_extensions_the_server_lacks_are_skipped_not_failed(tmp_path: Path):
+    """pg_graphql is in every Supabase database (the baseline) but not in PostgreSQL's contrib."""
+    root = write_project(tmp_path, {
+        "20250101000000_pull": 'create extension if not exists "pg_graphql" with schema "graphql";\n'
+                               'create extension if not exists "pgcrypto" with schema "extensions";\n',
+        "20250102000000_t": "create table public.t (id bigint primary key);\n",
+        "20250103000000_nographql": "drop extension if exists pg_graphql;\n",
+    })
+    code, doc = run_json("--project-dir", str(root))
+    assert code == 0, doc
+    ms = by_version(doc)
+    # the migration needs pg_graphql's files even though Supabase has it installed already
+    assert ms["20250101000000"]["status"] == "skipped"
+    assert ms["20250101000000"]["reason"] == "environment: extension pg_graphql is not available on this server"
+    assert ms["20250102000000"]["status"] == "verified"
+    # dropping it is a no-op here, but its rollback recreates it, which this server cannot do
+    assert ms["20250103000000"]["status"] == "skipped"
+    assert ms["20250103000000"]["reason"] == \
+        "environment: extension pg_graphql is not available on this server (the rollback needs it)"
+
+
 def test_bad_input_exits_2(project: Path):
     res = CliRunner().invoke(cli, ["verify", "--project-dir", str(project), "29990101000000"])
     assert res.exit_code == 2 and "no such migration" in res.output

@@ -7,14 +7,25 @@ Rules implemented:
   ``citext`` column, a ``gin_trgm_ops`` index) are dropped earlier by the rollback with their
   own hazards; anything a later migration built on it makes the drop fail instead of
   destroying it, so the step deletes nothing. ``IF NOT EXISTS`` on an installed extension
-  does nothing. ``CASCADE`` also installs missing required extensions: they are dropped
-  too when the requirement list is known (``REQUIRES``), otherwise the step is manual.
+  does nothing, whatever schema it names (PostgreSQL only notices). That includes the
+  extensions every Supabase project already has (``generator/baseline.sql``: pg_graphql,
+  pg_stat_statements, pgcrypto, uuid-ossp, pgjwt, supabase_vault, pgsodium), so the
+  rollback never drops them. A plain ``CREATE EXTENSION`` of one of those platform
+  extensions ran, so that project did not have it: it is dropped again. ``CASCADE`` also
+  installs missing required extensions: they are dropped too when the requirement list
+  is known (``REQUIRES``), otherwise the step is manual.
+- Schemas well-known extensions make (``CONTROL_SCHEMA``, ``MEMBER_SCHEMAS``) enter the
+  catalog with the extension, so a later ``CREATE SCHEMA IF NOT EXISTS net`` changes
+  nothing and has no inverse. A schema the install script creates belongs to the
+  extension (``DROP EXTENSION`` drops it); a control-file schema that ``CREATE
+  EXTENSION`` had to create does not, and is dropped after the extension.
   Backups the rollback took earlier of tables with columns of the extension's types would
   block the drop: those backup columns become text first (values kept, readable).
 - ``DROP EXTENSION e`` → ``CREATE EXTENSION e`` in the recorded schema (and version, if
   one was named), or, when the original statement named no schema, without one under the
-  search_path it ran under. ``CASCADE`` also destroyed every object that used the
-  extension, which the generator cannot enumerate: manual.
+  search_path it ran under; grants and comments migrations gave the schemas it owns come
+  back after it. ``CASCADE`` also destroyed every object that used the extension, which
+  the generator cannot enumerate: manual.
 - ``ALTER EXTENSION e UPDATE``: extension scripts rarely provide downgrade paths, so the
   inverse is manual. ``ALTER EXTENSION e SET SCHEMA s`` → move it back.
 """
@@ -24,12 +35,13 @@ from __future__ import annotations
 from pglast import ast
 from pglast.enums import DropBehavior, ObjectType
 
-from ..catalog import Catalog, Extension
+from ..catalog import Catalog, Extension, Schema
 from ..engine import Context, Unsupported, handles
-from ..refs import comment_sql
+from ..refs import comment_sql, restore_refs_sql, schema_ref
 from ..render import DEFAULT_BACKUP_SCHEMA as BACKUP_SCHEMA
 from ..sqltext import literal, quote_ident
 from ..steps import Step
+from .schemas import contents
 
 GROUP_DROP = "Drop Extensions"
 GROUP_RECREATE = "Recreate Extensions"
@@ -51,6 +63,34 @@ REQUIRES: dict[str, tuple[str, ...]] = {
         )
     },
     "earthdistance": ("cube",),
+}
+
+
+# What well-known extensions do to schemas (our own reading of their control files and
+# install scripts; an extension missing here is assumed to create no schema):
+#
+# The control file names a schema (``schema = ...``): the extension always goes there, and
+# CREATE EXTENSION creates that schema when it is missing. The schema is not a member of
+# the extension, so DROP EXTENSION leaves it behind.
+CONTROL_SCHEMA: dict[str, str] = {
+    "pg_graphql": "graphql",
+    "supabase_vault": "vault",
+    "pgmq": "pgmq",  # since pgmq 1.x (older scripts created it themselves)
+}
+# The install script creates these schemas (``CREATE SCHEMA [IF NOT EXISTS] net``): they
+# are members of the extension, DROP EXTENSION drops them with their contents, and DROP
+# SCHEMA of one fails ("extension pg_net requires it"). On PostgreSQL 15 the script fails
+# when the schema already exists and is not the extension's.
+MEMBER_SCHEMAS: dict[str, tuple[str, ...]] = {
+    "pg_net": ("net",),
+    "pg_cron": ("cron",),
+}
+# Schema privileges Supabase's event triggers give when the extension is created
+# (supabase/postgres init-scripts: extensions.grant_pg_net_access, grant_pg_cron_access).
+# Roles the catalog does not model (supabase_functions_admin) are left out.
+PLATFORM_SCHEMA_GRANTS: dict[str, dict[str, dict[str, tuple[set[str], bool]]]] = {
+    "pg_net": {"net": {r: ({"USAGE"}, False) for r in ("postgres", "anon", "authenticated", "service_role")}},
+    "pg_cron": {"cron": {"postgres": ({"USAGE"}, True)}},
 }
 
 
@@ -121,12 +161,46 @@ def recreate_step(cat: Catalog, ext: Extension) -> Step:
     sql = [create_sql(ext)]
     if ext_ref(ext.name) in cat.comments:
         sql.append(comment_sql("extension", quote_ident(ext.name), cat.comments[ext_ref(ext.name)]))
+    for member in [s for s, schema in cat.schemas.items() if schema.extension == ext.name]:
+        sql += restore_refs_sql(cat, schema_ref(member), None)
     return Step(
         title=f"Recreate extension {quote_ident(ext.name)}",
         group=GROUP_RECREATE,
         sql=sql,
         search_path=ext.search_path,
     )
+
+
+def add_schemas(cat: Catalog, name: str) -> list[str]:
+    """Put the schemas ``CREATE EXTENSION name`` makes into the catalog.
+
+    Returns the control-file schema when it had to be created (it outlives the
+    extension, so the inverse drops it after the extension).
+    """
+    created: list[str] = []
+    control = CONTROL_SCHEMA.get(name)
+    if control and control not in cat.schemas:
+        cat.schemas[control] = Schema(name=control, owner=cat.current_user)
+        cat.apply_default_privileges("schema", control, schema_ref(control))
+        created.append(control)
+    for member in MEMBER_SCHEMAS.get(name, ()):
+        if member not in cat.schemas:  # an existing one is not taken over (PostgreSQL 15 refuses)
+            cat.schemas[member] = Schema(name=member, owner=cat.current_user, extension=name)
+    for schema, roles in PLATFORM_SCHEMA_GRANTS.get(name, {}).items():
+        if schema in cat.schemas and cat.schemas[schema].extension == name:
+            for role, (privs, grantable) in roles.items():
+                cat.set_privileges(schema_ref(schema), role, cat.privileges(schema_ref(schema), role) | privs)
+                if grantable:
+                    cat.set_grant_options(schema_ref(schema), role, cat.grant_options_of(schema_ref(schema), role) | privs)
+    return created
+
+
+def forget_schemas(cat: Catalog, name: str) -> None:
+    """DROP EXTENSION ``name``: the schemas it owns are gone with it."""
+    for member in [s for s, schema in cat.schemas.items() if schema.extension == name]:
+        del cat.schemas[member]
+        cat.drop_object_refs(schema_ref(member))
+        cat.default_privileges = [d for d in cat.default_privileges if d.schema != member]
 
 
 @handles(ast.CreateExtensionStmt)
@@ -137,9 +211,17 @@ def create_extension(node: ast.CreateExtensionStmt, ctx: Context) -> list[Step]:
     opts = _options(node)
     if name in cat.extensions:
         if node.if_not_exists:
-            return []
-        raise Unsupported(f"extension {quote_ident(name)} is already installed, so this statement fails")
+            return []  # PostgreSQL: NOTICE "already exists, skipping", even for another schema
+        if not cat.extensions[name].platform:
+            raise Unsupported(f"extension {quote_ident(name)} is already installed, so this statement fails")
+        # A platform extension this project's image did not install (the statement ran).
+        del cat.extensions[name]
     explicit = opts.get("schema")
+    control = CONTROL_SCHEMA.get(name)
+    if control and explicit and explicit != control:
+        raise Unsupported(f"extension {quote_ident(name)} must be installed in schema {quote_ident(control)}, so this statement fails")
+    if control:
+        explicit = control
     schema = str(explicit) if explicit else cat.creation_schema()
     version = opts.get("new_version")
     installed = [name]
@@ -161,6 +243,7 @@ def create_extension(node: ast.CreateExtensionStmt, ctx: Context) -> list[Step]:
         version=str(version) if version else None,
         search_path=None if explicit else cat.search_path,
     )
+    created = add_schemas(cat, name)
     return [
         Step(
             title=f"Drop extension {quote_ident(ext)}",
@@ -168,6 +251,9 @@ def create_extension(node: ast.CreateExtensionStmt, ctx: Context) -> list[Step]:
             sql=([] if ext in TYPELESS else [keep_backups_sql(ext)]) + [f"DROP EXTENSION {quote_ident(ext)};"],
         )
         for ext in installed
+    ] + [
+        Step(title=f"Drop schema {quote_ident(s)}", group="Drop Schemas", sql=[f"DROP SCHEMA {quote_ident(s)};"])
+        for s in created
     ]
 
 
@@ -193,11 +279,19 @@ def drop_extension(node: ast.DropStmt, ctx: Context) -> list[Step]:
                 "(columns of its types, indexes with its operator classes, defaults calling its functions...); "
                 f"recreate it with `{create_sql(ext)}` and restore those objects from a backup"
             )
+        owned = [s for s, schema in cat.schemas.items() if schema.extension == name]
+        held = [what for s in owned for what in contents(cat, s)]
+        if held:
+            raise Unsupported(
+                f"DROP EXTENSION {quote_ident(name)} needs its schemas {', '.join(owned)} free of other objects, "
+                f"but the migrations put {', '.join(held)} there"
+            )
         steps.append(recreate_step(cat, ext))
         gone.append(name)
     for name in gone:
         del cat.extensions[name]
         cat.drop_object_refs(ext_ref(name))
+        forget_schemas(cat, name)
     return steps
 
 

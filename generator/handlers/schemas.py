@@ -6,11 +6,13 @@ Rules implemented:
   Objects the same migration creates in it are dropped earlier by the rollback, each step
   carrying its own data-loss hazard; objects a later migration put there make the drop
   fail rather than destroy them, so the step itself deletes nothing. ``IF NOT EXISTS`` on
-  an existing schema does nothing. Embedded schema elements are not handled.
+  an existing schema does nothing, including a schema an extension made (pg_net's
+  ``net``, see ``extensions.MEMBER_SCHEMAS``). Embedded schema elements are not handled.
 - ``DROP SCHEMA s`` of an empty schema → recreate it with its owner, grants and comment.
   With ``CASCADE`` over objects the catalog knows, the contents are recreated too (see
   ``schema_cascade``: tables come back without their rows); when some of it cannot be,
-  it is a manual step that lists what was lost.
+  it is a manual step that lists what was lost. A schema that belongs to an extension
+  cannot be dropped (PostgreSQL refuses): manual.
 - ``ALTER SCHEMA a RENAME TO b`` → rename back. The catalog is re-keyed; recorded
   definitions that name the schema are rewritten through their parse trees, and objects
   whose text still names it (string bodies, expressions kept as text) are distrusted.
@@ -91,6 +93,8 @@ def _forget_contents(cat: Catalog, ctx: Context, name: str) -> None:
             del store[key]
     for ext in [e for e, x in cat.extensions.items() if x.schema == name]:
         del cat.extensions[ext]
+        for member in [s for s, x in cat.schemas.items() if x.extension == ext and s != name]:
+            del cat.schemas[member]
     cat.default_privileges = [d for d in cat.default_privileges if d.schema != name]
     token = _schema_token(name)
     for store in (cat.grants, cat.grant_options, cat.comments, cat.tainted):
@@ -122,6 +126,11 @@ def drop_schema(node: ast.DropStmt, ctx: Context) -> list[Step]:
         if reason:
             raise Unsupported(reason)
         schema = cat.schemas[name]
+        if schema.extension:
+            raise Unsupported(
+                f"schema {quote_ident(name)} belongs to extension {quote_ident(schema.extension)}: PostgreSQL refuses "
+                f"to drop it (\"extension {schema.extension} requires it\"); DROP EXTENSION drops it"
+            )
         create = f"CREATE SCHEMA {quote_ident(name)}"
         if schema.owner and schema.owner != cat.current_user:
             create += f" AUTHORIZATION {quote_ident(schema.owner)}"
