@@ -14,17 +14,21 @@ touches is as the migration left it (``expectations``):
   definition the migration gave them, and columns it drops or changes still have the type
   the migration gave them.
 
-Definitions are compared exactly, with PostgreSQL's own normalisation, at run time: the
-generator is static, so it cannot know what ``pg_get_functiondef`` prints for the
-migration's definition. Inside a subtransaction the block reads the live definition
+Definitions are compared with PostgreSQL's own normalisation, at run time: the generator
+is static, so it cannot know what ``pg_get_functiondef`` prints for the migration's
+definition. Inside a subtransaction the block reads the live definition
 (``pg_get_functiondef`` / ``pg_get_viewdef`` and the view's options / ``pg_policies`` /
-``pg_get_triggerdef`` / ``format_type`` of the column), recreates the object as the
-migration left it (``CREATE OR REPLACE FUNCTION`` / ``CREATE OR REPLACE VIEW`` / ``DROP
+``pg_get_triggerdef`` / ``format_type`` of the column) and, for functions, views, policies
+and triggers, the parse tree PostgreSQL stored for it (``_tree``); recreates the object as
+the migration left it (``CREATE OR REPLACE FUNCTION`` / ``CREATE OR REPLACE VIEW`` / ``DROP
 POLICY`` + ``CREATE POLICY`` / ``DROP TRIGGER`` + ``CREATE TRIGGER`` / a temporary table
-with a column of the expected type), reads it again the same way, under the same
-search_path, and then raises to roll the subtransaction back, so the probe leaves
-nothing behind. The two texts must be equal. On a mismatch the block names the object
-and the first line that differs.
+with a column of the expected type), reads it again the same ways, under the same
+search_path, and then raises to roll the subtransaction back, so the probe leaves nothing
+behind. The object is unchanged when the two texts are equal or, failing that, the two
+trees without source positions and spellings (the probe is recreated from pglast's re-print
+of the migration, and PostgreSQL prints ``timezone('UTC', x)`` and ``x AT TIME ZONE 'UTC'``
+differently although they are one call). On a mismatch the block names the object and the
+first line of the texts that differs.
 
 Materialized views, indexes, types, sequences, schemas and extensions are checked for
 existence and kind only. Objects that the history does not describe reliably (tainted by
@@ -64,6 +68,10 @@ class Expectation:
     probe: tuple[str, ...] = ()
     probe_read: str | None = None
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
+    # "same" only: a query returning the object's stored parse tree (normalised, see
+    # ``_tree``), read before and after the probe like ``read``. The object is as the
+    # migration left it when the two reads are equal OR the two trees are.
+    tree: str | None = None
 
 
 # -- what to check -----------------------------------------------------------------------------
@@ -88,14 +96,64 @@ def _relkind_read(q: str) -> str:
     return _RELKIND_SQL.format(name=literal(q))
 
 
+def _tree(expr: str) -> str:
+    """SQL normalising ``expr``, a stored parse tree (``pg_node_tree``: a view's query, a
+    default, a policy's USING, a trigger's WHEN...), to what it means: it drops where in
+    the source text each node was (``location``, the statement's offset and length) and
+    how a call or cast was spelled (``funcformat`` & co.: ``timezone('UTC', x)`` or ``x
+    AT TIME ZONE 'UTC'``, ``x::int`` or ``CAST(x AS int)``, ``ROW(a, b)`` or ``(a,
+    b)``), and the column names a relation had when the tree was stored (``eref``: a
+    column added to a table since is no change of the view that reads it)."""
+    out = f"{expr}::text"
+    for pattern, replacement in (
+        (r":(location|stmt_location) -?[0-9]+", r":\1 -1"),
+        (r":(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+", r":\1 0"),
+        (r'(:eref \{ALIAS :aliasname (?:[^ \\]|\\.)*) :colnames (?:<>|\((?:"(?:[^"\\]|\\.)*" ?)*\))\}', r"\1}"),
+    ):
+        out = f"regexp_replace({out}, {literal(pattern)}, {literal(replacement)}, 'g')"
+    return out
+
+
 def _function_read(sig: str) -> str:
     return f"SELECT pg_get_functiondef({regprocedure_sql(sig)})"
+
+
+def _function_tree(sig: str) -> str:
+    return (
+        "SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text"
+        f" || E'\\n' || coalesce({_tree('p.prosqlbody')}, '') || E'\\n' || coalesce({_tree('p.proargdefaults')}, '')"
+        f" FROM pg_proc p WHERE p.oid = to_regprocedure({literal(sig)})"
+    )
 
 
 def _view_read(q: str) -> str:
     return (
         "SELECT pg_get_viewdef(c.oid) || E'\\n-- options: ' || coalesce(c.reloptions::text, '{}') "
         f"FROM pg_class c WHERE c.oid = to_regclass({literal(q)}) AND c.relkind = 'v'"
+    )
+
+
+def _view_tree(q: str) -> str:
+    return (
+        f"SELECT {_tree('r.ev_action')} || E'\\n' || coalesce(c.reloptions::text, '{{}}') "
+        "FROM pg_class c JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' "
+        f"WHERE c.oid = to_regclass({literal(q)}) AND c.relkind = 'v'"
+    )
+
+
+def _policy_tree(q: str, name: str) -> str:
+    return (
+        "SELECT concat_ws(E'\\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, "
+        f"'using ' || {_tree('p.polqual')}, 'with check ' || {_tree('p.polwithcheck')}) FROM pg_policy p "
+        f"WHERE p.polrelid = to_regclass({literal(q)}) AND p.polname = {literal(name)}"
+    )
+
+
+def _trigger_tree(q: str, name: str) -> str:
+    return (
+        f"SELECT (to_jsonb(t) - 'oid' - 'tgqual')::text || E'\\n' || coalesce({_tree('t.tgqual')}, '') "
+        f"FROM pg_trigger t WHERE t.tgrelid = to_regclass({literal(q)}) AND t.tgname = {literal(name)} "
+        "AND NOT t.tgisinternal"
     )
 
 
@@ -201,6 +259,7 @@ class _Collector:
 
             self.add(f"rel:{q}", Expectation(
                 label, "same", _view_read(q), probe=(create_sql(v, replace=True),), search_path=v.search_path,
+                tree=_view_tree(q),
             ))
             return
         self.add(f"rel:{q}", Expectation(f"{want} {q}", "exists", _relkind_read(q), want=want, search_path=path))
@@ -272,6 +331,7 @@ class _Collector:
             return
         self.add(f"fn:{sig}", Expectation(
             label, "same", _function_read(f.signature), probe=(f.definition + ";",), search_path=f.search_path,
+            tree=_function_tree(f.signature),
         ))
 
     def policy(self, schema: str | None, table: str, name: str, dropping: bool, path) -> None:
@@ -284,7 +344,9 @@ class _Collector:
             self.add(f"pol:{q}.{name}", Expectation(label, "exists" if dropping else "absent", read, search_path=path))
             return
         probe = (f"DROP POLICY {quote_ident(name)} ON {q};", p.create_sql() + ";")
-        self.add(f"pol:{q}.{name}", Expectation(label, "same", read, probe=probe, search_path=p.search_path))
+        self.add(f"pol:{q}.{name}", Expectation(
+            label, "same", read, probe=probe, search_path=p.search_path, tree=_policy_tree(q, name),
+        ))
 
     def trigger(self, schema: str | None, table: str, name: str, dropping: bool, path) -> None:
         key = self._key(schema, table, path)
@@ -296,7 +358,9 @@ class _Collector:
             self.add(f"trg:{q}.{name}", Expectation(label, "exists" if dropping or t else "absent", read, search_path=path))
             return
         probe = (f"DROP TRIGGER {quote_ident(name)} ON {q};", t.definition.rstrip().rstrip(";") + ";")
-        self.add(f"trg:{q}.{name}", Expectation(label, "same", read, probe=probe, search_path=path))
+        self.add(f"trg:{q}.{name}", Expectation(
+            label, "same", read, probe=probe, search_path=path, tree=_trigger_tree(q, name),
+        ))
 
     # -- the rest: existence only --------------------------------------------------------------
 
@@ -431,6 +495,7 @@ def _row(e: Expectation) -> str:
         probe,
         _dollar(e.probe_read) if e.probe_read else "NULL::text",
         literal(_path_value(e.search_path)),
+        _dollar(e.tree) if e.tree else "NULL::text",
     ]
     return "(" + ",\n     ".join(fields) + ")"
 
@@ -441,6 +506,8 @@ DECLARE
   s text;
   actual text;
   expected text;
+  actual_tree text;
+  expected_tree text;
   err text;
   probed boolean;
   al text[];
@@ -449,9 +516,9 @@ DECLARE
 BEGIN
   FOR c IN SELECT * FROM (VALUES
     {rows}
-  ) AS v(label, mode, read, want, probe, probe_read, path)
+  ) AS v(label, mode, read, want, probe, probe_read, path, tree)
   LOOP
-    actual := NULL; expected := NULL; err := NULL; probed := false;
+    actual := NULL; expected := NULL; actual_tree := NULL; expected_tree := NULL; err := NULL; probed := false;
     -- A subtransaction: the probe recreates the object as the migration left it, reads
     -- it back, and the RAISE at the end undoes everything it did.
     BEGIN
@@ -459,10 +526,16 @@ BEGIN
       PERFORM set_config('check_function_bodies', 'off', true);
       EXECUTE c.read INTO actual;
       IF c.mode = 'same' AND actual IS NOT NULL THEN
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO actual_tree;
+        END IF;
         FOREACH s IN ARRAY c.probe LOOP
           EXECUTE s;
         END LOOP;
         EXECUTE coalesce(c.probe_read, c.read) INTO expected;
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO expected_tree;
+        END IF;
       END IF;
       probed := true;
       RAISE EXCEPTION 'undo the probe';
@@ -483,7 +556,9 @@ BEGIN
       problems := problems || format('%s does not exist, but {migration} left it', c.label);
     ELSIF c.want IS NOT NULL AND actual IS DISTINCT FROM c.want THEN
       problems := problems || format('%s is a %s now, not a %s', c.label, actual, c.want);
-    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected THEN
+    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected
+        AND (actual_tree IS NULL OR actual_tree IS DISTINCT FROM expected_tree) THEN
+      -- the printed definitions differ, and so do the stored parse trees: a real change
       al := string_to_array(actual, E'\\n');
       el := string_to_array(coalesce(expected, ''), E'\\n');
       FOR i IN 1 .. greatest(cardinality(al), cardinality(el)) LOOP

@@ -15,6 +15,9 @@ from typing import Any
 
 import pglast.visitors
 from pglast import ast, keywords, parse_sql
+from pglast.enums import CoercionForm
+from pglast.printers import get_special_function
+from pglast.printers.sfuncs import can_use_special_syntax
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor
 
@@ -61,6 +64,20 @@ class _Stream(RawStream):
             self.write(quote_ident(value))
         else:
             super()._print_scalar(value, is_name, is_symbol)
+
+    def get_printer_for_function(self, name, node=None):  # noqa: ANN001, ANN201 (pglast's signature)
+        """A call the source wrote in SQL syntax (``x AT TIME ZONE 'UTC'``, ``trim(both
+        from x)``, ``substring(x from 2)``, ``(a, b) OVERLAPS (c, d)``...: the parser
+        marks it ``COERCE_SQL_SYNTAX``) is printed in that syntax again. pglast prints
+        most of them as plain calls (``pg_catalog.timezone('UTC', x)``): the same
+        function, but PostgreSQL deparses the two forms differently, so a view restored
+        from our text would not read back as the one the migration created."""
+        printer = super().get_printer_for_function(name, node)
+        if printer is None and node is not None and node.funcformat == CoercionForm.COERCE_SQL_SYNTAX:
+            special = get_special_function(name)
+            if special is not None and can_use_special_syntax(special, node):
+                return special
+        return printer
 
 
 def render(node: ast.Node) -> str:
