@@ -236,6 +236,42 @@ def test_a_newer_postgresql_setting_in_a_dump_header_does_not_stop_the_history(t
     assert code == 0
 
 
+_UNAPPLIED_HISTORY = {
+    "20250101000000_t": "create table public.t (id bigint primary key);\n",
+    # cannot be applied on any server (the extension cannot exist), so f never exists there
+    "20250102000000_fn": "create function public.f() returns int language sql as 'select 1';\n"
+                         "create extension if not exists supabase_rollback_no_such_extension;\n",
+    "20250103000000_fn_v2": "create or replace function public.f() returns int language sql as 'select 2';\n",
+}
+
+
+def test_a_difference_about_an_object_of_an_unapplied_migration_is_not_a_failure(tmp_path: Path):
+    # the rollback of v2 restores v1 of f, which the project's history has; the server never
+    # got v1 (its migration could not be applied), so the comparison proves nothing either way
+    root = write_project(tmp_path, _UNAPPLIED_HISTORY)
+    code, doc = run_json("--project-dir", str(root))
+    ms = by_version(doc)
+    assert ms["20250102000000"]["status"] == "skipped"
+    m = ms["20250103000000"]
+    assert m["status"] == "skipped", m
+    assert m["reason"].startswith("depends on 20250102000000_fn.sql, which could not be applied")
+    assert "function public.f()" in m["reason"]
+    assert code == 0
+
+
+def test_a_difference_unrelated_to_the_unapplied_migration_still_fails(tmp_path: Path):
+    root = write_project(tmp_path, _UNAPPLIED_HISTORY)
+    CliRunner().invoke(cli, ["generate", "--project-dir", str(root)], catch_exceptions=False)
+    rollback = root / "supabase" / "rollbacks" / "rollback_20250103000000_fn_v2.sql"
+    text = rollback.read_text()
+    rollback.write_text(text.replace("COMMIT;", "CREATE TABLE public.left_behind (id int);\nCOMMIT;", 1))
+    code, doc = run_json("--project-dir", str(root), "20250103000000")
+    m = doc["migrations"][0]
+    assert m["status"] == "failed", m
+    assert any("left_behind" in d for d in m["details"])
+    assert code == 1
+
+
 def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     root = write_project(tmp_path, {
         "20250101000000_t": "create table public.t (id bigint primary key);\n",
