@@ -682,9 +682,14 @@ def objects(reach: Iterable[Reach], cat: Catalog) -> list[ObjRef]:
 
 def describe(reach: list[Reach]) -> str:
     """``functions named touch in schema public; tables/views/sequences in any schema``."""
-    seen: dict[str, None] = {}
     if any(r.kind == "all" and r.schemas is None for r in reach):
         return "objects of every kind in every schema"
+    merged: dict[tuple[str, Values], Values] = {}
     for r in reach:
-        seen[r.describe()] = None
-    return "; ".join(seen)
+        key = (r.kind, r.schemas)
+        if key in merged:
+            prev = merged[key]
+            merged[key] = None if prev is None or r.names is None else prev | r.names
+        else:
+            merged[key] = r.names
+    return "; ".join(dict.fromkeys(Reach(k, s, n).describe() for (k, s), n in merged.items()))

@@ -1,0 +1,188 @@
+"""DO blocks running SQL built at run time: what they may have changed is distrusted by
+kind and scope, so later rollbacks of those objects are manual steps naming the block."""
+
+from pathlib import Path
+
+import pytest
+
+from generator.engine import generate
+from generator.parse import Migration
+
+HISTORY = """
+create schema app;
+create table public.a (id int primary key);
+create table public.b (id int primary key);
+create table app.c (id int primary key);
+create function public.f() returns int language sql as 'select 1';
+create function public.g() returns int language sql security definer as 'select 2';
+create function app.h() returns int language sql as 'select 3';
+"""
+
+SEARCH_PATH_LOOP = """do $$
+declare
+  fn record;
+  wanted text[] := array['f', 'g'];
+begin
+  for fn in select p.oid::regprocedure as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'public' and p.proname = any(wanted) loop
+    execute format('alter function %s set search_path = public, pg_temp', fn.sig);
+  end loop;
+end $$;"""
+
+RLS_LOOP = """do $$
+declare r record;
+begin
+  for r in select tablename from pg_tables where schemaname = 'public' loop
+    execute format('alter table public.%I enable row level security', r.tablename);
+    execute format('create policy %I on public.%I for select to authenticated using (true)',
+                   r.tablename || '_read', r.tablename);
+  end loop;
+end $$;"""
+
+REVOKE_LOOP = """do $$
+declare r record;
+begin
+  for r in select p.oid::regprocedure as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+           where n.nspname = 'public' and p.prosecdef loop
+    execute format('revoke execute on function %s from public, anon', r.sig);
+  end loop;
+end $$;"""
+
+UNBOUNDED_LOOP = """do $$
+declare r record;
+begin
+  for r in select stmt from app.pending_ddl loop
+    execute r.stmt;
+  end loop;
+end $$;"""
+
+FOREACH_LOOP = """do $$
+declare t text; q text;
+begin
+  foreach t in array array['a'] loop
+    q := 'alter table public.' || quote_ident(t) || ' force row level security';
+    execute q;
+  end loop;
+end $$;"""
+
+
+def _rollbacks(*later: str, block: str) -> list:
+    texts = [HISTORY, block, *later]
+    ms = [Migration(str(i + 1), f"m{i}", Path(f"supabase/migrations/{i + 1}_m{i}.sql"), t) for i, t in enumerate(texts)]
+    return generate(ms)
+
+
+def _manual_naming_block(rb) -> str:
+    (step,) = rb.steps
+    assert step.manual, step.sql
+    assert "DO block at supabase/migrations/2_m1.sql:1" in step.manual
+    return step.manual
+
+
+def _automatic(rb) -> None:
+    assert rb.steps and not rb.manual_steps, [s.manual for s in rb.manual_steps]
+
+
+def test_the_block_itself_is_manual_and_says_what_it_distrusts():
+    rb = _rollbacks(block=SEARCH_PATH_LOOP)[1]
+    (step,) = rb.steps
+    assert step.manual and "functions named f, g in schema" in step.manual and "public" in step.manual
+
+
+@pytest.mark.parametrize("later", [
+    "create or replace function public.f() returns int language sql as 'select 10';",
+    "drop function public.f();",
+    "alter function public.g() reset search_path;",
+    "grant execute on function public.g() to anon;",
+])
+def test_search_path_loop_distrusts_the_functions_it_names(later):
+    assert "may have been changed" in _manual_naming_block(_rollbacks(later, block=SEARCH_PATH_LOOP)[2])
+
+
+@pytest.mark.parametrize("later", [
+    "create or replace function app.h() returns int language sql as 'select 30';",  # another schema
+    "create function public.k() returns int language sql as 'select 4';\n"
+    "create or replace function public.k() returns int language sql as 'select 5';",  # created after the loop
+])
+def test_search_path_loop_leaves_other_functions_automatic(later):
+    _automatic(_rollbacks(later, block=SEARCH_PATH_LOOP)[2])
+
+
+@pytest.mark.parametrize("later", [
+    "drop table public.a;",
+    "alter table public.b disable row level security;",
+    "drop policy if exists a_read on public.a;",
+    "revoke select on table public.b from anon;",
+    # the loop enabled it already: undoing this no-op with DISABLE would widen access
+    "alter table public.a enable row level security;",
+])
+def test_rls_and_policy_loop_distrusts_every_table_of_the_schema(later):
+    _manual_naming_block(_rollbacks(later, block=RLS_LOOP)[2])
+
+
+@pytest.mark.parametrize("later", [
+    "drop table app.c;",
+    "create table public.d (id int primary key);\ndrop table public.d;",  # created after the loop
+])
+def test_rls_loop_leaves_other_tables_automatic(later):
+    rb = _rollbacks(later, block=RLS_LOOP)[2]
+    assert not rb.manual_steps
+
+
+def test_new_columns_of_a_distrusted_table_are_still_dropped_exactly():
+    _automatic(_rollbacks("alter table public.a add column note text;", block=RLS_LOOP)[2])
+
+
+@pytest.mark.parametrize("later", [
+    "create or replace function public.g() returns int language sql security definer as 'select 20';",
+    "drop function public.g();",
+    "grant execute on function public.g() to authenticated;",
+])
+def test_revoke_execute_loop_distrusts_the_functions_of_the_schema(later):
+    # recreated from the catalog, public.g() would be executable by anon again
+    _manual_naming_block(_rollbacks(later, block=REVOKE_LOOP)[2])
+
+
+@pytest.mark.parametrize("later", [
+    "drop table app.c;",
+    "create or replace function app.h() returns int language sql as 'select 30';",
+    "drop function public.f();",
+])
+def test_unbounded_loop_distrusts_everything(later):
+    rbs = _rollbacks(later, block=UNBOUNDED_LOOP)
+    assert "objects of every kind in every schema" in rbs[1].steps[0].manual
+    _manual_naming_block(rbs[2])
+
+
+def test_unbounded_loop_does_not_distrust_objects_created_after_it():
+    rb = _rollbacks("create table app.later (id int);\ndrop table app.later;", block=UNBOUNDED_LOOP)[2]
+    assert not rb.manual_steps
+
+
+def test_foreach_over_a_constant_array_distrusts_only_its_elements():
+    rbs = _rollbacks("alter table public.a no force row level security;",
+                     "alter table public.b force row level security;", block=FOREACH_LOOP)
+    _manual_naming_block(rbs[2])
+    _automatic(rbs[3])
+
+
+def test_static_statements_of_an_undecidable_block_distrust_the_functions_they_name():
+    block = """do $$ declare i int; begin
+      for i in 1..1 loop null; end loop;
+      revoke execute on function public.g() from anon;
+    end $$;"""
+    _manual_naming_block(_rollbacks("drop function public.g();", block=block)[2])
+    _automatic(_rollbacks("drop function public.f();", block=block)[2])
+
+
+def test_unreadable_body_distrusts_everything():
+    block = "do language plv8 $$ plv8.execute('alter function public.f() set search_path = x') $$;"
+    _manual_naming_block(_rollbacks("drop function public.f();", block=block)[2])
+
+
+def test_data_only_loops_distrust_nothing_more():
+    block = """do $$ declare r record; begin
+      for r in select id from public.a loop execute format('update public.b set id = %s where id = %s', r.id, r.id); end loop;
+    end $$;"""
+    rbs = _rollbacks("drop function public.f();", block=block)
+    _automatic(rbs[2])
