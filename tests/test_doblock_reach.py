@@ -186,3 +186,58 @@ def test_data_only_loops_distrust_nothing_more():
     end $$;"""
     rbs = _rollbacks("drop function public.f();", block=block)
     _automatic(rbs[2])
+
+
+def _reach(block: str) -> str:
+    from pglast import parse_sql
+
+    from generator.engine import baseline_catalog
+    from generator.handlers import doscope
+    from generator.handlers.doblocks import parse_do
+
+    fn = parse_do(parse_sql(block)[0].stmt)
+    return doscope.describe(doscope.block_reach(fn, baseline_catalog()))
+
+
+def _loop(query: str, execute: str) -> str:
+    return f"do $$ declare r record; begin for r in {query} loop execute {execute}; end loop; end $$;"
+
+
+@pytest.mark.parametrize("block, expected", [
+    # bounded by the loop query
+    (_loop("select c.oid::regclass as rel from pg_class c where c.relnamespace = 'app'::regnamespace",
+           "format('alter table %s owner to postgres', r.rel)"),
+     "tables/views/sequences in schema app, extensions, public"),
+    (_loop("select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+           "where n.nspname in ('app') and c.relname = any(array['x', 'y'])",
+           "format('alter table %1$I.%2$I enable row level security', r.nspname, r.relname)"),
+     "tables/views/sequences named x, y in schema app"),
+    (_loop("select proname from pg_proc where proname = 'f'", "format('alter function public.%I() stable', r.proname)"),
+     "functions named f in schema public"),
+    # not bounded: a constant output column, two pg_class, an OR, a value built by hand
+    (_loop("select 'other' as s, tablename from pg_tables where schemaname = 'public'",
+           "format('alter table %I.%I enable row level security', r.s, r.tablename)"),
+     "tables/views/sequences in any schema"),
+    (_loop("select a.relname from pg_class a join pg_class b on a.oid = b.reltoastrelid where b.relname = 'x'",
+           "format('alter table public.%I owner to postgres', r.relname)"),
+     "tables/views/sequences in schema public"),
+    (_loop("select tablename from pg_tables where schemaname = 'public' or schemaname = 'app'",
+           "format('alter table %I enable row level security', r.tablename)"),
+     "tables/views/sequences in schema extensions, public"),
+    (_loop("select tablename from pg_tables where schemaname = 'public'",
+           "format('alter table %s enable row level security', 'x_' || r.tablename)"),
+     "tables/views/sequences in any schema"),
+    ("do $$ declare r record; begin perform set_config('search_path', 'app', true); "
+     "for r in select tablename from pg_tables where schemaname = 'app' loop "
+     "execute format('alter table %I enable row level security', r.tablename); end loop; end $$;",
+     "tables/views/sequences in any schema"),
+    # statements the analysis cannot read, and SQL accumulated in a variable
+    (_loop("select tablename from pg_tables", "format('%s', r.tablename)"), "objects of every kind in every schema"),
+    ("do $$ declare q text := ''; r record; begin for r in select tablename from pg_tables loop "
+     "q := q || format('drop table %I;', r.tablename); end loop; execute q; end $$;",
+     "objects of every kind in every schema"),
+    # rows only
+    (_loop("select tablename from pg_tables", "format('analyze public.%I', r.tablename)"), ""),
+])
+def test_reach_of_loop_shapes(block, expected):
+    assert _reach(block) == expected

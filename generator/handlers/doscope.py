@@ -113,10 +113,16 @@ class Reach:
 
 @dataclass
 class _Source:
-    """What a loop variable may hold: exact values, or names bounded per role by a query."""
+    """What a loop variable may hold: exact values, or catalog names bounded per role.
+
+    ``roles``: role -> the names the loop query's rows may carry (missing: any);
+    ``fields``: field of the row ("" for a scalar variable) -> the roles its value names
+    (a field not listed is an expression the analysis does not follow: unbounded).
+    """
 
     values: Values = None  # FOREACH over a constant array: the elements
-    roles: dict[str, Values] | None = None  # FOR over a query: role -> bound (missing: any)
+    roles: dict[str, Values] = field(default_factory=dict)
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,18 +188,48 @@ def _conjuncts(node: ast.Node | None) -> Iterator[ast.Node]:
         yield node
 
 
-def query_roles(text: str, env: _Env) -> dict[str, Values]:
-    """Per role, the names a loop query's rows may carry (bounded by its WHERE); {} when
-    the query is not a plain SELECT over catalog views the analysis knows."""
+_REG_ROLES = {"regprocedure": frozenset({"function", "schema"}), "regproc": frozenset({"function", "schema"}),
+              "regclass": frozenset({"relation", "schema"}), "regnamespace": frozenset({"schema"}),
+              "regtype": frozenset({"type", "schema"})}
+
+
+def _output_roles(val: ast.Node | None) -> tuple[str | None, frozenset[str]]:
+    """A select-list expression: (its default field name, the roles of the name it yields)."""
+    if isinstance(val, ast.TypeCast):
+        name = val.typeName.names[-1].sval
+        inner_name, inner = _output_roles(val.arg)
+        if name in _REG_ROLES:
+            return (inner_name if inner_name != "oid" else name), _REG_ROLES[name] if inner_name == "oid" else frozenset()
+        return inner_name, inner if name in ("text", "name", "varchar") else frozenset()
+    if isinstance(val, ast.FuncCall) and val.funcname[-1].sval in ("quote_ident", "text") and len(val.args or ()) == 1:
+        _, inner = _output_roles(val.args[0])
+        return val.funcname[-1].sval, inner
+    if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.String):
+        col = val.fields[-1].sval
+        role = _COLUMN_ROLES.get(col)
+        return col, frozenset({role}) if role else frozenset()
+    return None, frozenset()
+
+
+def query_roles(text: str, env: _Env) -> tuple[dict[str, Values], list[tuple[str | None, frozenset[str]]]]:
+    """A loop query: per role, the names its rows may carry (bounded by its WHERE), and
+    per output column its name and the roles it names. Nothing is bounded when the query
+    is not a plain SELECT over catalog views the analysis knows."""
     sel = _parse_select(text)
     if sel is None or sel.op.name != "SETOP_NONE" or sel.withClause is not None:
-        return {}
+        return {}, []
+    outputs: list[tuple[str | None, frozenset[str]]] = []
+    for target in sel.targetList or ():
+        if isinstance(target.val, ast.ColumnRef) and isinstance(target.val.fields[-1], ast.A_Star):
+            return {}, []  # SELECT *: which columns, the analysis does not know
+        name, roles = _output_roles(target.val)
+        outputs.append((target.name or name, roles))
     providers: dict[str, list[str]] = {}  # role -> aliases of the FROM items providing it
     for item in _from_items(sel.fromClause):
         if not isinstance(item, ast.RangeVar) or item.relname not in _PROVIDERS:
-            return {}
+            return {}, outputs
         if item.schemaname not in (None, "pg_catalog", "information_schema"):
-            return {}
+            return {}, outputs
         alias = item.alias.aliasname if item.alias else item.relname
         for role in _PROVIDERS[item.relname]:
             providers.setdefault(role, []).append(alias)
@@ -202,31 +238,40 @@ def query_roles(text: str, env: _Env) -> dict[str, Values]:
         bound = _condition(cond, env)
         if bound is None:
             continue
-        role, values = bound
-        if role == "schema" or len(providers.get(role, ())) == 1:  # (two pg_class: which one is bound?)
-            prev = roles.get(role)
-            roles[role] = values if prev is None else prev & values
-    return roles
+        column, qualifier, values = bound
+        role = _COLUMN_ROLES[column]
+        # the one FROM item holding this column (two pg_class: which one is bound?)
+        owners = providers.get(_NAMESPACE_OF.get(column, role), [])
+        if len(owners) != 1 or qualifier not in (None, owners[0]):
+            continue
+        prev = roles.get(role)
+        roles[role] = values if prev is None else prev & values
+    return roles, outputs
 
 
-def _condition(cond: ast.Node, env: _Env) -> tuple[str, frozenset[str]] | None:
-    """``col = 'x'`` / ``col IN ('x', 'y')`` / ``col = ANY(array)``: (role of col, values)."""
+# relnamespace/pronamespace/typnamespace: the schema of the row's own object
+_NAMESPACE_OF = {"relnamespace": "relation", "pronamespace": "function", "typnamespace": "type"}
+
+
+def _condition(cond: ast.Node, env: _Env) -> tuple[str, str | None, frozenset[str]] | None:
+    """``col = 'x'`` / ``col IN ('x', 'y')`` / ``col = ANY(array)``: (col, its table alias, values)."""
     if not isinstance(cond, ast.A_Expr) or [n.sval for n in cond.name] != ["="]:
         return None
     kind = cond.kind.name
     left, right = cond.lexpr, cond.rexpr
     if kind == "AEXPR_OP" and not isinstance(left, ast.ColumnRef):
         left, right = right, left
-    if not isinstance(left, ast.ColumnRef) or not isinstance(left.fields[-1], ast.String):
+    if not isinstance(left, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in left.fields):
         return None
-    role = _COLUMN_ROLES.get(left.fields[-1].sval)
-    if role is None or kind not in ("AEXPR_OP", "AEXPR_IN", "AEXPR_OP_ANY"):
+    column = left.fields[-1].sval
+    if column not in _COLUMN_ROLES or kind not in ("AEXPR_OP", "AEXPR_IN", "AEXPR_OP_ANY"):
         return None
-    if left.fields[-1].sval.endswith("namespace"):  # relnamespace = 'public'::regnamespace
+    if column in _NAMESPACE_OF:  # relnamespace = 'public'::regnamespace
         if not (isinstance(right, ast.TypeCast) and right.typeName.names[-1].sval == "regnamespace"):
             return None
     values = _const_strings(right, env)
-    return None if values is None else (role, values)
+    qualifier = left.fields[-2].sval if len(left.fields) > 1 else None
+    return None if values is None else (column, qualifier, values)
 
 
 # -- the SQL texts a block can run -------------------------------------------------------------
@@ -317,21 +362,30 @@ def _hole_values(hole: _Hole, env: _Env) -> frozenset[str] | None:
     return None
 
 
-def _hole_roles(hole: _Hole, env: _Env) -> dict[str, Values]:
-    """Per role, the names a hole filled from a loop row may carry ({}: unbounded)."""
+def _hole_roles(hole: _Hole, env: _Env) -> dict[str, Values] | None:
+    """Per role, the names a hole filled from a loop row may carry (missing role: any).
+
+    None when the value is not a catalog name the loop query bounds: any name, with its
+    own schema possibly.
+    """
     arg = hole.arg
-    while isinstance(arg, (ast.TypeCast, ast.FuncCall)) and not isinstance(arg, ast.ColumnRef):
-        if isinstance(arg, ast.TypeCast):
+    while True:
+        if isinstance(arg, ast.TypeCast) and arg.typeName.names[-1].sval in ("text", "name", "varchar"):
             arg = arg.arg
-        elif arg.funcname[-1].sval in ("quote_ident", "format") and len(arg.args or ()) == 1:
+        elif isinstance(arg, ast.FuncCall) and arg.funcname[-1].sval == "quote_ident" and len(arg.args or ()) == 1:
             arg = arg.args[0]
         else:
             break
-    if isinstance(arg, ast.ColumnRef) and isinstance(arg.fields[0], ast.String):
-        src = env.sources.get(arg.fields[0].sval)
-        if src is not None and src.roles is not None:
-            return src.roles
-    return {}
+    if not isinstance(arg, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in arg.fields):
+        return None
+    parts = [f.sval for f in arg.fields]
+    src = env.sources.get(parts[0])
+    if src is None or len(parts) > 2:
+        return None
+    carried = src.fields.get(parts[1] if len(parts) == 2 else "")
+    if carried is None:
+        return None
+    return {role: src.roles.get(role) for role in carried}
 
 
 def _render(parts: Iterable[str | _Hole], fixed: dict[int, str]) -> str:
@@ -347,7 +401,7 @@ def _render(parts: Iterable[str | _Hole], fixed: dict[int, str]) -> str:
     return "".join(out)
 
 
-def reach_of_template(t: _Template, env: _Env, path: tuple[str, ...]) -> list[Reach]:
+def reach_of_template(t: _Template, env: _Env, path: tuple[str, ...] | None) -> list[Reach]:
     """What one SQL template may touch, its holes bounded by ``env``."""
     holes = {i: p for i, p in enumerate(t.parts) if isinstance(p, _Hole)}
     known = {i: _hole_values(h, env) for i, h in holes.items() if h.style != "L"}
@@ -373,7 +427,7 @@ def reach_of_template(t: _Template, env: _Env, path: tuple[str, ...]) -> list[Re
 class _Names:
     """Resolves a (schema, name) pair whose parts may be sentinels into bounds."""
 
-    def __init__(self, holes: dict[int, _Hole], env: _Env, path: tuple[str, ...]) -> None:
+    def __init__(self, holes: dict[int, _Hole], env: _Env, path: tuple[str, ...] | None) -> None:
         self.holes, self.env, self.path = holes, env, path
 
     def _holes_in(self, text: str | None) -> list[_Hole]:
@@ -384,7 +438,8 @@ class _Names:
         if not holes:
             return None if text is None else frozenset({text})
         if _SENTINEL_RE.fullmatch(text or ""):
-            return _hole_roles(holes[0], self.env).get(role)
+            roles = _hole_roles(holes[0], self.env)
+            return None if roles is None else roles.get(role)
         return None  # a name built from pieces: any
 
     def pair(self, schema: str | None, name: str, role: str, kind: str) -> Reach:
@@ -393,9 +448,14 @@ class _Names:
             return Reach(kind, self.part(schema, "schema"), names)
         holes = self._holes_in(name)
         if holes and holes[0].style == "s":  # the value may carry its own schema
-            bound = _hole_roles(holes[0], self.env).get("schema")
-            return Reach(kind, None if bound is None else bound | frozenset(self.path), names)
-        return Reach(kind, frozenset(self.path), names)  # found on the search path
+            roles = _hole_roles(holes[0], self.env)
+            if roles is None:
+                return Reach(kind, None, names)
+            if "schema" in roles:
+                bound = roles["schema"]
+                return Reach(kind, None if bound is None or self.path is None else bound | frozenset(self.path), names)
+        # a bare name, found on the search path (None: the block sets its own)
+        return Reach(kind, None if self.path is None else frozenset(self.path), names)
 
 
 def _names(node: Any) -> list[str]:
@@ -440,7 +500,7 @@ def _object_reach(objtype: Any, obj: Any, n: _Names) -> Reach:
     return Reach("all")
 
 
-def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: tuple[str, ...]) -> list[Reach]:
+def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: tuple[str, ...] | None) -> list[Reach]:
     n = _Names(holes, env, path)
     rel = lambda rv: n.pair(rv.schemaname, rv.relname, "relation", "relation")  # noqa: E731
     if isinstance(stmt, _DATA):
@@ -510,7 +570,7 @@ def _loop_vars(node: dict[str, Any]) -> list[str]:
 class _Walker:
     """Walks the block's statements with the loop variables in scope at each one."""
 
-    def __init__(self, fn: dict[str, Any], path: tuple[str, ...]) -> None:
+    def __init__(self, fn: dict[str, Any], path: tuple[str, ...] | None) -> None:
         self.fn, self.path = fn, path
         self.out: list[Reach] = []
         self.assigned: dict[str, list[tuple[str, _Env]]] = {}
@@ -536,7 +596,7 @@ class _Walker:
             if kind == "execsql":
                 self.static(_expr(node.get("sqlstmt")), e)
             elif kind == "perform":
-                self.static("SELECT " + _expr(node.get("expr")), e)
+                self.static(_expr(node.get("expr")), e)
             elif kind == "dynexecute":
                 self.text(_parse_expr(_expr(node.get("query"))), e)
             elif kind == "assign":
@@ -551,7 +611,7 @@ class _Walker:
                 inner = _Env(dict(e.sources), e.constants)
                 name = _datum_name(self.fn, node.get("varno"))
                 if name:
-                    inner.sources[name] = _Source(values=values, roles=None if values is not None else {})
+                    inner.sources[name] = _Source(values=values)
                 self.walk(node.get("body"), inner)
                 continue
             elif kind == "open":
@@ -573,10 +633,17 @@ class _Walker:
                 text = query.val.sval
         elif kind == "fors":
             text = _expr(node.get("query"))
-        roles = query_roles(text, e) if text else {}
+        roles, outputs = query_roles(text, e) if text else ({}, [])
         inner = _Env(dict(e.sources), e.constants)
-        for v in _loop_vars(node):
-            inner.sources[v] = _Source(roles=roles)
+        var = node.get("var") or {}
+        if "PLpgSQL_rec" in var:  # FOR r IN SELECT a, b: r.a, r.b
+            fields = {name: carried for name, carried in outputs if name}
+            inner.sources[var["PLpgSQL_rec"]["refname"]] = _Source(roles=roles, fields=fields)
+        else:  # FOR a, b IN SELECT ...: each variable takes one column, in order
+            names = _loop_vars(node)
+            for i, v in enumerate(names):
+                carried = outputs[i][1] if len(outputs) == len(names) else frozenset()
+                inner.sources[v] = _Source(roles=roles, fields={"": carried})
         self.walk(node.get("body"), inner)
 
     def nested(self, node: dict[str, Any], e: _Env) -> None:
@@ -598,6 +665,28 @@ def _assigned_value(text: str) -> str:
     return text[m.end():] if m else text
 
 
+_SETS_PATH = re.compile(r"(^|')\s*(set|reset)\s+(local\s+|session\s+)?search_path|set_config\s*\(\s*'search_path'",
+                        re.IGNORECASE)
+
+
+def _sets_search_path(fn: dict[str, Any]) -> bool:
+    """Does the block change its own search_path (so bare names may resolve anywhere)?"""
+    texts: list[str] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "query" and isinstance(v, str):
+                    texts.append(v)
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(fn.get("action"))
+    return any(_SETS_PATH.search(t) for t in texts)
+
+
 def block_reach(fn: dict[str, Any], catalog: Catalog) -> list[Reach]:
     """Everything a PL/pgSQL DO block may have changed (see the module doc)."""
     env = _Env()
@@ -606,7 +695,7 @@ def block_reach(fn: dict[str, Any], catalog: Catalog) -> list[Reach]:
         ((_, v),) = d.items()
         if v.get("refname") and v.get("default_val"):
             defaults.setdefault(v["refname"], []).append(_expr(v["default_val"]))
-    w = _Walker(fn, tuple(catalog.effective_path()))
+    w = _Walker(fn, None if _sets_search_path(fn) else tuple(catalog.effective_path()))
     w.walk([fn["action"]], env)  # records the assignments, with the loop variables in scope
     for name, texts in defaults.items():
         w.assigned.setdefault(name, []).extend((t, env) for t in texts)
