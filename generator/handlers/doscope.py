@@ -90,7 +90,8 @@ _DATA = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt, ast.Tru
 
 @dataclass(frozen=True)
 class Reach:
-    """Objects of ``kind`` ("relation", "function", "schema", "type" or "all") whose schema
+    """Objects of ``kind`` ("relation", "function", "type", "schema", "extension", "publication"
+    or "all") whose schema
     is in ``schemas`` and name in ``names`` (None: any)."""
 
     kind: str
@@ -99,11 +100,12 @@ class Reach:
 
     def describe(self) -> str:
         what = {"relation": "tables/views/sequences", "function": "functions", "schema": "schemas",
-                "type": "types", "all": "objects of every kind"}[self.kind]
+                "type": "types", "extension": "extensions", "publication": "publications",
+                "all": "objects of every kind"}[self.kind]
         out = f"{what}"
         if self.names is not None:
             out += " named " + ", ".join(sorted(self.names))
-        if self.kind != "schema":
+        if self.kind not in ("schema", "extension", "publication"):
             out += " in " + ("schema " + ", ".join(sorted(self.schemas)) if self.schemas is not None else "any schema")
         return out
 
@@ -541,6 +543,17 @@ def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: t
     if isinstance(stmt, (ast.AlterEnumStmt, ast.CreateEnumStmt, ast.AlterDomainStmt, ast.CreateDomainStmt)):
         parts = _names(getattr(stmt, "typeName", None) or stmt.domainname)
         return [n.pair(parts[-2] if len(parts) > 1 else None, parts[-1], "type", "type")]
+    if isinstance(stmt, (ast.CreateExtensionStmt, ast.AlterExtensionStmt, ast.AlterExtensionContentsStmt)):
+        return [Reach("extension", None, n.part(stmt.extname, "extension"))]
+    if isinstance(stmt, ast.CreateSchemaStmt) and not stmt.schemaElts:
+        return [Reach("schema", None, n.part(stmt.schemaname, "schema"))] if stmt.schemaname else [Reach("all")]
+    if isinstance(stmt, (ast.CreatePublicationStmt, ast.AlterPublicationStmt)):
+        return [Reach("publication", None, n.part(stmt.pubname, "publication")),
+                *(n.pair(o.pubtable.relation.schemaname, o.pubtable.relation.relname, "relation", "relation")
+                  for o in stmt.pubobjects or () if o.pubtable is not None)]
+    if isinstance(stmt, (ast.CreateRoleStmt, ast.AlterRoleStmt, ast.AlterRoleSetStmt, ast.GrantRoleStmt,
+                         ast.DropRoleStmt)):
+        return []  # roles: the generator keeps no definition of them to distrust
     return [Reach("all")]
 
 
@@ -759,6 +772,10 @@ def objects(reach: Iterable[Reach], cat: Catalog) -> list[ObjRef]:
             for s in cat.schemas:
                 if _in(r.names, s):
                     out[schema_ref(s)] = None
+        if r.kind == "extension":
+            out.update({("extension", e): None for e in cat.extensions if _in(r.names, e)})
+        if r.kind == "publication":
+            out.update({("publication", p): None for p in cat.publications if _in(r.names, p)})
         if r.kind == "all":
             for s in cat.schemas:
                 if _in(r.schemas, s):
