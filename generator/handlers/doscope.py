@@ -101,11 +101,13 @@ class Reach:
     def describe(self) -> str:
         what = {"relation": "tables/views/sequences", "function": "functions", "schema": "schemas",
                 "type": "types", "extension": "extensions", "publication": "publications",
-                "all": "objects of every kind"}[self.kind]
+                "all": "objects of every kind",
+                "default privileges": "the default privileges of objects created later, which the generator "
+                                      "does not follow"}[self.kind]
         out = f"{what}"
         if self.names is not None:
             out += " named " + ", ".join(sorted(self.names))
-        if self.kind not in ("schema", "extension", "publication"):
+        if self.kind not in ("schema", "extension", "publication", "default privileges"):
             out += " in " + ("schema " + ", ".join(sorted(self.schemas)) if self.schemas is not None else "any schema")
         return out
 
@@ -517,6 +519,10 @@ def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: t
         return [rel(getattr(stmt, "relation", None) or stmt.sequence)]
     if isinstance(stmt, ast.ViewStmt):
         return [rel(stmt.view)]
+    if isinstance(stmt, ast.CreateTableAsStmt):
+        return [rel(stmt.into.rel)]
+    if isinstance(stmt, ast.AlterDefaultPrivilegesStmt):
+        return [Reach("default privileges")]  # changes no existing object (see describe)
     if isinstance(stmt, ast.AlterFunctionStmt):
         return [_object_reach(stmt.objtype, stmt.func, n)]
     if isinstance(stmt, ast.CreateFunctionStmt):
