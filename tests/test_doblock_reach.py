@@ -214,6 +214,12 @@ def _loop(query: str, execute: str) -> str:
      "tables/views/sequences named x, y in schema app"),
     (_loop("select proname from pg_proc where proname = 'f'", "format('alter function public.%I() stable', r.proname)"),
      "functions named f in schema public"),
+    (_loop("select tablename from pg_tables where schemaname = 'public' and tablename like 'ols\\_%' escape '\\'",
+           "format('alter table public.%I enable row level security', r.tablename)"),
+     "tables/views/sequences named like 'ols\\_%' in schema public"),
+    ("do $$ begin execute (select 'alter table public.a drop constraint ' || quote_ident(conname) "
+     "from pg_constraint where conname like 'a_%' limit 1); end $$;",
+     "tables/views/sequences named a in schema public"),
     # not bounded: a constant output column, two pg_class, an OR, a value built by hand
     (_loop("select 'other' as s, tablename from pg_tables where schemaname = 'public'",
            "format('alter table %I.%I enable row level security', r.s, r.tablename)"),
@@ -241,3 +247,11 @@ def _loop(query: str, execute: str) -> str:
 ])
 def test_reach_of_loop_shapes(block, expected):
     assert _reach(block) == expected
+
+
+def test_like_bound_distrusts_only_matching_tables():
+    block = _loop("select tablename from pg_tables where schemaname = 'public' and tablename like 'a%'",
+                  "format('alter table public.%I enable row level security', r.tablename)")
+    rbs = _rollbacks("drop table public.a;", "drop table public.b;", block=block)
+    _manual_naming_block(rbs[2])
+    _automatic(rbs[3])

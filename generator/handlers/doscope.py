@@ -45,7 +45,42 @@ from ..catalog import Catalog, ObjRef
 from ..refs import function_ref, policy_ref, schema_ref, trigger_ref, type_ref
 from ..sqltext import literal, qname, quote_ident
 
-Values = frozenset[str] | None  # None: any value
+Values = frozenset[str] | None  # None: any value (members may be _Like patterns)
+
+
+class _Like(str):
+    """A LIKE pattern among a bound's names (``relname LIKE 'ols_%'``)."""
+
+    escape = "\\"
+
+    def matches(self, name: str) -> bool:
+        return re.fullmatch(_like_regex(self, self.escape), name, re.DOTALL) is not None
+
+    def __repr__(self) -> str:
+        return f"like '{self}'"
+
+
+def _like_regex(pattern: str, escape: str = "\\") -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if escape and c == escape and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _intersect(a: Values, b: Values) -> Values:
+    """Names satisfying both bounds (either bound alone when patterns make it hard: larger, still sound)."""
+    if a is None or b is None:
+        return b if a is None else a
+    if any(isinstance(v, _Like) for v in a | b):
+        plain = [x for x in (a, b) if not any(isinstance(v, _Like) for v in x)]
+        return frozenset(v for v in plain[0] if _in(a, v) and _in(b, v)) if plain else a
+    return a & b
 
 _SENTINEL = "zzdynph{}zz"
 _SENTINEL_RE = re.compile(r"zzdynph(\d+)zz")
@@ -106,7 +141,7 @@ class Reach:
                                       "does not follow"}[self.kind]
         out = f"{what}"
         if self.names is not None:
-            out += " named " + ", ".join(sorted(self.names))
+            out += " named " + ", ".join(sorted(repr(n) if isinstance(n, _Like) else n for n in self.names))
         if self.kind not in ("schema", "extension", "publication", "default privileges"):
             out += " in " + ("schema " + ", ".join(sorted(self.schemas)) if self.schemas is not None else "any schema")
         return out
@@ -248,8 +283,7 @@ def query_roles(text: str, env: _Env) -> tuple[dict[str, Values], list[tuple[str
         owners = providers.get(_NAMESPACE_OF.get(column, role), [])
         if len(owners) != 1 or qualifier not in (None, owners[0]):
             continue
-        prev = roles.get(role)
-        roles[role] = values if prev is None else prev & values
+        roles[role] = _intersect(roles.get(role), values)
     return roles, outputs
 
 
@@ -259,9 +293,13 @@ _NAMESPACE_OF = {"relnamespace": "relation", "pronamespace": "function", "typnam
 
 def _condition(cond: ast.Node, env: _Env) -> tuple[str, str | None, frozenset[str]] | None:
     """``col = 'x'`` / ``col IN ('x', 'y')`` / ``col = ANY(array)``: (col, its table alias, values)."""
-    if not isinstance(cond, ast.A_Expr) or [n.sval for n in cond.name] != ["="]:
+    if not isinstance(cond, ast.A_Expr):
         return None
     kind = cond.kind.name
+    if kind == "AEXPR_LIKE" and [n.sval for n in cond.name] == ["~~"]:
+        return _like_condition(cond)
+    if [n.sval for n in cond.name] != ["="]:
+        return None
     left, right = cond.lexpr, cond.rexpr
     if kind == "AEXPR_OP" and not isinstance(left, ast.ColumnRef):
         left, right = right, left
@@ -276,6 +314,30 @@ def _condition(cond: ast.Node, env: _Env) -> tuple[str, str | None, frozenset[st
     values = _const_strings(right, env)
     qualifier = left.fields[-2].sval if len(left.fields) > 1 else None
     return None if values is None else (column, qualifier, values)
+
+
+def _like_condition(cond: ast.A_Expr) -> tuple[str, str | None, frozenset[str]] | None:
+    """``col LIKE 'prefix%'`` (with an optional ESCAPE)."""
+    left, right = cond.lexpr, cond.rexpr
+    if not isinstance(left, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in left.fields):
+        return None
+    column = left.fields[-1].sval
+    if column not in _COLUMN_ROLES or column in _NAMESPACE_OF:
+        return None
+    escape = "\\"
+    if isinstance(right, ast.FuncCall) and right.funcname[-1].sval == "like_escape" and len(right.args) == 2:
+        esc = right.args[1]
+        if not (isinstance(esc, ast.A_Const) and isinstance(esc.val, ast.String)):
+            return None
+        escape, right = esc.val.sval, right.args[0]
+    if not (isinstance(right, ast.A_Const) and isinstance(right.val, ast.String)):
+        return None
+    if len(escape) > 1:
+        return None
+    pattern = _Like(right.val.sval)
+    pattern.escape = escape
+    qualifier = left.fields[-2].sval if len(left.fields) > 1 else None
+    return column, qualifier, frozenset({pattern})
 
 
 # -- the SQL texts a block can run -------------------------------------------------------------
@@ -317,6 +379,11 @@ def _template(node: ast.Node | None, env: _Env, assigned: dict[str, list[tuple[s
         if len(left) * len(right) > _MAX_EXPANSIONS:
             return None
         return [_Template(a.parts + b.parts) for a in left for b in right]
+    if isinstance(node, ast.SubLink) and node.subLinkType.name == "EXPR_SUBLINK":
+        sub = node.subselect  # EXECUTE (SELECT 'alter table t drop constraint ' || quote_ident(c) FROM ...)
+        if isinstance(sub, ast.SelectStmt) and sub.op.name == "SETOP_NONE" and len(sub.targetList or ()) == 1:
+            return _template(sub.targetList[0].val, env, assigned, seen)
+        return None
     if isinstance(node, ast.ColumnRef) and len(node.fields) == 1 and isinstance(node.fields[0], ast.String):
         name = node.fields[0].sval
         if name in seen or name not in assigned:
@@ -732,7 +799,7 @@ def block_reach(fn: dict[str, Any], catalog: Catalog) -> list[Reach]:
 
 
 def _in(values: Values, v: str) -> bool:
-    return values is None or v in values
+    return values is None or v in values or any(isinstance(p, _Like) and p.matches(v) for p in values)
 
 
 def objects(reach: Iterable[Reach], cat: Catalog) -> list[ObjRef]:
