@@ -242,6 +242,11 @@ def _loop(query: str, execute: str) -> str:
     ("do $$ declare q text := ''; r record; begin for r in select tablename from pg_tables loop "
      "q := q || format('drop table %I;', r.tablename); end loop; execute q; end $$;",
      "objects of every kind in every schema"),
+    ("do $$ declare t text := 'a'; begin select relname into t from pg_class limit 1; "
+     "execute 'alter table public.' || t || ' enable row level security'; end $$;",
+     "tables/views/sequences in schema public"),  # not only "a": SELECT INTO changed t
+    ("do $$ declare t text := 'a'; begin execute 'alter table public.' || quote_ident(t) || ' owner to postgres'; end $$;",
+     "tables/views/sequences named a in schema public"),
     # rows only
     (_loop("select tablename from pg_tables", "format('analyze public.%I', r.tablename)"), ""),
 ])

@@ -125,9 +125,9 @@ _DATA = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt, ast.Tru
 
 @dataclass(frozen=True)
 class Reach:
-    """Objects of ``kind`` ("relation", "function", "type", "schema", "extension", "publication"
-    or "all") whose schema
-    is in ``schemas`` and name in ``names`` (None: any)."""
+    """Objects of ``kind`` ("relation", "function", "type", "schema", "extension", "publication",
+    "all"; "default privileges" reaches no existing object) whose schema is in ``schemas``
+    and name in ``names`` (None: any)."""
 
     kind: str
     schemas: Values = None
@@ -773,6 +773,36 @@ def _sets_search_path(fn: dict[str, Any]) -> bool:
     return any(_SETS_PATH.search(t) for t in texts)
 
 
+def _set_otherwise(fn: dict[str, Any]) -> set[str]:
+    """Variables that receive values other than by ``:=`` (INTO targets, GET DIAGNOSTICS, loops)."""
+    out: set[str] = set()
+
+    def names(target: Any) -> None:
+        if isinstance(target, int):
+            out.add(_datum_name(fn, target) or "")
+        elif isinstance(target, dict):
+            ((kind, v),) = target.items()
+            if kind == "PLpgSQL_row":
+                out.update(f["name"] for f in v.get("fields") or ())
+            elif v.get("refname"):
+                out.add(v["refname"])
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k in ("target", "var"):
+                    names(v)
+                elif k == "PLpgSQL_stmt_foreach_a":
+                    names(v.get("varno"))
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(fn.get("action"))
+    return out
+
+
 def block_reach(fn: dict[str, Any], catalog: Catalog) -> list[Reach]:
     """Everything a PL/pgSQL DO block may have changed (see the module doc)."""
     env = _Env()
@@ -783,6 +813,9 @@ def block_reach(fn: dict[str, Any], catalog: Catalog) -> list[Reach]:
             defaults.setdefault(v["refname"], []).append(_expr(v["default_val"]))
     w = _Walker(fn, None if _sets_search_path(fn) else tuple(catalog.effective_path()))
     w.walk([fn["action"]], env)  # records the assignments, with the loop variables in scope
+    for name in _set_otherwise(fn):  # SELECT/FETCH/EXECUTE ... INTO, GET DIAGNOSTICS: values unknown
+        w.assigned.pop(name, None)
+        defaults.pop(name, None)
     for name, texts in defaults.items():
         w.assigned.setdefault(name, []).extend((t, env) for t in texts)
     for name, entries in w.assigned.items():  # variables holding one constant value or array
