@@ -21,8 +21,9 @@ run in the mind against the catalog:
   of it is fine. A block that only raises notices needs no inverse.
 - Anything else (loops, variables, SQL built with ``format()``, ``SELECT ... INTO``,
   ``CASE``, ``RETURN`` mid-block...) makes the whole block a manual step naming what it
-  appears to do; the catalog is left as it was and the relations its SQL names are
-  marked as changed by an unanalysed statement.
+  appears to do; the catalog is left as it was, and the relations its SQL names and every
+  object its dynamic SQL may have reached (``doscope``: kinds from the statement templates,
+  scope from the loop queries) are distrusted, so later rollbacks of them are manual.
 """
 
 from __future__ import annotations
