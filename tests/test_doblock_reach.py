@@ -260,3 +260,23 @@ def test_like_bound_distrusts_only_matching_tables():
     rbs = _rollbacks("drop table public.a;", "drop table public.b;", block=block)
     _manual_naming_block(rbs[2])
     _automatic(rbs[3])
+
+
+SEQUENCE_LOOP = """do $$
+declare r record;
+begin
+  for r in select sequence_schema as s, sequence_name as n from information_schema.sequences
+           where sequence_schema = 'public' loop
+    execute format('revoke all on sequence %I.%I from anon, authenticated', r.s, r.n);
+  end loop;
+end $$;"""
+
+
+@pytest.mark.parametrize("later", [
+    "revoke usage on sequence public.s from anon;",
+    "drop sequence public.s;",
+])
+def test_sequence_grant_loop_distrusts_the_sequences(later):
+    texts = [HISTORY + "create sequence public.s; grant usage on sequence public.s to anon;", SEQUENCE_LOOP, later]
+    ms = [Migration(str(i + 1), f"m{i}", Path(f"supabase/migrations/{i + 1}_m{i}.sql"), t) for i, t in enumerate(texts)]
+    _manual_naming_block(generate(ms)[2])
