@@ -237,8 +237,8 @@ def _output_roles(val: ast.Node | None) -> tuple[str | None, frozenset[str]]:
     if isinstance(val, ast.TypeCast):
         name = val.typeName.names[-1].sval
         inner_name, inner = _output_roles(val.arg)
-        if name in _REG_ROLES:
-            return (inner_name if inner_name != "oid" else name), _REG_ROLES[name] if inner_name == "oid" else frozenset()
+        if name in _REG_ROLES:  # p.oid::regprocedure names the row's own object (the field is "oid")
+            return inner_name, _REG_ROLES[name] if inner_name == "oid" else frozenset()
         return inner_name, inner if name in ("text", "name", "varchar") else frozenset()
     if isinstance(val, ast.FuncCall) and val.funcname[-1].sval in ("quote_ident", "text") and len(val.args or ()) == 1:
         _, inner = _output_roles(val.args[0])
