@@ -24,6 +24,7 @@ from .sqltext import qname
 from .steps import Hazard, Step, overall_risk
 
 Handler = Callable[[ast.Node, "Context"], list[Step]]
+DO_BLOCK = "DO block at "  # how a taint by a DO block the generator cannot follow is recorded
 _HANDLERS: dict[tuple[type, object], Handler] = {}
 
 
@@ -116,6 +117,9 @@ class Context:
         where = self.catalog.tainted.get(ref)
         if where is None:
             return None
+        if where.startswith(DO_BLOCK):  # generator.handlers.doscope: may, not did
+            return (f"{ref[0]} {ref[1]} may have been changed by the {where}, whose SQL the generator could not "
+                    "analyse, so its earlier definition is not known")
         return f"{ref[0]} {ref[1]} was changed by a statement the generator could not analyse ({where}), so its earlier definition is not known"
 
 

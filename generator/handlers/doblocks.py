@@ -21,8 +21,9 @@ run in the mind against the catalog:
   of it is fine. A block that only raises notices needs no inverse.
 - Anything else (loops, variables, SQL built with ``format()``, ``SELECT ... INTO``,
   ``CASE``, ``RETURN`` mid-block...) makes the whole block a manual step naming what it
-  appears to do; the catalog is left as it was and the relations its SQL names are
-  marked as changed by an unanalysed statement.
+  appears to do; the catalog is left as it was, and the relations its SQL names and every
+  object its dynamic SQL may have reached (``doscope``: kinds from the statement templates,
+  scope from the loop queries) are distrusted, so later rollbacks of them are manual.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from pglast.visitors import Visitor
 
 from ..catalog import Catalog
 from ..catalog_query import decide, select_exists
-from ..engine import Context, Unsupported, _taint_referenced, handle_statement, handles
+from ..engine import DO_BLOCK, Context, Unsupported, _taint_referenced, handle_statement, handles
 from ..parse import Statement
 from ..sqltext import qname
 from ..steps import Step
+from . import doscope
 from .functions import identity_args
 
 _ERROR_LEVEL = 21  # elog ERROR: RAISE EXCEPTION
@@ -523,9 +525,14 @@ def _appears_to(fn: dict[str, Any]) -> str:
     return f"it appears to run: {shown}{more}"
 
 
-def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> None:
-    """Distrust every relation the block's SQL names, and every known table or view whose
-    name appears anywhere in its text (dynamic SQL may build statements from fragments)."""
+def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
+    """Distrust everything the block may have changed; returns what that is, in words.
+
+    The relations its SQL names and every known table or view whose name appears anywhere
+    in its text (dynamic SQL may build statements from fragments), and every object of
+    the kinds and scope its statements may reach (``doscope``); a body that cannot be
+    read reaches everything.
+    """
     for sql in _statements_in(fn):
         try:
             for raw in parse_sql(sql):
@@ -536,6 +543,20 @@ def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> None:
     for key in list(cat.tables) + list(cat.views):
         if re.search(rf"(?<![\w$]){re.escape(key[1])}(?![\w$])", body, re.IGNORECASE if key[1].islower() else 0):
             ctx.taint(("table" if key in cat.tables else "view", qname(*key)))
+    reach = doscope.block_reach(fn, cat) if fn else [doscope.Reach("all")]
+    where = f"{DO_BLOCK}{ctx.stmt.where}"
+    for ref, at in cat.tainted.items():
+        if at == ctx.stmt.where:
+            cat.tainted[ref] = where
+    for ref in doscope.objects(reach, cat):
+        cat.tainted[ref] = where
+    return doscope.describe(reach)
+
+
+def _distrusted(what: str) -> str:
+    if not what:
+        return ""
+    return f"; later rollbacks distrust what it may have changed ({what}): they leave those objects to a person"
 
 
 @handles(ast.DoStmt)
@@ -544,8 +565,8 @@ def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     try:
         fn = parse_do(node)
     except Unsupported as exc:
-        _taint_all({}, _body(node), ctx)
-        return ctx.manual(f"{exc}; undo its work by hand", title="Undo the DO block's work by hand")
+        what = _taint_all({}, _body(node), ctx)
+        return ctx.manual(f"{exc}; undo its work by hand{_distrusted(what)}", title="Undo the DO block's work by hand")
     # Most blocks run at most one statement, as their last action: decided without
     # changing the catalog, that statement then runs as a top-level one would, and
     # nothing needs saving. Other blocks run with the catalog saved, to undo a failure.
@@ -568,8 +589,8 @@ def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     except Unsupported as exc:
         if before:
             _restore(ctx.catalog, before)
-        _taint_all(fn, _body(node), ctx)
-        return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}",
+        what = _taint_all(fn, _body(node), ctx)
+        return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}{_distrusted(what)}",
                           title="Undo the DO block's work by hand")
     if run.last is not None:
         run.groups.append(handle_statement(run.last, ctx.catalog, ctx.migration))

@@ -90,6 +90,7 @@ def _relation_target(ctx: Context, schema: str | None, name: str, want_sequence:
         raise Unsupported(f"{qname(*key)} is not a sequence")
     ref = (kind, qname(*key))
     _tainted(ctx, ("view" if "view" in kind else "table", qname(*key)))
+    _tainted(ctx, ref)  # a sequence's own ref
     if kind == "table":
         t = cat.tables[key]
         return Target(ref, kind, t.owner or cat.current_user, list(t.columns))
