@@ -48,7 +48,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError, parse_sql
 
-from .parse import InputError, Statement
+from .parse import InputError, Statement, statement_span
 from .steps import Hazard, Step
 
 # "-- rollback: x", "--rollback x", "-- ROLLBACK:" (word, then ":" / whitespace / end)
@@ -191,8 +191,7 @@ def _sql_annotation(piece_line: int, path: Path, text: str) -> Annotation:
     concurrent = False
     destroys: list[str] = []
     for raw in raws:
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        start, end = statement_span(text, raw)
         sql = text[start:end].strip()
         if sql:
             statements.append(sql.rstrip(";").rstrip() + ";")
