@@ -70,6 +70,7 @@ def test_ancestors_equal_pglasts(name: str, text: str) -> None:
         assert (x.ancestors @ mine) is x  # the chain leads back to the node
 
 
+@pytest.mark.smoke
 @_NO_SHIM
 @pytest.mark.parametrize("name,text", TEXTS, ids=[n for n, _ in TEXTS])
 def test_printing_unchanged(name: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -204,6 +204,7 @@ def test_unresolved_manual_steps_are_their_own_category(tmp_path: Path):
     assert m["rollback"]["manual_steps"][0].startswith("MANUAL STEP 1 not resolved")
 
 
+@pytest.mark.smoke
 def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     """An extension the server does not ship skips its migration and the ones that need
     it, as an environment problem. The extension is one no server has (postgis, vector...
