@@ -120,11 +120,10 @@ _REMAPS: bool | None = None
 def _error_offset(text: str, reported: int, message: str) -> int:
     """The character offset of a parse error that pglast reported at ``reported``.
 
-    A pglast that remaps (``_remaps_error_positions``) gives the index of the character
-    holding byte number "character offset": several character offsets map to it (the
-    byte offsets of the character at ``reported``); the one where the token named by the
-    message (``at or near "x"``) starts wins. Otherwise, and for ASCII text, the answer is
-    ``reported`` itself.
+    A remapping pglast (``_remaps_error_positions``) reports the character that holds the
+    byte whose offset is the true character offset: every byte offset of the character at
+    ``reported`` is a candidate, and the one where the token named by the message (``at or
+    near "x"``) starts wins. Otherwise, and for ASCII text, the answer is ``reported``.
     """
     if text.isascii() or not 0 <= reported < len(text) or not _remaps_error_positions():
         return reported
