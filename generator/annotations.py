@@ -58,7 +58,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError, parse_sql
 
-from .parse import Statement
+from .parse import Statement, statement_span
 from .steps import Hazard, Step
 
 # "-- rollback: x", "--rollback x", "-- ROLLBACK:" (word, then ":" / whitespace / end)
@@ -242,8 +242,7 @@ def _sql_annotation(first: _Piece, path: Path, text: str) -> Annotation | Ignore
     concurrent = False
     destroys: list[str] = []
     for raw in raws:
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        start, end = statement_span(text, raw)
         sql = text[start:end].strip()
         if sql:
             statements.append(sql.rstrip(";").rstrip() + ";")

@@ -90,16 +90,42 @@ class _Lines:
         return line, offset - self.starts[line - 1] + 1
 
 
-def _error_offset(text: str, reported: int, message: str) -> int:
-    """The character offset of a parse error.
+def _remaps_error_positions() -> bool:
+    """Whether the installed pglast maps PostgreSQL's error position once more as if it were
+    a byte offset.
 
-    PostgreSQL reports the error position in characters, and pglast maps it once more as
-    if it were a byte offset (to the index of the character holding that byte). Several
-    offsets can map to ``reported``: the byte offsets of the character at ``reported``.
-    The one where the token named by the message (``at or near "x"``) starts wins. For
-    ASCII text the answer is ``reported`` itself.
+    PostgreSQL reports where a syntax error is as a count of characters. pglast up to 7.21
+    and 8.0-8.7 passed it through its byte-offset-to-character map, which moves it left by
+    one for every extra UTF-8 byte before it; 7.22 and 8.8 (pglast PR #245) report the
+    character index itself. Decided by parsing a probe once, not by version number.
     """
-    if text.isascii() or not 0 <= reported < len(text):
+    global _REMAPS
+    if _REMAPS is None:
+        at = _PROBE.rindex("y")  # a syntax error at the second "y"
+        try:
+            parse_sql(_PROBE)
+        except ParseError as exc:
+            reported = exc.args[1] if len(exc.args) > 1 else None
+            # remapped: the character holding byte number ``at`` of the UTF-8 text
+            _REMAPS = reported != at and reported == len(_PROBE.encode()[:at].decode(errors="ignore"))
+        else:  # pragma: no cover - the probe is bad SQL in every PostgreSQL
+            _REMAPS = False
+    return _REMAPS
+
+
+_PROBE = "select 'éüüüü' y y"
+_REMAPS: bool | None = None
+
+
+def _error_offset(text: str, reported: int, message: str) -> int:
+    """The character offset of a parse error that pglast reported at ``reported``.
+
+    A remapping pglast (``_remaps_error_positions``) reports the character that holds the
+    byte whose offset is the true character offset: every byte offset of the character at
+    ``reported`` is a candidate, and the one where the token named by the message (``at or
+    near "x"``) starts wins. Otherwise, and for ASCII text, the answer is ``reported``.
+    """
+    if text.isascii() or not 0 <= reported < len(text) or not _remaps_error_positions():
         return reported
     first = len(text[:reported].encode())
     last = min(first + len(text[reported].encode()), len(text) + 1)
@@ -212,12 +238,41 @@ def parse_statements(text: str, path: Path) -> list[Statement]:
         ) from None
     out: list[Statement] = []
     for raw in raws:
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        start, end = statement_span(text, raw)
         sql = text[start:end].strip()
         out.append(Statement(node=raw.stmt, sql=sql, path=path, line=lines.line(start)))
     _attach_trailing_comments(out, text, raws, lines)
     return out
+
+
+_GAP = re.compile(r"[ \t\n\r\f\v]+|--[^\n\r]*|/\*")
+_C_COMMENT = re.compile(r"/\*|\*/")
+
+
+def statement_span(text: str, raw: ast.RawStmt) -> tuple[int, int | None]:
+    """Character offsets of a parsed statement's own text in ``text``: its first token, and
+    its end before its ";" (None: it runs to the end of the text, the last one without ";").
+
+    PostgreSQL 17's grammar (pglast 8) starts a statement at its first token, PostgreSQL
+    16's (pglast 7) right after the previous ";": the whitespace and comments between two
+    statements are skipped here so that both give the same text and line."""
+    loc = raw.stmt_location or 0
+    return _first_token(text, loc), (loc + raw.stmt_len if raw.stmt_len else None)
+
+
+def _first_token(text: str, pos: int) -> int:
+    """The offset of the first token at or after ``pos``: whitespace and comments (nested
+    ``/* */`` included) skipped."""
+    while m := _GAP.match(text, pos):
+        pos = m.end()
+        depth = 1 if m.group() == "/*" else 0
+        while depth:
+            c = _C_COMMENT.search(text, pos)
+            if c is None:  # pragma: no cover - the text parsed, so its comments are closed
+                return len(text)
+            depth += 1 if c.group() == "/*" else -1
+            pos = c.end()
+    return pos
 
 
 def _attach_trailing_comments(stmts: list[Statement], data: str, raws, lines: _Lines | None = None) -> None:
@@ -227,9 +282,9 @@ def _attach_trailing_comments(stmts: list[Statement], data: str, raws, lines: _L
     """
     lines = lines or _Lines(data)
     for i, raw in enumerate(raws):
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else _last_token_end(data, start)
-        nxt = raws[i + 1].stmt_location if i + 1 < len(raws) else len(data)
+        start, end = statement_span(data, raw)
+        end = end if end is not None else _last_token_end(data, start)
+        nxt = statement_span(data, raws[i + 1])[0] if i + 1 < len(raws) else len(data)
         gap = data[end:nxt].lstrip().removeprefix(";")
         stmts[i].trailing_comments = [ln.strip() for ln in gap.splitlines() if ln.strip()]
         stmts[i].trailing_text = data[end:nxt]

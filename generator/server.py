@@ -468,12 +468,12 @@ def _statements(text: str) -> list[str]:
     """Split SQL into statements with PostgreSQL's own scanner (via pglast)."""
     from pglast.parser import parse_sql
 
-    data = text.encode()
+    from .parse import statement_span
+
     out = []
     for raw in parse_sql(text):
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(data)
-        out.append(data[start:end].decode().strip())
+        start, end = statement_span(text, raw)  # character offsets
+        out.append(text[start:end].strip())
     return out
 
 

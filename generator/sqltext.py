@@ -118,9 +118,11 @@ def populate_ancestors(tree: ast.Node | tuple) -> None:
                         todo.append((anc_cls(here, sub, sub_index), value))
 
 
-# RawStream.__call__ looks the function up in pglast.visitors on every call.
-PGLAST_POPULATE_ANCESTORS = pglast.visitors.populate_ancestors
-pglast.visitors.populate_ancestors = populate_ancestors
+# RawStream.__call__ looks the function up in pglast.visitors on every call (pglast >= 8.6;
+# older releases walk the tree inline: nothing to replace, printing is just slower there).
+PGLAST_POPULATE_ANCESTORS = getattr(pglast.visitors, "populate_ancestors", None)
+if PGLAST_POPULATE_ANCESTORS is not None:
+    pglast.visitors.populate_ancestors = populate_ancestors
 
 
 @lru_cache(maxsize=4096)

@@ -44,6 +44,7 @@ _PG_FIXTURES = {"pg_server", "pg_db", "roundtrip"}
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pg: needs a real PostgreSQL server (started by the test session)")
     config.addinivalue_line("markers", "embedded: needs the embedded server of the [verify] extra")
+    config.addinivalue_line("markers", "smoke: the quick subset .ci/run also runs on the newest releases of our dependencies")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -234,6 +234,7 @@ def test_a_migration_without_statements_has_an_empty_rollback(tmp_path, monkeypa
     assert not [ln for ln in body if re.match(r"(DROP|CREATE|ALTER) ", ln)]
 
 
+@pytest.mark.smoke
 def test_bom_and_crlf_give_the_rollback_of_the_plain_file(tmp_path, monkeypatch, cache_dir):
     plain = "create table public.u (id int);\nalter table public.u add column b text;\n"
     texts = {}
@@ -249,6 +250,7 @@ def test_bom_and_crlf_give_the_rollback_of_the_plain_file(tmp_path, monkeypatch,
     assert "-- Undoes 20240102000000_bad.sql:2\n" in texts["plain"]  # line numbers kept
 
 
+@pytest.mark.smoke
 def test_error_positions_are_right_after_a_bom_and_crlf(tmp_path, monkeypatch, cache_dir):
     root = make_project(tmp_path / "p")
     (root / "supabase" / "migrations" / BAD).write_bytes("\ufeffselect 1;\r\nselect 'é' frm t;\r\n".encode())
@@ -258,6 +260,7 @@ def test_error_positions_are_right_after_a_bom_and_crlf(tmp_path, monkeypatch, c
     assert res.stderr.splitlines()[0] == f'error: {BAD_PATH}:2:16: syntax error at or near "t"'
 
 
+@pytest.mark.smoke
 def test_a_long_line_is_shown_around_the_error(tmp_path, monkeypatch, cache_dir):
     root = make_project(tmp_path / "p")
     line = "insert into public.t values " + ", ".join(f"({i})" for i in range(2000)) + " oops;"

@@ -81,6 +81,7 @@ def test_console_script_entry_point(project):
 # -- generate everything / some ---------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_generate_every_migration_into_supabase_rollbacks(project):
     res = run("generate")
     assert res.exit_code == 0, res.output

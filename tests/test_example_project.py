@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 from roundtrip import apply_migration, run_psql
 
@@ -41,6 +42,7 @@ SAMPLE_DATA = [
 ]
 
 
+@pytest.mark.smoke
 def test_every_rollback_of_the_example_project_undoes_its_migration(pg_db):
     migrations = list_migrations(MIGRATIONS)
     rollbacks = generate(migrations)
@@ -96,6 +98,7 @@ def test_markdown_verification_queries_run_on_the_migrated_database(pg_db):
             assert conn.execute(f"select {expr}").fetchone()[0] is False, desc
 
 
+@pytest.mark.smoke
 def test_committed_rollbacks_are_up_to_date(tmp_path):
     res = CliRunner().invoke(cli, ["generate", "--project-dir", str(REPO), "--out-dir", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -148,6 +148,7 @@ def test_rendering_is_deterministic():
 # -- transaction, steps, bookkeeping ---------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_steps_run_numbered_inside_one_transaction_then_history_and_notify():
     sql = render_sql(rollback(drop_function(), drop_policy(), drop_table(), notify=True))
     stmts = statements(sql)
@@ -253,6 +254,7 @@ def test_backup_stays_with_its_step_after_a_rename():
 # -- manual steps ----------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_manual_step_comments_out_suggestion_and_raises():
     sql = render_sql(rollback(drop_function(), manual("cannot know the old storage parameters")))
     assert "-- MANUAL STEP 2: cannot know the old storage parameters" in sql

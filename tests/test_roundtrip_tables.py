@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.steps import Hazard
 
 
@@ -9,6 +11,7 @@ def hazards(rb) -> set[Hazard]:
     return {h.code for s in rb.steps for h in s.hazards}
 
 
+@pytest.mark.smoke
 def test_create_table_every_column_feature(roundtrip):
     rb, sql = roundtrip(
         history=[

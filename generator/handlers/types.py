@@ -477,16 +477,15 @@ def _tokens_name(body: str, name: str) -> bool:
     """Whether a body in another language than SQL may name ``name``: an identifier or keyword
     token spelling it, or a string constant (quoted or dollar-quoted) containing it as a
     word; comments, operators and numbers do not count. Unscannable text: True."""
-    raw = body.encode()
     try:
-        tokens = scan(body)
+        tokens = scan(body)  # character offsets, ends inclusive
     except ParseError:
         return True
     pat = _word(name)
     for tok in tokens:
         if tok.name in ("SQL_COMMENT", "C_COMMENT"):
             continue
-        text = raw[tok.start : tok.end + 1].decode(errors="replace")
+        text = body[tok.start : tok.end + 1]
         if tok.name in ("UIDENT", "USCONST"):
             return True  # U&"..." escapes: not looked into
         if tok.name == "IDENT" or tok.kind != "NO_KEYWORD":
