@@ -507,6 +507,14 @@ def _statements(text: str) -> list[str]:
     return out
 
 
+_CREATE_EXTENSION = re.compile(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([^"\s]+)\1', re.I)
+
+
+def baseline_extensions() -> list[str]:
+    """The extensions ``baseline.sql`` creates, in order (statements, not comments)."""
+    return [m.group(2) for stmt in _statements(baseline.sql()) if (m := _CREATE_EXTENSION.match(stmt))]
+
+
 def prepare_database(conn: psycopg.Connection) -> list[str]:
     """Load the Supabase baseline into the database ``conn`` is connected to.
 
@@ -519,7 +527,7 @@ def prepare_database(conn: psycopg.Connection) -> list[str]:
     available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
     skipped = []
     for stmt in _statements(baseline.sql()):
-        m = re.match(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([^"\s]+)\1', stmt, re.I)
+        m = _CREATE_EXTENSION.match(stmt)
         if m and m.group(2) not in available:
             skipped.append(m.group(2))
             continue

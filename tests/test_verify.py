@@ -256,8 +256,10 @@ def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     assert "environment: extension postgis is not available on this server" in text
 
 
-def test_platform_extensions_the_server_lacks_are_skipped_not_failed(tmp_path: Path):
-    """pg_graphql is in every Supabase database (the baseline) but not in PostgreSQL's contrib."""
+def test_platform_extensions_the_server_lacks_are_skipped_not_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """pg_graphql is in every Supabase database (the baseline) but not in PostgreSQL's contrib:
+    on a server without stand-in extensions (tests/test_standins.py has the server with them)."""
+    monkeypatch.setenv("SUPABASE_ROLLBACK_STANDINS", "0")
     root = write_project(tmp_path, {
         "20250101000000_pull": 'create extension if not exists "pg_graphql" with schema "graphql";\n'
                                'create extension if not exists "pgcrypto" with schema "extensions";\n',
