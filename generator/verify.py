@@ -250,7 +250,7 @@ def environment_problem(err: SqlError) -> str | None:
         return f"extension {m.group(1)} is not available on this server"
     m = _STANDIN_LIMIT.search(text)
     if m and err.sqlstate == "0A000":
-        return f"extension {m.group(1)} is a stand-in on this server, which {m.group(2)}"
+        return f"extension {m.group(1)} is a stand-in on this server, which {m.group(2).strip()}"
     m = _LIB_FILE.search(text)
     if m and err.sqlstate == "58P01":
         return f"library {m.group(1)} is not installed on this server"
