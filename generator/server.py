@@ -520,15 +520,22 @@ def prepare_database(conn: psycopg.Connection) -> list[str]:
 
     Roles (``baseline.role_sql()``, idempotent), then ``baseline.sql``, then the
     database's search_path. ``CREATE EXTENSION`` of an extension the server does not
-    ship is skipped; the names of skipped extensions are returned.
+    ship, or that requires one it skipped (pgjwt needs pgcrypto, which the embedded
+    server lacks), is skipped; the names of skipped extensions are returned.
     """
     conn.autocommit = True
     conn.execute(baseline.role_sql())
-    available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
-    skipped = []
+    requires = {
+        name: set(req or ())
+        for name, req in conn.execute(
+            "SELECT v.name, v.requires FROM pg_available_extension_versions v"
+            " JOIN pg_available_extensions a ON a.name = v.name AND a.default_version = v.version"
+        )
+    }
+    skipped: list[str] = []
     for stmt in _statements(baseline.sql()):
         m = _CREATE_EXTENSION.match(stmt)
-        if m and m.group(2) not in available:
+        if m and (m.group(2) not in requires or requires[m.group(2)] & set(skipped)):
             skipped.append(m.group(2))
             continue
         conn.execute(stmt)  # type: ignore[arg-type]
