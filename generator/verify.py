@@ -254,6 +254,8 @@ def environment_problem(err: SqlError) -> str | None:
     m = _LIB_FILE.search(text)
     if m and err.sqlstate == "58P01":
         return f"library {m.group(1)} is not installed on this server"
+    if err.sqlstate == "42601" and 'unrecognized privilege type "maintain"' in err.message:
+        return "privilege MAINTAIN (PostgreSQL 17) is unknown to this server"
     if err.sqlstate == "55000" and "shared_preload_libraries" in text:
         return f"the server would need shared_preload_libraries: {err.message}"
     return None

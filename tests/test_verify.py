@@ -480,3 +480,6 @@ def test_environment_problem_messages():
     assert environment_problem(err("58P01", 'could not open extension control file "/usr/share/postgresql/11/extension/pg_cron.control": No such file or directory')) == \
         "extension pg_cron is not available on this server"
     assert environment_problem(err("42P01", 'relation "t" does not exist')) is None
+    # a dump of a PostgreSQL 17 database grants MAINTAIN, which a PostgreSQL 15 server does not know
+    assert environment_problem(err("42601", 'unrecognized privilege type "maintain"')) == \
+        "privilege MAINTAIN (PostgreSQL 17) is unknown to this server"
