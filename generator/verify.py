@@ -234,6 +234,8 @@ def apply_migration_live(conn: psycopg.Connection, m: Migration, stmts: list[Sta
 # -- what the server lacks ------------------------------------------------------------------------
 
 _EXT_NOT_AVAILABLE = re.compile(r'extension "([^"]+)" is not available')
+# What a stand-in extension (generator/standins) raises where the real one would act.
+_STANDIN_LIMIT = re.compile(r'the stand-in for extension "([^"]+)" (cannot [^.\n]*)')
 _CONTROL_FILE = re.compile(r'extension control file "[^"]*/([^"/]+)\.control"')
 _LIB_FILE = re.compile(r'could not (?:access|load) (?:file|library) "([^"]+)"')
 # Errors a migration gets when something an earlier, skipped migration would have created is absent.
@@ -246,9 +248,14 @@ def environment_problem(err: SqlError) -> str | None:
     m = _EXT_NOT_AVAILABLE.search(text) or _CONTROL_FILE.search(text)
     if m and err.sqlstate in ("0A000", "58P01"):
         return f"extension {m.group(1)} is not available on this server"
+    m = _STANDIN_LIMIT.search(text)
+    if m and err.sqlstate == "0A000":
+        return f"extension {m.group(1)} is a stand-in on this server, which {m.group(2).strip()}"
     m = _LIB_FILE.search(text)
     if m and err.sqlstate == "58P01":
         return f"library {m.group(1)} is not installed on this server"
+    if err.sqlstate == "42601" and 'unrecognized privilege type "maintain"' in err.message:
+        return "privilege MAINTAIN (PostgreSQL 17) is unknown to this server"
     if err.sqlstate == "55000" and "shared_preload_libraries" in text:
         return f"the server would need shared_preload_libraries: {err.message}"
     return None

@@ -301,8 +301,10 @@ def test_missing_extension_is_skipped_not_failed(tmp_path: Path):
     assert reason in text
 
 
-def test_platform_extensions_the_server_lacks_are_skipped_not_failed(tmp_path: Path):
-    """pg_graphql is in every Supabase database (the baseline) but not in PostgreSQL's contrib."""
+def test_platform_extensions_the_server_lacks_are_skipped_not_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """pg_graphql is in every Supabase database (the baseline) but not in PostgreSQL's contrib:
+    on a server without stand-in extensions (tests/test_standins.py has the server with them)."""
+    monkeypatch.setenv("SUPABASE_ROLLBACK_STANDINS", "0")
     root = write_project(tmp_path, {
         "20250101000000_pull": 'create extension if not exists "pg_graphql" with schema "graphql";\n'
                                'create extension if not exists "pgcrypto" with schema "extensions";\n',
@@ -523,3 +525,6 @@ def test_environment_problem_messages():
     assert environment_problem(err("58P01", 'could not open extension control file "/usr/share/postgresql/11/extension/pg_cron.control": No such file or directory')) == \
         "extension pg_cron is not available on this server"
     assert environment_problem(err("42P01", 'relation "t" does not exist')) is None
+    # a dump of a PostgreSQL 17 database grants MAINTAIN, which a PostgreSQL 15 server does not know
+    assert environment_problem(err("42601", 'unrecognized privilege type "maintain"')) == \
+        "privilege MAINTAIN (PostgreSQL 17) is unknown to this server"

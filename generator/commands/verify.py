@@ -21,10 +21,9 @@ import click
 from .options import migrations_dir_option, project_dir_option
 import psycopg
 
-from .. import baseline
 from ..parse import InputError, Migration
 from ..project import list_migrations
-from ..server import ServerError, start
+from ..server import ServerError, baseline_extensions, start
 from ..verify import (
     Candidate, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
 )
@@ -168,7 +167,8 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
             if server.postmaster_pid() is None or not server.datadir.exists():
                 raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
             raise
-        server_info = {"kind": server.kind, "version": server.version, "embedded": server.embedded, "url": None}
+        server_info = {"kind": server.kind, "version": server.version, "embedded": server.embedded, "url": None,
+                       "standins": list(server.standins)}
     finally:
         server.stop()
     return out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
@@ -176,9 +176,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
 
 
 def _baseline_missing_extensions(server) -> list[str]:
-    import re
-
-    wanted = re.findall(r'CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w-]+)"?', baseline.sql(), re.I)
+    wanted = baseline_extensions()
     with server.connect() as conn:
         available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
     return [w for w in wanted if w not in available]

@@ -76,6 +76,8 @@ CONTROL_SCHEMA: dict[str, str] = {
     "pg_graphql": "graphql",
     "supabase_vault": "vault",
     "pgmq": "pgmq",  # since pgmq 1.x (older scripts created it themselves)
+    "pgsodium": "pgsodium",
+    "pg_cron": "pg_catalog",  # its own objects go to the cron schema its script makes
 }
 # The install script creates these schemas (``CREATE SCHEMA [IF NOT EXISTS] net``): they
 # are members of the extension, DROP EXTENSION drops them with their contents, and DROP
