@@ -19,6 +19,7 @@ from pglast.visitors import Visitor
 
 from .annotations import annotation_for, annotation_steps, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
+from .distrust import distrust, named_refs, reach, statement_names, uncertainty
 from .parse import InputError, Migration, Statement
 from .sqltext import qname
 from .steps import Hazard, Step, overall_risk
@@ -192,6 +193,12 @@ def handle_statement(
         except Unsupported as exc:
             steps = ctx.manual(str(exc))
             _taint_referenced(stmt.node, ctx)
+    if catalog.unparsed:
+        doubt = uncertainty(catalog, stmt.node)
+        if doubt:
+            steps = _as_manual(ctx, steps, doubt)
+            for ref in named_refs(catalog, frozenset(statement_names(stmt.node))):
+                ctx.taint(ref)
     if annotation is not None:
         steps = annotation_steps(annotation, stmt, search_path, steps)
     elif manual_rule is not None:
@@ -212,6 +219,9 @@ class Rollback:
     by_statement: list[tuple[Statement, list[Step]]] = field(default_factory=list)
     # what the rollback's pre-flight block checks (generator.preflight), set by generate()
     preflight: list = field(default_factory=list)
+    # the migration is not valid PostgreSQL (or not UTF-8): the error, as ``path:line:col:
+    # message``. It gets no rollback; the catalog after it distrusts what it may have done.
+    broken: str | None = None
 
     @property
     def risk(self) -> str:
@@ -237,9 +247,16 @@ def replay(
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     per_stmt: list[list[Step]] = []
-    stmts = statements if statements is not None else migration.statements()
     if statements is None:
+        try:
+            if migration.unreadable:
+                raise InputError(migration.unreadable)
+            stmts = migration.statements()
+        except InputError as exc:
+            return _replay_broken(migration, catalog, manual_rule, str(exc))
         stray_annotations(migration.text, migration.path, stmts)
+    else:
+        stmts = statements
     for stmt in stmts:
         try:
             per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
@@ -249,6 +266,29 @@ def replay(
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
                     by_statement=list(zip(stmts, per_stmt)))
+
+
+def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRule | None, error: str) -> Rollback:
+    """A migration that does not parse (``error``): its statements that parse are replayed
+    (a database where the later migrations ran had this file applied with its broken part
+    corrected by hand), each piece that does not is distrusted (generator/distrust.py).
+    Not UTF-8: nothing of it is read, and everything is distrusted."""
+    from .salvage import Opaque, salvage
+
+    if migration.unreadable:
+        items: list = [Opaque(migration.unreadable.split(": ", 1)[0], "", None)]
+    else:
+        items = salvage(migration.text, migration.path).items
+    for item in items:
+        if isinstance(item, Opaque):
+            distrust(catalog, item.where, reach(item.sql, item.names))
+            continue
+        try:
+            handle_statement(item, catalog, migration, manual_rule)
+        except RecursionError:
+            distrust(catalog, item.where, None)
+    catalog.search_path = DEFAULT_SEARCH_PATH
+    return Rollback(migration=migration, broken=error)
 
 
 @lru_cache(maxsize=1)
@@ -296,7 +336,10 @@ def iter_generate(
     catalog = catalog if catalog is not None else baseline_catalog()
     for m in history:
         rb = replay(m, catalog, manual_rule=manual_rule)
-        if targets is None or m.version in targets:
+        if rb.broken is not None:
+            if targets is None or m.version in targets:
+                yield rb
+        elif targets is None or m.version in targets:
             # the catalog is now as the migration left it: derive lock hazards and drift checks
             risk.annotate(rb.steps, catalog)
             rb.preflight = preflight.expectations(rb.steps, catalog, m.path.name)

@@ -153,6 +153,7 @@ class Facts:
     reversible: str
     risk: str
     manual: int
+    broken: str = ""  # the migration does not parse: where (``path:line:col``); no rollback
 
 
 def facts(rb: Rollback | Facts) -> Facts:
@@ -169,6 +170,9 @@ def facts(rb: Rollback | Facts) -> Facts:
         creates.extend(created_names(st.node))
     from .render import rollback_file_name
 
+    if rb.broken is not None:
+        where = rb.broken.split("\n", 1)[0]
+        return Facts(rb.migration.version, rb.migration.name, "", "", uses, creates, "", "", 0, broken=where)
     return Facts(rb.migration.version, rb.migration.name, rollback_file_name(rb.migration),
                  rollback_file_name(rb.migration, "md"), uses, creates, reversibility(rb), rb.risk,
                  len(rb.manual_steps))
@@ -204,6 +208,7 @@ class Row:
     sql_name: str
     md_name: str
     manual: int
+    broken: str = ""
 
 
 def reversibility(rb: Rollback) -> str:
@@ -232,6 +237,7 @@ def rows(rollbacks: list[Rollback] | list[Facts]) -> list[Row]:
             sql_name=f.sql_name,
             md_name=f.md_name,
             manual=f.manual,
+            broken=f.broken,
         )
         for f in fs
     ]
@@ -262,9 +268,12 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
     else:
         counts = {k: sum(1 for r in rs if r.risk == k) for k in ("HIGH", "MEDIUM", "LOW")}
         manual = sum(1 for r in rs if r.manual)
+        broken = sum(1 for r in rs if r.broken)
         lines.append(
             f"{len(rs)} migration{'s' if len(rs) != 1 else ''}: {counts['HIGH']} HIGH, {counts['MEDIUM']} MEDIUM, "
-            f"{counts['LOW']} LOW risk; {manual} with manual steps."
+            f"{counts['LOW']} LOW risk; {manual} with manual steps"
+            + (f"; {broken} not valid SQL, without a rollback (the rollbacks after it distrust what it may have "
+               "changed)." if broken else ".")
         )
         lines += [
             "",
@@ -273,6 +282,10 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
         ]
         for r in rs:
             deps = ", ".join(r.depends_on) or "None"
+            if r.broken:
+                lines.append(f"| {r.version} | {_cell(r.name)} | {deps} | **no rollback**: not valid SQL "
+                             f"(`{_cell(r.broken)}`) | — | — |")
+                continue
             lines.append(
                 f"| {r.version} | {_cell(r.name)} | {deps} | {r.reversible} | {r.risk} "
                 f"| [SQL]({r.sql_name}) · [risk document]({r.md_name}) |"
