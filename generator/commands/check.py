@@ -86,6 +86,8 @@ class Finding:
     version: str = ""
 
     def line(self) -> str:
+        if self.kind == "broken":
+            return f"error: {self.message}"
         return f"{self.path}: {self.message}"
 
 
@@ -360,11 +362,8 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
     expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path)
     report = Report(expected=expected, replayed=replayed)
     for m, e in zip(migrations, expected):
-        if e.broken:
-            where = e.broken.splitlines()[0].removeprefix(f"{m.path}:")
-            report.findings.append(Finding(m.path, "broken", f"no rollback: line {where}; "
-                                           "fix it (it fails on the server too), then run `supabase-rollback "
-                                           f"generate {m.stem}`", m.version))
+        if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
+            report.findings.append(Finding(m.path, "broken", e.broken, m.version))
             continue
         report.findings.extend(_compare(m, e, folders.out_dir))
     report.findings.extend(_duplicates(migrations))
@@ -457,12 +456,15 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     if written:
         # pre-commit's convention: a hook that changed files fails, so the change is reviewed
         for f in report.findings:
-            click.echo(f.line())
+            click.echo(f.line(), err=f.kind == "broken")
         click.echo(f"{len(written)} rollback file{'s' if len(written) != 1 else ''} written: review and `git add` them", err=True)
         sys.exit(EXIT_ACTION)
     if report.findings:
         for f in report.findings:
-            click.echo(f.line())
+            click.echo(f.line(), err=f.kind == "broken")
+        if any(f.kind == "broken" for f in report.findings):
+            click.echo("A migration that is not valid SQL has no rollback; fix it (it fails on the server too), "
+                       "then run `supabase-rollback generate`.", err=True)
         n = len({f.path for f in report.findings})
         click.echo(f"{len(report.findings)} problem{'s' if len(report.findings) != 1 else ''} in {n} file{'s' if n != 1 else ''}", err=True)
         # a migration that is not valid SQL is bad input, as it is for generate
