@@ -241,8 +241,13 @@ def replay(
     catalog: Catalog,
     statements: list[Statement] | None = None,
     manual_rule: ManualRule | None = None,
+    salvage: bool = True,
 ) -> Rollback:
-    """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order)."""
+    """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order).
+
+    A migration that does not parse gets a rollback with ``broken`` set; its readable part
+    is replayed (``_replay_broken``) unless ``salvage`` is false (nothing replays after it:
+    the catalog is then left as it was)."""
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
@@ -253,16 +258,28 @@ def replay(
                 raise InputError(migration.unreadable)
             stmts = migration.statements()
         except InputError as exc:
+            if not salvage:
+                return Rollback(migration=migration, broken=str(exc))
             return _replay_broken(migration, catalog, manual_rule, str(exc))
         stray_annotations(migration.text, migration.path, stmts)
     else:
         stmts = statements
+    too_deep: str | None = None
     for stmt in stmts:
         try:
             per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
-            raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
+            if statements is not None:
+                raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
+            # the file gets no rollback, like one that does not parse; the rest is replayed
+            too_deep = too_deep or f"{stmt.where}: {TOO_DEEP}"
+            from .salvage import token_names
+
+            names = token_names(stmt.sql)
+            distrust(catalog, stmt.where, reach(stmt.sql, frozenset(names) if names is not None else None))
     catalog.search_path = DEFAULT_SEARCH_PATH
+    if too_deep is not None:
+        return Rollback(migration=migration, broken=too_deep)
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
                     by_statement=list(zip(stmts, per_stmt)))
@@ -334,8 +351,10 @@ def iter_generate(
     from . import handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
     catalog = catalog if catalog is not None else baseline_catalog()
+    last = history[-1] if history else None
     for m in history:
-        rb = replay(m, catalog, manual_rule=manual_rule)
+        # (a broken last file is salvaged only when the catalog after it is kept)
+        rb = replay(m, catalog, manual_rule=manual_rule, salvage=m is not last or on_replayed is not None)
         if rb.broken is not None:
             if targets is None or m.version in targets:
                 yield rb

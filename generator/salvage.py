@@ -53,7 +53,7 @@ def words(text: str) -> set[str]:
     return out
 
 
-def _token_names(sql: str) -> set[str] | None:
+def token_names(sql: str) -> set[str] | None:
     """The names a piece of SQL may refer to, from its tokens (comments skipped)."""
     try:
         tokens = scan(sql)
@@ -101,17 +101,27 @@ def _pieces(text: str) -> tuple[list[tuple[int, int]], int | None]:
     return pieces, stop
 
 
+def _bad_pieces(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces that do not parse: runs of pieces are parsed together and halved only
+    when they fail (a file of 700,000 statements with one bad one: about 40 parses)."""
+    if not pieces:
+        return []
+    try:
+        parse_sql(text[pieces[0][0] : pieces[-1][1]])
+        return []
+    except ParseError:
+        if len(pieces) == 1:
+            return list(pieces)
+    half = len(pieces) // 2
+    return _bad_pieces(text, pieces[:half]) + _bad_pieces(text, pieces[half:])
+
+
 def salvage(text: str, path: Path) -> Salvaged:
     """The statements of ``text`` that parse and the pieces that do not, in file order."""
     text = source_text(text)
     lines = _Lines(text)
     pieces, stop = _pieces(text)
-    bad: list[tuple[int, int]] = []
-    for start, end in pieces:
-        try:
-            parse_sql(text[start:end])
-        except ParseError:
-            bad.append((start, end))
+    bad = _bad_pieces(text, pieces)
     # The good pieces are parsed together, in place, so that positions, lines and trailing
     # `-- rollback:` annotations stay as they are. A bad piece is blanked up to the next
     # piece (line ends kept): a comment after it goes with it, instead of joining the good
@@ -130,7 +140,7 @@ def salvage(text: str, path: Path) -> Salvaged:
     items: list[tuple[int, Statement | Opaque]] = list(good)
     for start, end in bad:
         sql = text[start:end]
-        names = _token_names(sql)
+        names = token_names(sql)
         items.append((start, Opaque(f"{path}:{lines.line(start)}", sql.strip(), frozenset(names) if names is not None else None)))
     if stop is not None:
         items.append((stop, Opaque(f"{path}:{lines.line(stop)}", text[stop:].strip(), None)))

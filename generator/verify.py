@@ -269,6 +269,7 @@ class Candidate:
     file_state: str | None = None
     manual: list[str] = field(default_factory=list)
     problem: str | None = None
+    broken: str | None = None  # the migration's error when it is not valid SQL (source "none")
 
 
 def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
@@ -293,7 +294,8 @@ def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) 
     file (reading a FIFO would wait forever)."""
     if rb.broken is not None:
         return Candidate(rb.migration, "", Path(f"<no rollback of {rb.migration.path.name}>"), "none",
-                         problem=f"not valid SQL, so it has no rollback: {rb.broken.splitlines()[0]}")
+                         problem=f"not valid SQL, so it has no rollback: {rb.broken.splitlines()[0]}",
+                         broken=rb.broken)
     generated = render_sql(rb)
     path = (rollbacks_dir / rollback_file_name(rb.migration)) if rollbacks_dir is not None else None
     problem = not_a_file(path, follow=False) if use_files and path is not None else None

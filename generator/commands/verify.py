@@ -176,6 +176,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         server.stop()
     code = out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
                        "seconds": time.monotonic() - began})
+    broken += [c.broken for c in cands.values() if c.broken]  # (also: a statement nested too deeply)
     if broken:  # the others are verified and reported; a migration that is not valid SQL is bad input
         click.echo("error: " + "\nerror: ".join(dict.fromkeys(broken)), err=True)
         return EXIT_INPUT
