@@ -478,7 +478,7 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
             if rb.broken is not None:
                 broken.append(rb.broken)
                 summary.append(((rb.migration.version, rb.migration.path.name),
-                                f"{'error':<9}  {'does not parse: no rollback':<34}  {rb.migration.path.name}"))
+                                f"{'error':<9}  {'no rollback (see the error below)':<34}  {rb.migration.path.name}"))
                 continue
             rb.by_statement = []  # the parse trees: the largest part of a rollback, not needed to render
             (sql_name, sql), (md_name, md) = render_files(rb, cfg)
@@ -521,16 +521,17 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
     if index is not None and index.status == "written":
         click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
     click.echo(f"{written} written, {len(summary) - written - len(broken)} unchanged in {out_dir}"
-               + (f"; {len(broken)} migration{'s' if len(broken) != 1 else ''} without a rollback (not valid SQL)"
+               + (f"; {len(broken)} migration{'s' if len(broken) != 1 else ''} without a rollback (see below)"
                   if broken else ""))
     if broken:
         raise InputError("\nerror: ".join(broken) + "\n" + _BROKEN_NOTE)
 
 
 _BROKEN_NOTE = (
-    "A migration that is not valid PostgreSQL gets no rollback. The rollbacks of the other migrations were "
-    "written; those after it distrust every object it may have touched (their steps that depend on one are "
-    "manual steps). Fix the file (it fails on the server too), then run generate again."
+    "A migration with an error gets no rollback; the rollbacks of the other migrations were written. "
+    "Those after a migration that is not valid SQL distrust every object it may have touched (their steps "
+    "that depend on one are manual steps). Fix the file (SQL that is not valid fails on the server too), "
+    "then run generate again."
 )
 
 

@@ -272,8 +272,8 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
         lines.append(
             f"{len(rs)} migration{'s' if len(rs) != 1 else ''}: {counts['HIGH']} HIGH, {counts['MEDIUM']} MEDIUM, "
             f"{counts['LOW']} LOW risk; {manual} with manual steps"
-            + (f"; {broken} not valid SQL, without a rollback (the rollbacks after it distrust what it may have "
-               "changed)." if broken else ".")
+            + (f"; {broken} without a rollback (an error in the file: see `supabase-rollback check`)."
+               if broken else ".")
         )
         lines += [
             "",
@@ -283,8 +283,8 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
         for r in rs:
             deps = ", ".join(r.depends_on) or "None"
             if r.broken:
-                lines.append(f"| {r.version} | {_cell(r.name)} | {deps} | **no rollback**: not valid SQL "
-                             f"(`{_cell(r.broken)}`) | — | — |")
+                lines.append(f"| {r.version} | {_cell(r.name)} | {deps} | **no rollback**: error at "
+                             f"`{_cell(r.broken)}` | — | — |")
                 continue
             lines.append(
                 f"| {r.version} | {_cell(r.name)} | {deps} | {r.reversible} | {r.risk} "

@@ -294,7 +294,7 @@ def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) 
     file (reading a FIFO would wait forever)."""
     if rb.broken is not None:
         return Candidate(rb.migration, "", Path(f"<no rollback of {rb.migration.path.name}>"), "none",
-                         problem=f"not valid SQL, so it has no rollback: {rb.broken.splitlines()[0]}",
+                         problem=f"it has no rollback: {rb.broken.splitlines()[0]}",
                          broken=rb.broken)
     generated = render_sql(rb)
     path = (rollbacks_dir / rollback_file_name(rb.migration)) if rollbacks_dir is not None else None

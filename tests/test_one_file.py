@@ -291,12 +291,12 @@ def test_generate_writes_every_other_rollback_and_exits_2(tmp_path, monkeypatch)
     assert res.exit_code == 2, res.output
     assert res.stderr.splitlines()[0] == (f'error: supabase/migrations/{V1}_broken.sql:2:24: syntax error at or near '
                                           '"select"')
-    assert "The rollbacks of the other migrations were written" in res.stderr
+    assert "the rollbacks of the other migrations were written" in res.stderr
     out = root / "supabase" / "rollbacks"
     assert sorted(p.name for p in out.glob("rollback_*.sql")) == [f"rollback_{V0}_base.sql", f"rollback_{V2}_later.sql"]
-    assert f"error      does not parse: no rollback         {V1}_broken.sql" in res.stdout
+    assert f"error      no rollback (see the error below)   {V1}_broken.sql" in res.stdout
     index = (out / "README.md").read_text()
-    assert f"| {V1} | broken | None | **no rollback**: not valid SQL (`supabase/migrations/{V1}_broken.sql:2:24" in index
+    assert f"| {V1} | broken | None | **no rollback**: error at `supabase/migrations/{V1}_broken.sql:2:24" in index
     later = (out / f"rollback_{V2}_later.sql").read_text()
     # the broken trigger names public.tags and public.touch, not the policy: restored as it was
     assert 'CREATE POLICY "read notes" ON public.notes' in later and "MANUAL STEP" not in later.split("body-sha256")[1]
@@ -335,9 +335,9 @@ def test_readers_report_the_broken_file_and_the_others(tmp_path, monkeypatch, co
                                      '"select"\n    create trigger')
         assert "has no rollback; fix it" in res.stderr
     elif command[0] == "stats":
-        assert f"{V1}_broken.sql is not valid SQL (not counted)" in res.stdout
+        assert f"{V1}_broken.sql has an error (not counted)" in res.stdout
     else:
-        assert re.search(rf"^{V1}\s+broken\s+none: not valid SQL", res.stdout, re.M)
+        assert re.search(rf"^{V1}\s+broken\s+none: error in the file", res.stdout, re.M)
 
 
 def test_report_lists_a_broken_file_and_exits_2(tmp_path, monkeypatch):
@@ -350,7 +350,7 @@ def test_report_lists_a_broken_file_and_exits_2(tmp_path, monkeypatch):
     monkeypatch.chdir(root)
     res = run("report", "--since", "HEAD")
     assert res.exit_code == 2, res.output
-    assert f"| `{V1}_broken.sql` | — | **not valid SQL** | — | none |" in res.stdout
+    assert f"| `{V1}_broken.sql` | — | **error in the file** | — | none |" in res.stdout
     assert f"| `{V2}_later.sql` |" in res.stdout
     assert res.stderr.startswith(f"error: supabase/migrations/{V1}_broken.sql:2:24")
 
@@ -387,3 +387,19 @@ def test_a_rollback_after_a_broken_file_round_trips_where_the_file_was_fixed_by_
     assert res.returncode == 0, res.stderr
     with pg_db.connect() as conn:
         assert diff(before, snapshot(conn)).exact
+
+
+def test_a_bad_annotation_costs_its_file_the_rollback_but_the_catalog_follows_it(tmp_path, monkeypatch):
+    root = project(tmp_path, {
+        f"{V0}_base.sql": BASE,
+        f"{V1}_annotated.sql": "create table public.kept (id int primary key);\n-- rollback: drop the table please\n",
+        f"{V2}_later.sql": "drop table public.kept;\n",
+    })
+    monkeypatch.chdir(root)
+    res = run("generate")
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith(f"error: supabase/migrations/{V1}_annotated.sql:2: the rollback annotation is not valid SQL")
+    out = root / "supabase" / "rollbacks"
+    assert not (out / f"rollback_{V1}_annotated.sql").exists()
+    later = (out / f"rollback_{V2}_later.sql").read_text()
+    assert "CREATE TABLE public.kept" in later and "MANUAL STEP 1" not in later  # known exactly: nothing distrusted

@@ -463,8 +463,8 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
         for f in report.findings:
             click.echo(f.line(), err=f.kind == "broken")
         if any(f.kind == "broken" for f in report.findings):
-            click.echo("A migration that is not valid SQL has no rollback; fix it (it fails on the server too), "
-                       "then run `supabase-rollback generate`.", err=True)
+            click.echo("A migration with an error has no rollback; fix it (SQL that is not valid fails on the server "
+                       "too), then run `supabase-rollback generate`.", err=True)
         n = len({f.path for f in report.findings})
         click.echo(f"{len(report.findings)} problem{'s' if len(report.findings) != 1 else ''} in {n} file{'s' if n != 1 else ''}", err=True)
         # a migration that is not valid SQL is bad input, as it is for generate

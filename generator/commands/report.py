@@ -168,15 +168,15 @@ def _report(folders, rollbacks: list, names: set[str], label: str) -> str:
     from ..index import reversibility
 
     for rb in broken:
-        lines.append(f"| `{rb.migration.path.name}` | — | **not valid SQL** | — | none |")
+        lines.append(f"| `{rb.migration.path.name}` | — | **error in the file** | — | none |")
     for rb in chosen:
         lines.append(f"| `{rb.migration.path.name}` | {rb.risk} | {reversibility(rb)} | {len(rb.manual_steps)} "
                      f"| {state(rb.migration.version)} |")
     lines.append("")
     for rb in broken:
         first, _, rest = rb.broken.partition("\n")
-        lines += [f"### `{rb.migration.path.name}`: not valid SQL", "",
-                  f"It gets no rollback, and it fails on the server too: `{first}`", ""]
+        lines += [f"### `{rb.migration.path.name}`: error", "",
+                  f"It gets no rollback until this is fixed: `{first}`", ""]
         lines += ["```", rest, "```", ""] if rest.strip() else []
     for rb in chosen:
         lines += _section(rb, state(rb.migration.version))

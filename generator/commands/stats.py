@@ -328,7 +328,7 @@ def render_table(stats: Stats, verbose: bool = False) -> str:
         f"{stats.migrations} migration{'s' if stats.migrations != 1 else ''}, {total.total} statements: "
         f"{total.automatic} inverted automatically ({_pct(total.automatic, total.total)}), "
         f"{total.manual} with manual steps ({_pct(total.manual, total.total)}), {total.annotated} annotated"
-        + "".join(f"; {f.file} is not valid SQL (not counted)" for f in stats.files if f.broken),
+        + "".join(f"; {f.file} has an error (not counted)" for f in stats.files if f.broken),
         "",
         head,
         "-" * len(head),

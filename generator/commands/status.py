@@ -117,7 +117,7 @@ def collect(folders: Folders, db_url: str | None = None, warn=None) -> Status:
         state = next((label for kind, label in (("invalid", "not a file"), ("missing", "missing"), ("edited", "edited by hand"), ("stale", "stale"))
                       if kind in kinds), "ok")
         if r.broken:
-            state = "none: not valid SQL"
+            state = "none: error in the file"
         elif "duplicate" in kinds:
             state += ", version shared"
         entries.append(Entry(
