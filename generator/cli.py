@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a problem the user must act on (a rollback file edited by hand,
 a file that cannot be written); 2 bad input (SQL syntax error, unknown migration, bad
-option). Expected errors print one message on stderr, never a traceback.
+option). Expected errors print one message on stderr, never a traceback. A problem in one
+migration's text costs only that migration: the others are handled first.
 """
 
 from __future__ import annotations
@@ -148,8 +149,15 @@ def generate(
     (newest first, with dependencies, reversibility and risk).
 
     \b
-    Exit status: 0 done; 1 a file edited by hand (use --force) or not writable;
-    2 bad input (SQL syntax error, unknown migration, bad option).
+    A migration that is not valid SQL (or not UTF-8) gets no rollback; the
+    others are still written, those after it distrusting what it may have
+    touched. Two migrations with the same version both get rollbacks (a
+    warning: the Supabase CLI applies only the first; `check` fails on it).
+
+    \b
+    Exit status: 0 done; 1 a file edited by hand (use --force) or not writable
+    (nothing is written); 2 bad input (unknown migration, bad option; a
+    migration with an error: the other rollbacks are written first).
     """
     try:
         _generate(
