@@ -241,7 +241,8 @@ def rows(rollbacks: list[Rollback] | list[Facts]) -> list[Row]:
         )
         for f in fs
     ]
-    return sorted(out, key=lambda r: r.version, reverse=True)
+    # newest first; files sharing a version: the one applied last first (list order)
+    return [r for _, r in sorted(enumerate(out), key=lambda t: (t[1].version, t[0]), reverse=True)]
 
 
 def _cell(text: str) -> str:

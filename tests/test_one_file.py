@@ -97,6 +97,8 @@ def test_generate_writes_both_rollbacks_and_warns(tmp_path, monkeypatch):
     out = root / "supabase" / "rollbacks"
     for stem in (f"{V1}_orders", f"{V1}_orders_fixed"):
         assert (out / f"rollback_{stem}.sql").is_file()
+    index = (out / "README.md").read_text()
+    assert index.index(f"| {V1} | orders_fixed |") < index.index(f"| {V1} | orders |")  # rolled back first
     md = (out / f"rollback_{V1}_orders_fixed.md").read_text()
     assert f"Version {V1} is shared with {V1}_orders.sql" in md and "this file never ran" in md
     assert "DROP TABLE public.refunds;" in (out / f"rollback_{V1}_orders_fixed.sql").read_text()
@@ -403,3 +405,18 @@ def test_a_bad_annotation_costs_its_file_the_rollback_but_the_catalog_follows_it
     assert not (out / f"rollback_{V1}_annotated.sql").exists()
     later = (out / f"rollback_{V2}_later.sql").read_text()
     assert "CREATE TABLE public.kept" in later and "MANUAL STEP 1" not in later  # known exactly: nothing distrusted
+
+
+def test_verify_live_refuses_a_version_two_files_share(pg_db, tmp_path, monkeypatch):
+    root = project(tmp_path, TWINS)
+    monkeypatch.chdir(root)
+    by_name = {m.name: m for m in list_migrations(root / "supabase" / "migrations")}
+    with pg_db.connect() as conn:
+        apply_migration(conn, by_name["base"])
+        apply_migration(conn, by_name["orders"])
+        before = snapshot(conn)
+    res = run("verify", "--db-url", pg_db.conninfo, "--last", "1")
+    assert res.exit_code == 1, res.output
+    assert "live mode will not guess" in res.stderr
+    with pg_db.connect() as conn:
+        assert diff(before, snapshot(conn)).exact
