@@ -15,8 +15,8 @@ version, by hand). Its effect is unknown, so after it (``distrust``):
   its inverse becomes a manual step (an object the piece may have created is not in the
   catalog, so ``CREATE TABLE IF NOT EXISTS`` would otherwise be undone by a DROP).
 
-A piece whose reach cannot be bounded (names None: the scanner stopped, the file is not
-UTF-8, or it acts on whole schemas or on dependents: ``CASCADE``, ``... ALL TABLES IN
+A piece whose reach cannot be bounded (names None: the file is not UTF-8, or the piece
+acts on whole schemas or on dependents: ``CASCADE``, ``... ALL TABLES IN
 SCHEMA``, ``DEFAULT PRIVILEGES``, ``DROP/REASSIGN OWNED``, ``DROP SCHEMA``) taints every
 object of the catalog and makes every later conditional statement a manual step.
 """

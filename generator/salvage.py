@@ -10,10 +10,12 @@ names, and the words inside its string constants and dollar quotes (a ``DO $$ ..
 whose nested ``$$`` function body ends the quote early is split by the scanner in odd
 places, and its names are then inside strings).
 
-The extent of the damage cannot be bounded when the scanner itself stops (an unterminated
-quote, MySQL's ``\\'``): everything from the last ``;`` before that point to the end of
-the file is then one opaque piece with ``names`` None ("it could have touched anything").
-A file that is not UTF-8 is never split at all (the engine treats it as one such piece).
+When the scanner itself stops (an unterminated quote: an unescaped ``'`` in a value, MySQL's
+``\\'``), statements cannot be told apart any more: everything from the last ``;`` before
+that point to the end of the file is one opaque piece, and its names are every word of
+that text (``raw_words``: whatever the quotes, a name it uses is spelled in it).
+``Salvaged.bounded`` is then False. A file that is not UTF-8 is never split at all: the
+engine treats it as one piece with ``names`` None ("it could have touched anything").
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Opaque:
 @dataclass
 class Salvaged:
     items: list[Statement | Opaque]  # file order
-    bounded: bool  # False: a piece with names None (the rest of the file from there)
+    bounded: bool  # False: the scanner stopped; the rest of the file is one opaque piece
 
 
 def words(text: str) -> set[str]:
@@ -143,7 +145,18 @@ def salvage(text: str, path: Path) -> Salvaged:
         names = token_names(sql)
         items.append((start, Opaque(f"{path}:{lines.line(start)}", sql.strip(), frozenset(names) if names is not None else None)))
     if stop is not None:
-        items.append((stop, Opaque(f"{path}:{lines.line(stop)}", text[stop:].strip(), None)))
+        rest = text[stop:]
+        items.append((stop, Opaque(f"{path}:{lines.line(stop)}", rest.strip(), frozenset(raw_words(rest)))))
     items.sort(key=lambda t: t[0])
-    return Salvaged([it for _, it in items], bounded=stop is None and all(
-        not isinstance(it, Opaque) or it.names is not None for _, it in items))
+    return Salvaged([it for _, it in items], bounded=stop is None)
+
+
+def raw_words(text: str) -> set[str]:
+    """Every name ``text`` may spell when its quotes cannot be trusted to pair up (the
+    scanner stopped in it): its words, with double quotes paired from the first one and
+    from the second one (a stray quote before a quoted name shifts the pairs)."""
+    out = words(text)
+    first = text.find('"')
+    if first >= 0:
+        out |= words(text[first + 1 :])
+    return out

@@ -212,12 +212,15 @@ def test_salvage_finds_names_inside_a_dollar_quote_cut_short():
     assert not isinstance(items[1], Opaque)
 
 
-def test_salvage_cannot_bound_an_unterminated_quote():
-    text = "create table public.d (x text);\ninsert into public.d values ('it\\'s');\ncreate table public.e (x int);\n"
+def test_salvage_after_an_unterminated_quote_takes_every_word_of_the_rest():
+    text = ("create table public.d (x text);\ninsert into public.d values ('it\\'s');\n"
+            'create table public."Eve ""x""" (x int);\n')
     s = salvage(text, Path("m.sql"))
     assert not s.bounded
-    assert isinstance(s.items[-1], Opaque) and s.items[-1].names is None and s.items[-1].where == "m.sql:2"
-    assert len(s.items) == 2  # the first statement still parses
+    assert len(s.items) == 2  # the first statement still parses; the rest is one piece
+    rest = s.items[-1]
+    assert isinstance(rest, Opaque) and rest.where == "m.sql:2"
+    assert {"d", "s", "public", "create", 'Eve "x"'} <= rest.names
 
 
 BASE = ("create table public.accounts (id int primary key, owner text);\n"
@@ -249,8 +252,8 @@ def test_later_rollbacks_distrust_what_a_broken_piece_names():
     assert "CREATE TABLE public.notes" in sql and "CREATE TABLE public.tags" in sql
 
 
-def test_an_unbounded_broken_file_distrusts_everything_after_it():
-    broken = "create table public.x (a text);\ninsert into public.x values ('it\\'s');\n"
+def test_a_broken_piece_that_reaches_dependents_distrusts_everything_after_it():
+    broken = "create table public.x (a text);\ndrop table public.x cascade cascade;\n"
     later = ("drop table public.notes;\n"
              "create table if not exists public.brand_new (id int);\n"
              "create table public.other (id int);\n")
