@@ -43,9 +43,22 @@ _WIDE = re.compile(
 )
 
 
-def reach(sql: str, names: frozenset[str] | None) -> frozenset[str] | None:
-    """``names``, or None when the piece acts beyond the objects it names."""
-    return None if names is None or _WIDE.search(sql) else names
+_DATA = re.compile(r"\s*(insert|update|delete|merge)\b", re.I)
+
+
+def reach(sql: str, names: frozenset[str] | None, whole_rest: bool = False) -> frozenset[str] | None:
+    """``names``, or None when the piece acts beyond the objects it names; nothing for one
+    statement that changes rows only (INSERT, UPDATE, DELETE, MERGE: as for the statements
+    that parse, rows are not structure). ``whole_rest``: the piece may hold many statements."""
+    if names is None or _WIDE.search(sql):
+        return None
+    if not whole_rest and _DATA.match(_strip_comments(sql)):
+        return frozenset()
+    return names
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"^(\s*(--[^\n]*\n|/\*.*?\*/))*", "", sql, flags=re.S)
 
 
 def named_refs(cat: Catalog, names: frozenset[str] | None) -> Iterator[ObjRef]:

@@ -316,7 +316,7 @@ def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRu
         items = salvage(migration.text, migration.path).items
     for item in items:
         if isinstance(item, Opaque):
-            distrust(catalog, item.where, reach(item.sql, item.names))
+            distrust(catalog, item.where, reach(item.sql, item.names, item.rest))
             continue
         try:
             handle_statement(item, catalog, migration, manual_rule)

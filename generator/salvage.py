@@ -39,6 +39,7 @@ class Opaque:
     where: str  # path:line of its first token
     sql: str
     names: frozenset[str] | None
+    rest: bool = False  # the rest of the file from where the scanner stopped (may hold many statements)
 
 
 @dataclass
@@ -146,7 +147,7 @@ def salvage(text: str, path: Path) -> Salvaged:
         items.append((start, Opaque(f"{path}:{lines.line(start)}", sql.strip(), frozenset(names) if names is not None else None)))
     if stop is not None:
         rest = text[stop:]
-        items.append((stop, Opaque(f"{path}:{lines.line(stop)}", rest.strip(), frozenset(raw_words(rest)))))
+        items.append((stop, Opaque(f"{path}:{lines.line(stop)}", rest.strip(), frozenset(raw_words(rest)), rest=True)))
     items.sort(key=lambda t: t[0])
     return Salvaged([it for _, it in items], bounded=stop is None)
 

@@ -423,3 +423,13 @@ def test_verify_live_refuses_a_version_two_files_share(pg_db, tmp_path, monkeypa
     assert "live mode will not guess" in res.stderr
     with pg_db.connect() as conn:
         assert diff(before, snapshot(conn)).exact
+
+
+def test_a_broken_statement_that_only_changes_rows_distrusts_no_structure():
+    broken = ("insert into public.notes (id) valeus (1);\n"  # a typo in a data statement
+              "alter table public.accounts ad column x int;\n")  # a typo in DDL
+    later = ("create table if not exists public.notes (id int primary key);\n"
+             "alter table public.accounts add column if not exists x int;\n")
+    steps = generate(migs(BASE, broken, later))[2].steps
+    (manual,) = [s for s in steps if s.manual]
+    assert "m/20250101000001_m1.sql:2 could not be parsed and may have created, dropped or changed accounts" in manual.manual
