@@ -17,7 +17,7 @@ from functools import lru_cache
 from pglast import ast
 from pglast.visitors import Visitor
 
-from .annotations import AnnotationError, annotation_for, annotation_steps, stray_annotations
+from .annotations import annotation_for, annotation_steps, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
 from .distrust import distrust, named_refs, reach, statement_names, uncertainty
 from .parse import InputError, Migration, Statement
@@ -176,11 +176,7 @@ def handle_statement(
     (an opaque statement still taints what it names). Without an annotation, a statement
     matching the team's ``manual_rule`` (supabase/rollback.toml) becomes a manual step.
     """
-    try:
-        annotation = annotation_for(stmt)
-        bad_annotation: InputError | None = None
-    except AnnotationError as exc:  # raised once the catalog followed the statement
-        annotation, bad_annotation = None, exc
+    annotation = annotation_for(stmt)
     search_path = catalog.search_path
     ctx = Context(catalog, stmt, migration)
     handler = find_handler(stmt.node)
@@ -203,8 +199,6 @@ def handle_statement(
             steps = _as_manual(ctx, steps, doubt)
             for ref in named_refs(catalog, frozenset(statement_names(stmt.node))):
                 ctx.taint(ref)
-    if bad_annotation is not None:
-        raise bad_annotation
     if annotation is not None:
         steps = annotation_steps(annotation, stmt, search_path, steps)
     elif manual_rule is not None:
@@ -226,8 +220,8 @@ class Rollback:
     # what the rollback's pre-flight block checks (generator.preflight), set by generate()
     preflight: list = field(default_factory=list)
     # the migration has an error (not valid PostgreSQL, not UTF-8, a statement nested too
-    # deeply, a bad `-- rollback:` annotation), as ``path:line[:col]: message``. It gets no
-    # rollback; after SQL that could not be read the catalog distrusts what it may have done.
+    # deeply), as ``path:line[:col]: message``. It gets no rollback; after SQL that could not
+    # be read the catalog distrusts what it may have done.
     broken: str | None = None
 
     @property
@@ -268,24 +262,13 @@ def replay(
             if not salvage:
                 return Rollback(migration=migration, broken=str(exc))
             return _replay_broken(migration, catalog, manual_rule, str(exc))
+        stray_annotations(migration.text, migration.path, stmts)
     else:
         stmts = statements
-    # An annotation that is wrong costs the file its rollback, not the catalog: every
-    # statement is still replayed (generator/annotations.py raises after the handler ran).
-    annotation_error: str | None = None
-    if statements is None:
-        try:
-            stray_annotations(migration.text, migration.path, stmts)
-        except AnnotationError as exc:
-            annotation_error = str(exc)
     too_deep: str | None = None
     for stmt in stmts:
         try:
             per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule))
-        except AnnotationError as exc:
-            if statements is not None:
-                raise
-            annotation_error = annotation_error or str(exc)
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
             if statements is not None:
                 raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
@@ -296,8 +279,8 @@ def replay(
             names = token_names(stmt.sql)
             distrust(catalog, stmt.where, reach(stmt.sql, frozenset(names) if names is not None else None))
     catalog.search_path = DEFAULT_SEARCH_PATH
-    if too_deep is not None or annotation_error is not None:
-        return Rollback(migration=migration, broken=too_deep or annotation_error)
+    if too_deep is not None:
+        return Rollback(migration=migration, broken=too_deep)
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
                     by_statement=list(zip(stmts, per_stmt)))
@@ -320,8 +303,6 @@ def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRu
             continue
         try:
             handle_statement(item, catalog, migration, manual_rule)
-        except AnnotationError:  # the file has no rollback anyway; the catalog followed it
-            pass
         except RecursionError:
             distrust(catalog, item.where, None)
     catalog.search_path = DEFAULT_SEARCH_PATH

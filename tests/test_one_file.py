@@ -394,22 +394,6 @@ def test_a_rollback_after_a_broken_file_round_trips_where_the_file_was_fixed_by_
         assert diff(before, snapshot(conn)).exact
 
 
-def test_a_bad_annotation_costs_its_file_the_rollback_but_the_catalog_follows_it(tmp_path, monkeypatch):
-    root = project(tmp_path, {
-        f"{V0}_base.sql": BASE,
-        f"{V1}_annotated.sql": "create table public.kept (id int primary key);\n-- rollback: drop the table please\n",
-        f"{V2}_later.sql": "drop table public.kept;\n",
-    })
-    monkeypatch.chdir(root)
-    res = run("generate")
-    assert res.exit_code == 2, res.output
-    assert res.stderr.startswith(f"error: supabase/migrations/{V1}_annotated.sql:2: the rollback annotation is not valid SQL")
-    out = root / "supabase" / "rollbacks"
-    assert not (out / f"rollback_{V1}_annotated.sql").exists()
-    later = (out / f"rollback_{V2}_later.sql").read_text()
-    assert "CREATE TABLE public.kept" in later and "MANUAL STEP 1" not in later  # known exactly: nothing distrusted
-
-
 def test_verify_live_refuses_a_version_two_files_share(pg_db, tmp_path, monkeypatch):
     root = project(tmp_path, TWINS)
     monkeypatch.chdir(root)
