@@ -417,6 +417,9 @@ class Catalog:
     # Objects changed by a statement the generator could not analyse: their recorded
     # definition may be wrong, so nothing is restored from it. objref -> "path:line".
     tainted: dict[ObjRef, str] = field(default_factory=dict)
+    # Pieces of earlier migrations that could not be parsed (generator/distrust.py): where
+    # each is, and every name it may refer to (None: it could have touched anything).
+    unparsed: list[tuple[str, frozenset[str] | None]] = field(default_factory=list)
     # Session state of the file being replayed.
     search_path: tuple[str, ...] = DEFAULT_SEARCH_PATH
     current_user: str = CURRENT_USER

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a problem the user must act on (a rollback file edited by hand,
 a file that cannot be written); 2 bad input (SQL syntax error, unknown migration, bad
-option). Expected errors print one message on stderr, never a traceback.
+option). Expected errors print one message on stderr, never a traceback. A problem in one
+migration's text costs only that migration: the others are handled first.
 """
 
 from __future__ import annotations
@@ -148,8 +149,15 @@ def generate(
     (newest first, with dependencies, reversibility and risk).
 
     \b
-    Exit status: 0 done; 1 a file edited by hand (use --force) or not writable;
-    2 bad input (SQL syntax error, unknown migration, bad option).
+    A migration that is not valid SQL (or not UTF-8) gets no rollback; the
+    others are still written, those after it distrusting what it may have
+    touched. Two migrations with the same version both get rollbacks (a
+    warning: the Supabase CLI applies only the first; `check` fails on it).
+
+    \b
+    Exit status: 0 done; 1 a file edited by hand (use --force) or not writable
+    (nothing is written); 2 bad input (unknown migration, bad option; a
+    migration with an error: the other rollbacks are written first).
     """
     try:
         _generate(
@@ -197,6 +205,8 @@ def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: 
             ]
             if not matches:
                 raise InputError(f"{arg}: no such migration in {migrations_dir} (give a version, a file name or a path)")
+            for i in matches[1:]:  # a version shared by several files: all of them
+                chosen[migrations[i].path.resolve()] = (migrations[i], migrations[: i + 1])
             i = matches[0]
         m = migrations[i]
         chosen[m.path.resolve()] = (m, migrations[: i + 1])
@@ -227,7 +237,9 @@ def _iter_rollbacks(
     wanted = [t for t, _ in selected if id(t) in inside]
     if wanted:
         last = max(migrations.index(t) for t in wanted)
-        yield from iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule)
+        ids = {id(t) for t in wanted}  # (a version can be shared by a file that was not asked for)
+        yield from (rb for rb in iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule)
+                    if id(rb.migration) in ids)
     for target, history in selected:
         if id(target) not in inside:
             *_, rb = iter_generate(history, {target.version}, manual_rule)
@@ -402,6 +414,8 @@ def _generate(
         rb = _rollbacks(selected, migrations, manual_rule)[0]
         for w in rb.warnings:
             warn(str(w))
+        if rb.broken is not None:
+            raise InputError(rb.broken)
         (_, sql), _ = render_files(rb, cfg)
         click.echo(sql, nl=False)
         return
@@ -469,12 +483,18 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
             except OSError as exc:
                 write_error = exc
 
+    broken: list[str] = []  # the errors of the migrations that do not parse (no rollback)
     try:
         for rb in _iter_rollbacks(selected, migrations, manual_rule):
             for w in rb.warnings:
                 warn(str(w))
             if id(rb.migration) in inside:
                 index_facts.append(facts(rb))
+            if rb.broken is not None:
+                broken.append(rb.broken)
+                summary.append(((rb.migration.version, rb.migration.path.name),
+                                f"{'error':<9}  {'no rollback (see the error below)':<34}  {rb.migration.path.name}"))
+                continue
             rb.by_statement = []  # the parse trees: the largest part of a rollback, not needed to render
             (sql_name, sql), (md_name, md) = render_files(rb, cfg)
             outs = [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]
@@ -498,6 +518,7 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
         lines = problems + [f"{p}: edited by hand since it was generated; not overwritten (use --force to replace it)"
                             for p in refused]
         if lines:
+            lines += [f"error: {b}" for b in broken]
             lines.append("Nothing was written.")
             raise Problem("\n".join(lines))
         if write_error is not None:
@@ -514,7 +535,19 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
         click.echo(line)
     if index is not None and index.status == "written":
         click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
-    click.echo(f"{written} written, {len(summary) - written} unchanged in {out_dir}")
+    click.echo(f"{written} written, {len(summary) - written - len(broken)} unchanged in {out_dir}"
+               + (f"; {len(broken)} migration{'s' if len(broken) != 1 else ''} without a rollback (see below)"
+                  if broken else ""))
+    if broken:
+        raise InputError("\nerror: ".join(broken) + "\n" + _BROKEN_NOTE)
+
+
+_BROKEN_NOTE = (
+    "A migration with an error gets no rollback; the rollbacks of the other migrations were written. "
+    "Those after a migration that is not valid SQL distrust every object it may have touched (their steps "
+    "that depend on one are manual steps). Fix the file (SQL that is not valid fails on the server too), "
+    "then run generate again."
+)
 
 
 def _index_plan(

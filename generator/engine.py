@@ -19,6 +19,7 @@ from pglast.visitors import Visitor
 
 from .annotations import Ignored, annotation_steps, read_annotation, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
+from .distrust import distrust, named_refs, reach, statement_names, uncertainty
 from .parse import InputError, Migration, Statement
 from .sqltext import qname
 from .steps import Hazard, Step, overall_risk
@@ -206,6 +207,12 @@ def handle_statement(
         except Unsupported as exc:
             steps = ctx.manual(str(exc))
             _taint_referenced(stmt.node, ctx)
+    if catalog.unparsed:
+        doubt = uncertainty(catalog, stmt.node)
+        if doubt:
+            steps = _as_manual(ctx, steps, doubt)
+            for ref in named_refs(catalog, frozenset(statement_names(stmt.node))):
+                ctx.taint(ref)
     if annotation is not None:
         steps = annotation_steps(annotation, stmt, search_path, steps)
     elif manual_rule is not None:
@@ -229,6 +236,10 @@ class Rollback:
     # comments of the migration that look like rollback annotations but are not well-formed
     # ones: ignored, reported by generate and check as warnings
     warnings: list[Ignored] = field(default_factory=list)
+    # the migration has an error (not valid PostgreSQL, not UTF-8, a statement nested too
+    # deeply), as ``path:line[:col]: message``. It gets no rollback; after SQL that could not
+    # be read the catalog distrusts what it may have done.
+    broken: str | None = None
 
     @property
     def risk(self) -> str:
@@ -248,26 +259,73 @@ def replay(
     catalog: Catalog,
     statements: list[Statement] | None = None,
     manual_rule: ManualRule | None = None,
+    salvage: bool = True,
 ) -> Rollback:
-    """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order)."""
+    """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order).
+
+    A migration that does not parse gets a rollback with ``broken`` set; its readable part
+    is replayed (``_replay_broken``) unless ``salvage`` is false (nothing replays after it:
+    the catalog is then left as it was)."""
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     per_stmt: list[list[Step]] = []
     warnings: list[Ignored] = []
-    stmts = statements if statements is not None else migration.statements()
     if statements is None:
+        try:
+            if migration.unreadable:
+                raise InputError(migration.unreadable)
+            stmts = migration.statements()
+        except InputError as exc:
+            if not salvage:
+                return Rollback(migration=migration, broken=str(exc))
+            return _replay_broken(migration, catalog, manual_rule, str(exc))
         stray = stray_annotations(migration.text, migration.path, stmts)
         warnings += [stray] if stray is not None else []
+    else:
+        stmts = statements
+    too_deep: str | None = None
     for stmt in stmts:
         try:
             per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule, warnings))
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
-            raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
+            if statements is not None:
+                raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
+            # the file gets no rollback, like one that does not parse; the rest is replayed
+            too_deep = too_deep or f"{stmt.where}: {TOO_DEEP}"
+            from .salvage import token_names
+
+            names = token_names(stmt.sql)
+            distrust(catalog, stmt.where, reach(stmt.sql, frozenset(names) if names is not None else None))
     catalog.search_path = DEFAULT_SEARCH_PATH
+    if too_deep is not None:
+        return Rollback(migration=migration, broken=too_deep)
     steps = [s for group in reversed(per_stmt) for s in group]
     return Rollback(migration=migration, steps=steps, notify_pgrst=catalog.notify_pgrst,
                     by_statement=list(zip(stmts, per_stmt)), warnings=sorted(warnings, key=lambda w: w.line))
+
+
+def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRule | None, error: str) -> Rollback:
+    """A migration that does not parse (``error``): its statements that parse are replayed
+    (a database where the later migrations ran had this file applied with its broken part
+    corrected by hand), each piece that does not is distrusted (generator/distrust.py).
+    Not UTF-8: nothing of it is read, and everything is distrusted."""
+    from .salvage import Opaque, salvage
+
+    if migration.unreadable:
+        items: list = [Opaque(migration.unreadable.split(": ", 1)[0], "", None)]
+    else:
+        items = salvage(migration.text, migration.path).items
+    for item in items:
+        if isinstance(item, Opaque):
+            distrust(catalog, item.where, reach(item.sql, item.names, item.rest))
+            continue
+        try:
+            handle_statement(item, catalog, migration, manual_rule)
+        except RecursionError:
+            distrust(catalog, item.where, None)
+    catalog.search_path = DEFAULT_SEARCH_PATH
+    return Rollback(migration=migration, broken=error)
 
 
 @lru_cache(maxsize=1)
@@ -313,9 +371,14 @@ def iter_generate(
     from . import handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
     catalog = catalog if catalog is not None else baseline_catalog()
+    last = history[-1] if history else None
     for m in history:
-        rb = replay(m, catalog, manual_rule=manual_rule)
-        if targets is None or m.version in targets:
+        # (a broken last file is salvaged only when the catalog after it is kept)
+        rb = replay(m, catalog, manual_rule=manual_rule, salvage=m is not last or on_replayed is not None)
+        if rb.broken is not None:
+            if targets is None or m.version in targets:
+                yield rb
+        elif targets is None or m.version in targets:
             # the catalog is now as the migration left it: derive lock hazards and drift checks
             risk.annotate(rb.steps, catalog)
             rb.preflight = preflight.expectations(rb.steps, catalog, m.path.name)

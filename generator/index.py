@@ -153,6 +153,7 @@ class Facts:
     reversible: str
     risk: str
     manual: int
+    broken: str = ""  # the migration does not parse: where (``path:line:col``); no rollback
 
 
 def facts(rb: Rollback | Facts) -> Facts:
@@ -169,6 +170,9 @@ def facts(rb: Rollback | Facts) -> Facts:
         creates.extend(created_names(st.node))
     from .render import rollback_file_name
 
+    if rb.broken is not None:
+        where = rb.broken.split("\n", 1)[0]
+        return Facts(rb.migration.version, rb.migration.name, "", "", uses, creates, "", "", 0, broken=where)
     return Facts(rb.migration.version, rb.migration.name, rollback_file_name(rb.migration),
                  rollback_file_name(rb.migration, "md"), uses, creates, reversibility(rb), rb.risk,
                  len(rb.manual_steps))
@@ -204,6 +208,7 @@ class Row:
     sql_name: str
     md_name: str
     manual: int
+    broken: str = ""
 
 
 def reversibility(rb: Rollback) -> str:
@@ -232,10 +237,12 @@ def rows(rollbacks: list[Rollback] | list[Facts]) -> list[Row]:
             sql_name=f.sql_name,
             md_name=f.md_name,
             manual=f.manual,
+            broken=f.broken,
         )
         for f in fs
     ]
-    return sorted(out, key=lambda r: r.version, reverse=True)
+    # newest first; files sharing a version: the one applied last first (list order)
+    return [r for _, r in sorted(enumerate(out), key=lambda t: (t[1].version, t[0]), reverse=True)]
 
 
 def _cell(text: str) -> str:
@@ -262,9 +269,12 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
     else:
         counts = {k: sum(1 for r in rs if r.risk == k) for k in ("HIGH", "MEDIUM", "LOW")}
         manual = sum(1 for r in rs if r.manual)
+        broken = sum(1 for r in rs if r.broken)
         lines.append(
             f"{len(rs)} migration{'s' if len(rs) != 1 else ''}: {counts['HIGH']} HIGH, {counts['MEDIUM']} MEDIUM, "
-            f"{counts['LOW']} LOW risk; {manual} with manual steps."
+            f"{counts['LOW']} LOW risk; {manual} with manual steps"
+            + (f"; {broken} without a rollback (an error in the file: see `supabase-rollback check`)."
+               if broken else ".")
         )
         lines += [
             "",
@@ -273,6 +283,10 @@ def render_index(rollbacks: list[Rollback] | list[Facts]) -> str:
         ]
         for r in rs:
             deps = ", ".join(r.depends_on) or "None"
+            if r.broken:
+                lines.append(f"| {r.version} | {_cell(r.name)} | {deps} | **no rollback**: error at "
+                             f"`{_cell(r.broken)}` | — | — |")
+                continue
             lines.append(
                 f"| {r.version} | {_cell(r.name)} | {deps} | {r.reversible} | {r.risk} "
                 f"| [SQL]({r.sql_name}) · [risk document]({r.md_name}) |"

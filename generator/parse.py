@@ -42,6 +42,14 @@ class Migration:
     name: str
     path: Path
     text: str
+    # Set by project.list_migrations. ``unreadable``: why the file cannot be read as SQL text
+    # at all (not UTF-8, a NUL byte), as ``path:line: ...``; ``text`` is then empty.
+    # ``shares_version``: the file names of the other migrations with the same version;
+    # ``first_of_version``: this file sorts first among them (the one the Supabase CLI
+    # applies and records; the others fail on ``schema_migrations_pkey``).
+    unreadable: str | None = None
+    shares_version: tuple[str, ...] = ()
+    first_of_version: bool = True
 
     @property
     def sha256(self) -> str:
@@ -213,12 +221,23 @@ def _normalise_line_ends(text: str) -> str:
     return "".join(out)
 
 
+def source_text(text: str) -> str:
+    """The text as it is parsed: without a leading byte order mark, CRLF read as LF except
+    inside quoted names and literals (``_normalise_line_ends``)."""
+    return _normalise_line_ends(text.lstrip("\ufeff"))
+
+
 def parse_statements(text: str, path: Path) -> list[Statement]:
     """Split and parse ``text``; raise InputError with ``path:line:column`` on bad SQL.
 
     A leading byte order mark is dropped; CRLF line ends are read as LF except inside
     quoted names and literals (``_normalise_line_ends``)."""
-    text = _normalise_line_ends(text.lstrip("\ufeff"))
+    return [st for _, st in located_statements(source_text(text), path)]
+
+
+def located_statements(text: str, path: Path) -> list[tuple[int, Statement]]:
+    """``parse_statements`` of a text already made ``source_text``, each statement with the
+    character offset where it starts."""
     lines = _Lines(text)
     check_text(text, path, lines)
     try:
@@ -237,12 +256,14 @@ def parse_statements(text: str, path: Path) -> list[Statement]:
             + (f"\n{hint}" if hint else "")
         ) from None
     out: list[Statement] = []
+    starts: list[int] = []
     for raw in raws:
         start, end = statement_span(text, raw)
         sql = text[start:end].strip()
         out.append(Statement(node=raw.stmt, sql=sql, path=path, line=lines.line(start)))
+        starts.append(start)
     _attach_trailing_comments(out, text, raws, lines)
-    return out
+    return list(zip(starts, out))
 
 
 _GAP = re.compile(r"[ \t\n\r\f\v]+|--[^\n\r]*|/\*")

@@ -9,7 +9,12 @@
 - Migrations are ordered by version compared as strings of digits, which is the order of
   ``supabase_migrations.schema_migrations`` (``version`` is text) and of the CLI's
   ``sortMigrationPathsByVersion``; ties keep file name order. Two files with the same
-  version cannot both be recorded in the history, so that is an input error.
+  version cannot both be recorded in the history (the CLI applies the first, then fails on
+  the second's ``schema_migrations_pkey``): both are listed, marked (``shares_version``,
+  ``first_of_version``), with a warning naming them.
+- A file that is not UTF-8 (or holds a NUL byte) is listed marked ``unreadable``, so that
+  only it goes without a rollback (``read_migration``, for one file named on the command
+  line, refuses it).
 - A name that matches the pattern but is not a regular file (a folder, a FIFO, a broken
   symbolic link) is an input error, as it is for the Supabase CLI, which would fail to
   read it; it is never opened (reading a FIFO would wait forever).
@@ -81,18 +86,44 @@ def read_migration(path: Path) -> Migration:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text, problem = _decode(data, path)
+    if problem:
+        raise InputError(problem)
+    return Migration(version=m.group(1), name=m.group(2), path=path, text=text)
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str | None]:
+    """The text of a migration file, or "" and why it is no SQL text (``path:line: ...``)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         utf16 = "; it is UTF-16 (its first bytes say so): save it as UTF-8" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}){utf16}") from None
-    check_text(text, path)
-    return Migration(version=m.group(1), name=m.group(2), path=path, text=text)
+        return "", f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}){utf16}"
+    try:
+        check_text(text, path)
+    except InputError as exc:
+        return "", str(exc)
+    return text, None
 
 
-def list_migrations(migrations_dir: Path, warn: Warn | None = None) -> list[Migration]:
-    """Every migration of ``migrations_dir`` in the order the Supabase CLI applies them."""
+def _read_listed(version: str, name: str, path: Path) -> Migration:
+    """A migration of the folder: one that is not SQL text (not UTF-8, a NUL byte) is kept,
+    marked ``unreadable``, so that only it goes without a rollback."""
+    problem = not_a_file(path, follow=True)
+    if problem:
+        raise InputError(f"{path}: {problem}; a migration must be a file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text, unreadable = _decode(data, path)
+    return Migration(version=version, name=name, path=path, text=text, unreadable=unreadable)
+
+
+def list_migrations(migrations_dir: Path, warn: Warn | None = None, warn_duplicates: bool = True) -> list[Migration]:
+    """Every migration of ``migrations_dir`` in the order the Supabase CLI applies them
+    (``warn_duplicates``: say so when files share a version; ``check`` lists that itself)."""
     if not migrations_dir.is_dir():
         what = "is not a folder" if migrations_dir.exists() else "migrations folder not found"
         raise InputError(f"{migrations_dir}: {what}")
@@ -113,15 +144,36 @@ def list_migrations(migrations_dir: Path, warn: Warn | None = None) -> list[Migr
             continue
         found.append((m.group(1), name, entry))
     found.sort(key=lambda t: (t[0], t[1]))
-    out: list[Migration] = []
-    for version, name, path in found:
-        if out and out[-1].version == version:
-            raise InputError(
-                f"{path}: version {version} is also used by {out[-1].path.name}; "
-                "the migration history can record a version only once"
-            )
-        out.append(read_migration(path))
+    out = [_read_listed(version, MIGRATION_PATTERN.match(name).group(2), path) for version, name, path in found]  # type: ignore[union-attr]
+    for group in duplicate_versions(out):
+        names = tuple(m.path.name for m in group)
+        for i, m in enumerate(group):
+            m.shares_version = tuple(n for n in names if n != m.path.name)
+            m.first_of_version = i == 0
+        if warn_duplicates:
+            _say(warn, duplicate_warning(group))
     return out
+
+
+def duplicate_versions(migrations: list[Migration]) -> list[list[Migration]]:
+    """The groups of two or more migrations with the same version, each in apply order."""
+    groups: dict[str, list[Migration]] = {}
+    for m in migrations:
+        groups.setdefault(m.version, []).append(m)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def duplicate_warning(group: list[Migration]) -> str:
+    """What the Supabase CLI does with migrations sharing a version, and what to do."""
+    first, rest = group[0].path.name, [m.path.name for m in group[1:]]
+    others = " and ".join(rest)
+    return (
+        f"{first} and {others} share version {group[0].version}: supabase_migrations.schema_migrations records "
+        f"a version once, so `supabase db push` / `db reset` applies {first}, then fails on {rest[0]} "
+        f'(duplicate key value violates unique constraint "schema_migrations_pkey") and rolls that file back; '
+        f"a later push tries it again and fails again. Rename {rest[0] if len(rest) == 1 else 'all but one'} "
+        "to a new, unused version"
+    )
 
 
 def not_a_file(path: Path, follow: bool) -> str | None:

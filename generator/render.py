@@ -309,13 +309,44 @@ def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight
     return SqlModel(segments, hoisted, backup_schema)
 
 
-def history_sql(version: str) -> str:
+def history_sql(version: str, migration: Migration | None = None) -> str:
+    """Delete the migration's row of the history. A migration that shares its version with
+    another file (``Migration.shares_version``) deletes the row only when it names this
+    file (the other file's row stands for a migration that is still applied); the first
+    file of the version, the one the Supabase CLI applies and records, also deletes a row
+    without a name (written before the CLI recorded names), or any row of the version when
+    the table has no ``name`` column."""
+    table = "supabase_migrations.schema_migrations"
+    if migration is None or not migration.shares_version:
+        return (
+            "DO $$\nBEGIN\n"
+            f"  IF to_regclass('{table}') IS NOT NULL THEN\n"
+            f"    DELETE FROM {table} WHERE version = {literal(version)};\n"
+            "  END IF;\nEND $$;"
+        )
+    mine = f"name = {literal(migration.name)}" + (" OR name IS NULL" if migration.first_of_version else "")
+    without_names = (f"DELETE FROM {table} WHERE version = {literal(version)};" if migration.first_of_version
+                     else "NULL;  -- the row is the one the CLI recorded for the first file of this version")
     return (
         "DO $$\nBEGIN\n"
-        "  IF to_regclass('supabase_migrations.schema_migrations') IS NOT NULL THEN\n"
-        f"    DELETE FROM supabase_migrations.schema_migrations WHERE version = {literal(version)};\n"
+        f"  IF to_regclass('{table}') IS NOT NULL THEN\n"
+        f"    -- version {version} is shared with {', '.join(migration.shares_version)}: only this file's row goes\n"
+        f"    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = '{table}'::regclass\n"
+        "               AND attname = 'name' AND NOT attisdropped) THEN\n"
+        f"      DELETE FROM {table} WHERE version = {literal(version)} AND ({mine});\n"
+        "    ELSE\n"
+        f"      {without_names}\n"
+        "    END IF;\n"
         "  END IF;\nEND $$;"
     )
+
+
+def history_condition(migration: Migration) -> str:
+    """The rows of ``schema_migrations`` that stand for ``migration`` (see ``history_sql``)."""
+    cond = f"version = {literal(migration.version)}"
+    if migration.shares_version:
+        cond += f" and (name = {literal(migration.name)}" + (" or name is null)" if migration.first_of_version else ")")
+    return cond
 
 
 def backup_sql(qualified: str, b: Backup) -> str:
@@ -374,7 +405,7 @@ def render_sql(
         backup_schema_sql=f"CREATE SCHEMA IF NOT EXISTS {quote_ident(backup_schema)};",
         backup_sql=backup_sql,
         detach_types_sql=detach_types_sql,
-        history_sql=history_sql(rb.migration.version),
+        history_sql=history_sql(rb.migration.version, rb.migration),
         transactions=sum(1 for s in model.segments if s.transactional),
         body_sha256=_PLACEHOLDER,
     )
@@ -816,9 +847,9 @@ def verification_checks(rb: Rollback, history: bool = True) -> list[tuple[str, s
         return out
     out.append(
         (
-            f"migration {rb.migration.version} is no longer in the history",
-            "not exists (select from supabase_migrations.schema_migrations where version = "
-            f"{literal(rb.migration.version)})",
+            f"migration {rb.migration.version} is no longer in the history"
+            + (f" (as {rb.migration.path.name})" if rb.migration.shares_version else ""),
+            f"not exists (select from supabase_migrations.schema_migrations where {history_condition(rb.migration)})",
         )
     )
     return out

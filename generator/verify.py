@@ -195,8 +195,12 @@ def run_statements(conn: psycopg.Connection, stmts: Iterable[Statement], *, skip
 
 
 def _record(conn: psycopg.Connection, m: Migration, stmts: list[Statement]) -> None:
+    # A file that shares its version with an earlier one is applied as on a database where
+    # both ran (the Supabase CLI would stop at its schema_migrations_pkey): the row of the
+    # version stays the first file's.
+    conflict = " ON CONFLICT (version) DO NOTHING" if m.shares_version and not m.first_of_version else ""
     conn.execute(
-        f"INSERT INTO {HISTORY_TABLE} (version, name, statements) VALUES (%s, %s, %s)",
+        f"INSERT INTO {HISTORY_TABLE} (version, name, statements) VALUES (%s, %s, %s){conflict}",
         (m.version, m.name, [s.sql for s in stmts]),
     )
 
@@ -268,7 +272,8 @@ class Candidate:
     """The rollback that is verified for one migration.
 
     ``source`` is "file" (the rollback file of the rollbacks folder: what production will
-    run) or "generated" (rendered in memory, when there is no file). ``file_state`` says
+    run), "generated" (rendered in memory, when there is no file) or "none" (the migration
+    is not valid SQL: ``problem`` says so). ``file_state`` says
     how a file compares with what ``generate`` would write now: "up to date", "stale"
     (generated, but from another migration text or tool version) or "edited by hand".
     ``manual`` lists the MANUAL STEPs that are still unresolved. ``problem``: the rollback
@@ -283,6 +288,7 @@ class Candidate:
     file_state: str | None = None
     manual: list[str] = field(default_factory=list)
     problem: str | None = None
+    broken: str | None = None  # the migration's error when it is not valid SQL (source "none")
 
 
 def unresolved_manual_steps(stmts: list[Statement]) -> list[str]:
@@ -303,6 +309,10 @@ def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) 
     production would run the file, so the candidate carries the ``problem`` (the path, what
     is wrong, what to do) and is not verified. It is never opened unless it is a regular
     file (reading a FIFO would wait forever)."""
+    if rb.broken is not None:
+        return Candidate(rb.migration, "", Path(f"<no rollback of {rb.migration.path.name}>"), "none",
+                         problem=f"it has no rollback: {rb.broken.splitlines()[0]}",
+                         broken=rb.broken)
     generated = render_sql(rb)
     path = (rollbacks_dir / rollback_file_name(rb.migration)) if rollbacks_dir is not None else None
     problem = not_a_file(path, follow=False) if use_files and path is not None else None
@@ -402,8 +412,15 @@ def _verdict(checks: list[tuple[str, Diff]]) -> tuple[Status, str, list[str]]:
     return Status.VERIFIED, "", []
 
 
-def _history_left(conn: psycopg.Connection, version: str) -> Diff:
-    row = conn.execute(f"SELECT count(*) FROM {HISTORY_TABLE} WHERE version = %s", (version,)).fetchone()
+def _history_left(conn: psycopg.Connection, version: str, m: Migration | None = None) -> Diff:
+    """The migration's row must be gone (for a version several files share: its own row,
+    render.history_condition)."""
+    if m is not None and m.shares_version:
+        from .render import history_condition
+
+        row = conn.execute(f"SELECT count(*) FROM {HISTORY_TABLE} WHERE {history_condition(m)}").fetchone()
+    else:
+        row = conn.execute(f"SELECT count(*) FROM {HISTORY_TABLE} WHERE version = %s", (version,)).fetchone()
     d = Diff()
     if row and row[0]:
         d.differences.append(f"version {version} is still recorded in {HISTORY_TABLE}")
@@ -495,12 +512,17 @@ def verify_fresh(
     dbname: str = "supabase_rollback_verify",
     progress: Progress | None = None,
     notes: list[str] | None = None,
+    broken: list[str] | None = None,
 ) -> list[Result]:
-    """Verify the rollbacks in ``candidates`` (by migration version) along ``history``.
+    """Verify the rollbacks in ``candidates`` (by migration stem, ``Migration.stem``) along
+    ``history``.
 
     ``history`` is replayed once, in order, in one database of ``server``; migrations
     without a candidate are only applied. Problems with those (and other remarks) go to
-    ``notes``.
+    ``notes``. A migration that is not valid SQL fails on the server too: it is reported
+    (FAILED when it is a candidate, a note otherwise; its error goes to ``broken``) and not
+    applied, and the later
+    migrations that then fail to apply are SKIPPED as depending on it.
     """
     notes = notes if notes is not None else []
     run = _Fresh(server, dbname)
@@ -509,11 +531,29 @@ def verify_fresh(
     current: Snapshot | None = None
     try:
         for m in history:
-            c = candidates.get(m.version)
+            c = candidates.get(m.stem)
             if c is not None and progress:
                 progress(m)
             started = time.monotonic()
-            stmts = statements_of(m.text, m.path)
+            try:
+                if m.unreadable:
+                    raise InputError(m.unreadable)
+                stmts = statements_of(m.text, m.path)
+            except InputError as exc:
+                if broken is not None:
+                    broken.append(str(exc))
+                why = f"not valid SQL, so it fails on the server too and has no rollback: {str(exc).splitlines()[0]}"
+                blocker = blocker or _Blocker(m.path.name, why)
+                if c is None:
+                    notes.append(f"{m.path.name} (history only) is {why}; not applied")
+                else:
+                    results.append(Result(m, c, Status.FAILED, why, str(exc).splitlines()[1:],
+                                          time.monotonic() - started))
+                current = None
+                continue
+            if m.shares_version and c is not None:
+                notes.append(f"{m.path.name} shares version {m.version} with {', '.join(m.shares_version)}: verified "
+                             "as on a database where both ran (`supabase db push` applies only the first of them)")
             if c is None or c.manual or c.problem:
                 try:
                     run.apply(m, stmts)
@@ -585,7 +625,7 @@ def _round_trip(
             res = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())
         return res, _restore(run, s1)
     s2 = run.snap()
-    left = _history_left(run.observer, m.version)
+    left = _history_left(run.observer, m.version, m)
     run.observer.execute(f"DROP SCHEMA IF EXISTS {BACKUP_SCHEMA} CASCADE")
     back = diff(s0, s2)
     back.differences.extend(left.differences)
@@ -735,7 +775,7 @@ def verify_live(
             t0 = time.monotonic()
             try:
                 run_statements(conn, cstmts, skip_transaction_control=True)
-                left = _history_left(conn, m.version)
+                left = _history_left(conn, m.version, m)
             except SqlError as err:
                 conn.execute("ROLLBACK TO SAVEPOINT supabase_rollback_verify")
                 results[m.version] = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())

@@ -353,7 +353,7 @@ def test_crlf_checkout_counts_as_unchanged(project):
 # -- syntax errors ----------------------------------------------------------------------------
 
 
-def test_syntax_error_reports_path_line_column_and_writes_nothing(project):
+def test_syntax_error_reports_path_line_column_and_writes_only_the_others(project):
     bad = project / "supabase" / "migrations" / "20250930000000_broken.sql"
     bad.write_text("-- Tags\ncreate table public.tags (\n  id bigint primary key,\n  name text not nul\n);\n")
     res = run("generate")
@@ -362,7 +362,9 @@ def test_syntax_error_reports_path_line_column_and_writes_nothing(project):
     assert lines[0] == 'error: supabase/migrations/20250930000000_broken.sql:4:17: syntax error at or near "nul"'
     assert lines[1].strip() == "name text not nul"
     assert "Traceback" not in res.output
-    assert not (project / "supabase" / "rollbacks").exists()
+    out = project / "supabase" / "rollbacks"
+    assert (out / f"rollback_{PHASE1}.sql").is_file()
+    assert not list(out.glob("rollback_20250930000000_*"))
 
 
 def test_syntax_error_in_a_later_migration_does_not_block_an_earlier_one(project):
@@ -380,11 +382,16 @@ def test_non_utf8_migration_is_bad_input(project):
     assert "20250930000000_latin1.sql:1: not valid UTF-8" in res.stderr
 
 
-def test_duplicate_version_is_bad_input(project):
+def test_duplicate_version_is_a_warning_for_generate_and_a_problem_for_check(project):
     (project / "supabase" / "migrations" / "20250914000000_again.sql").write_text("select 1;\n")
     res = run("generate")
-    assert res.exit_code == 2
-    assert "version 20250914000000 is also used by" in res.stderr
+    assert res.exit_code == 0
+    # "again" sorts first: the CLI would apply it, then fail on the original file
+    assert f"20250914000000_again.sql and {PHASE1}.sql share version 20250914000000" in res.stderr
+    assert (project / "supabase" / "rollbacks" / "rollback_20250914000000_again.sql").is_file()
+    res = run("check")
+    assert res.exit_code == 1
+    assert f"{PHASE1}.sql: version 20250914000000 is also used by 20250914000000_again.sql" in res.stdout
 
 
 def test_unknown_option_is_bad_input(project):

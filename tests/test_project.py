@@ -91,12 +91,24 @@ def test_legacy_init_migration_is_skipped_like_the_cli(tmp_path):
     assert [m.name for m in list_migrations(d2)] == ["init"]
 
 
-def test_duplicate_versions_are_an_input_error(tmp_path):
+def test_duplicate_versions_are_listed_in_file_name_order_with_a_warning(tmp_path):
     d = tmp_path / "migrations"
-    write(d / "20250901000000_a.sql")
     write(d / "20250901000000_b.sql")
-    with pytest.raises(InputError, match="version 20250901000000 is also used by 20250901000000_a.sql"):
-        list_migrations(d)
+    write(d / "20250901000000_a.sql")
+    said: list[str] = []
+    ms = list_migrations(d, warn=said.append)
+    assert [m.name for m in ms] == ["a", "b"] and [m.first_of_version for m in ms] == [True, False]
+    assert len(said) == 1 and "20250901000000_a.sql and 20250901000000_b.sql share version 20250901000000" in said[0]
+    assert list_migrations(d, warn=said.append, warn_duplicates=False) and len(said) == 1
+
+
+def test_a_listed_file_that_is_not_utf8_is_kept_marked_unreadable(tmp_path):
+    d = tmp_path / "migrations"
+    write(d / "20250901000000_a.sql", data=b"select 1;\nselect '\xff';\n")
+    write(d / "20250902000000_b.sql", data=b"select 1;\x00\n")
+    a, b = list_migrations(d)
+    assert a.unreadable == f"{d / '20250901000000_a.sql'}:2: not valid UTF-8 (byte 0xff)" and a.text == ""
+    assert b.unreadable.startswith(f"{d / '20250902000000_b.sql'}:1:10: NUL byte")
 
 
 def test_missing_migrations_folder(tmp_path):

@@ -11,7 +11,12 @@ Problems, one line each, exit 1:
 - *unresolved manual step*: the rollback has a MANUAL STEP that is still there (a file
   that is up to date has all of the generated rollback's manual steps; a file edited by
   hand is judged by the ``MANUAL STEP n not resolved`` raises left in it);
-- *orphan*: a ``rollback_<version>_<name>`` file whose migration no longer exists.
+- *orphan*: a ``rollback_<version>_<name>`` file whose migration no longer exists;
+- *duplicate*: a migration whose version an earlier file of the folder already has (the
+  Supabase CLI applies the first and fails on the others): rename it;
+- *broken*: a migration that is not valid SQL (or not UTF-8), so it has no rollback; the
+  other migrations are still checked, and the exit status is 2 (bad input), as for
+  ``generate``.
 
 Steps acknowledged with ``-- rollback: irreversible <reason>`` are resolved. Comments
 that look like rollback annotations but are not well-formed ones (generator.annotations)
@@ -54,7 +59,7 @@ from ..config import Config, ConfigError, Folders, resolve_folders
 
 EXIT_ACTION = 1
 EXIT_INPUT = 2
-_CACHE_FORMAT = 2  # 2: Expected.warnings
+_CACHE_FORMAT = 3  # 2: Expected.warnings; 3: Expected.broken
 _KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
 _SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
 _RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
@@ -74,6 +79,7 @@ class Expected:
     manual: tuple[tuple[int, str, str], ...]  # (step number, reason, "path:line" of the statement)
     irreversible: int
     warnings: tuple[str, ...] = ()  # "path:line: ..." of the comments ignored as rollback annotations
+    broken: str = ""  # the migration is not valid SQL (the error): it gets no rollback
 
 
 @dataclass
@@ -84,6 +90,8 @@ class Finding:
     version: str = ""
 
     def line(self) -> str:
+        if self.kind == "broken":
+            return f"error: {self.message}"
         return f"{self.path}: {self.message}"
 
 
@@ -132,6 +140,8 @@ def chain_hashes(migrations: list) -> list[str]:
     out, prev = [], ""
     for m in migrations:
         prev = _sha(f"{prev}\n{m.path.name}\n{m.sha256}")
+        if m.shares_version or m.unreadable:  # both change what generate writes
+            prev = _sha(f"{prev}\n{m.shares_version}\n{m.first_of_version}\n{m.unreadable}")
         out.append(prev)
     return out
 
@@ -190,6 +200,8 @@ def _prune(folder: Path) -> None:
 def _expected_of(rb, cfg: Config) -> Expected:
     from ..cli import render_files
 
+    if rb.broken is not None:
+        return Expected("", "", "", "", 0, (), 0, broken=rb.broken)
     (sql_name, sql), (md_name, md) = render_files(rb, cfg)
     numbered = list(enumerate(rb.steps, 1))
     return Expected(
@@ -354,15 +366,37 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
     """Everything ``check`` reports, without printing."""
     from ..project import list_migrations
 
-    migrations = list_migrations(folders.migrations_dir, warn=warn)
+    migrations = list_migrations(folders.migrations_dir, warn=warn, warn_duplicates=False)  # a finding here
     project = folders.root if folders.root is not None else folders.migrations_dir
     path = cache_path(project) if use_cache else None
     expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path)
     report = Report(expected=expected, replayed=replayed)
     for m, e in zip(migrations, expected):
+        if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
+            report.findings.append(Finding(m.path, "broken", e.broken, m.version))
+            continue
         report.findings.extend(_compare(m, e, folders.out_dir))
+    report.findings.extend(_duplicates(migrations))
     report.findings.extend(_orphans(migrations, folders.out_dir))
     return report
+
+
+def _duplicates(migrations: list) -> list[Finding]:
+    """A problem per version that several files share (on the files the CLI cannot apply)."""
+    from ..project import duplicate_versions
+
+    out = []
+    for group in duplicate_versions(migrations):
+        first = group[0].path.name
+        for m in group[1:]:
+            out.append(Finding(
+                m.path, "duplicate",
+                f"version {m.version} is also used by {first}: `supabase db push` / `db reset` applies {first}, then "
+                f'fails on this file (duplicate key value violates unique constraint "schema_migrations_pkey"); '
+                "rename it to a new, unused version (e.g. the next free timestamp) and regenerate its rollback",
+                m.version,
+            ))
+    return out
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -408,8 +442,10 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
       supabase-rollback check --out-dir supabase/migrations
 
     \b
-    Exit status: 0 everything up to date (one line); 1 problems listed, or
-    --fix wrote files; 2 bad input (SQL syntax error, bad
+    Exit status: 0 everything up to date (one line); 1 problems listed
+    (including two migrations with the same version), or --fix wrote files;
+    2 bad input (a migration that is not valid SQL or not UTF-8: the other
+    migrations are still checked and listed; bad
     supabase/rollback.toml).
     """
     from ..parse import InputError
@@ -434,15 +470,19 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     if written:
         # pre-commit's convention: a hook that changed files fails, so the change is reviewed
         for f in report.findings:
-            click.echo(f.line())
+            click.echo(f.line(), err=f.kind == "broken")
         click.echo(f"{len(written)} rollback file{'s' if len(written) != 1 else ''} written: review and `git add` them", err=True)
         sys.exit(EXIT_ACTION)
     if report.findings:
         for f in report.findings:
-            click.echo(f.line())
+            click.echo(f.line(), err=f.kind == "broken")
+        if any(f.kind == "broken" for f in report.findings):
+            click.echo("A migration with an error has no rollback; fix it (SQL that is not valid fails on the server "
+                       "too), then run `supabase-rollback generate`.", err=True)
         n = len({f.path for f in report.findings})
         click.echo(f"{len(report.findings)} problem{'s' if len(report.findings) != 1 else ''} in {n} file{'s' if n != 1 else ''}", err=True)
-        sys.exit(EXIT_ACTION)
+        # a migration that is not valid SQL is bad input, as it is for generate
+        sys.exit(EXIT_INPUT if any(f.kind == "broken" for f in report.findings) else EXIT_ACTION)
     n = len(report.expected)
     extra = sum(e.irreversible for e in report.expected)
     tail = f" ({extra} irreversible step{'s' if extra != 1 else ''} acknowledged)" if extra else ""

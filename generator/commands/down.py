@@ -176,6 +176,9 @@ def expected_sha(migrations: list[Migration], versions: set[str], folders: Folde
     upto = migrations[: last + 1]
     project = folders.root if folders.root is not None else folders.migrations_dir
     expected, _ = expected_files(upto, folders.config, folders.migrations_dir, cache_path(project))
+    for m, e in zip(upto, expected):
+        if e.broken and m.version in versions:  # not valid SQL: bad input, as for generate
+            raise InputError(e.broken)
     return {m.version: e.sql_sha for m, e in zip(upto, expected)}
 
 
@@ -183,8 +186,17 @@ def check_files(items: list[Item], migrations: list[Migration], folders: Folders
     """Fill each item's migration, rollback file and file problems."""
     rollbacks_dir = folders.out_dir
     by_version = {m.version: m for m in migrations}
+    shared = {m.version: m for m in migrations if m.shares_version}
     for it in items:
         it.migration = by_version.get(it.version)
+        if it.version in shared:
+            names = " and ".join([shared[it.version].path.name, *shared[it.version].shares_version])
+            it.problems.append(
+                f"version {it.version} belongs to {names}: the history row does not say for certain which of them "
+                "this database ran, so down will not guess; rename one of them to a new version (see "
+                "`supabase-rollback check`), or run the right rollback file yourself with psql")
+            it.migration = None
+            continue
         if it.migration is None:
             it.problems.append(f"no migration file for applied version {it.version} in the migrations folder, "
                                "so its rollback cannot be found or checked")

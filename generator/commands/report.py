@@ -105,7 +105,8 @@ def _section(rb, status: str) -> list[str]:
 
 
 def build_report(folders, since: str | None) -> str:
-    from .check import run_check
+    """The report's markdown; raises BrokenMigrations (holding it) when a migration of the
+    folder is not valid SQL."""
     from .status import project_rollbacks
 
     cwd = folders.root or folders.migrations_dir
@@ -117,6 +118,23 @@ def build_report(folders, since: str | None) -> str:
         label = f"{since} ({base[:12]})"
     names = changed_files(base, folders.migrations_dir, cwd)
     migrations, rollbacks = project_rollbacks(folders)
+    errors = [rb.broken for rb in rollbacks if rb.broken]
+    if errors:
+        raise BrokenMigrations(_report(folders, rollbacks, names, label), errors)
+    return _report(folders, rollbacks, names, label)
+
+
+class BrokenMigrations(Exception):
+    """The report was built, but a migration is not valid SQL (exit 2 after printing it)."""
+
+    def __init__(self, text: str, errors: list[str]) -> None:
+        super().__init__(text)
+        self.text, self.errors = text, errors
+
+
+def _report(folders, rollbacks: list, names: set[str], label: str) -> str:
+    from .check import run_check
+
     chosen = [rb for rb in rollbacks if rb.migration.path.name in names]
     if not chosen:
         return f"## Rollback report\n\nNo migration added or changed since {label}.\n"
@@ -134,6 +152,8 @@ def build_report(folders, since: str | None) -> str:
         return "up to date"
 
     chosen.sort(key=lambda rb: rb.migration.version, reverse=True)
+    broken = [rb for rb in chosen if rb.broken]
+    chosen = [rb for rb in chosen if not rb.broken]
     worst = next((r for r in ("HIGH", "MEDIUM", "LOW") if any(rb.risk == r for rb in chosen)), "LOW")
     n_manual = sum(len(rb.manual_steps) for rb in chosen)
     lines = [
@@ -147,10 +167,17 @@ def build_report(folders, since: str | None) -> str:
     ]
     from ..index import reversibility
 
+    for rb in broken:
+        lines.append(f"| `{rb.migration.path.name}` | — | **error in the file** | — | none |")
     for rb in chosen:
         lines.append(f"| `{rb.migration.path.name}` | {rb.risk} | {reversibility(rb)} | {len(rb.manual_steps)} "
                      f"| {state(rb.migration.version)} |")
     lines.append("")
+    for rb in broken:
+        first, _, rest = rb.broken.partition("\n")
+        lines += [f"### `{rb.migration.path.name}`: error", "",
+                  f"It gets no rollback until this is fixed: `{first}`", ""]
+        lines += ["```", rest, "```", ""] if rest.strip() else []
     for rb in chosen:
         lines += _section(rb, state(rb.migration.version))
     lines.append("Risk rule: HIGH when a rollback drops data written since its migration or cannot bring back data the "
@@ -190,6 +217,10 @@ def report(since: str | None, project_dir: Path | None, migrations_dir: Path | N
     try:
         folders = resolve_folders(project_dir, migrations_dir, out_dir)
         text = build_report(folders, since)
+    except BrokenMigrations as exc:  # every migration not valid SQL is bad input, changed or not
+        click.echo(exc.text, nl=False)
+        click.echo("error: " + "\nerror: ".join(exc.errors), err=True)
+        sys.exit(EXIT_INPUT)
     except (InputError, ConfigError, GitError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)

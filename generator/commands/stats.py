@@ -252,6 +252,7 @@ class FileStats:
     manual: int = 0
     annotated: int = 0
     manual_statements: list[dict] = field(default_factory=list)  # line, kind, reasons
+    broken: str = ""  # not valid SQL (the error): its statements are not counted
 
 
 @dataclass
@@ -282,6 +283,7 @@ class Stats:
             "kinds": {k: v.as_dict() for k, v in sorted(self.kinds.items())},
             "manual_reasons": [{"reason": r, "count": n} for r, n in _ordered(total.reasons)],
             "files": [f.__dict__ for f in self.files],
+            "not_valid_sql": [f.file for f in self.files if f.broken],
         }
 
 
@@ -289,7 +291,7 @@ def collect(rollbacks: list[Rollback]) -> Stats:
     """Classify every forward statement of ``rollbacks`` (from ``engine.generate``)."""
     stats = Stats(migrations=len(rollbacks))
     for rb in rollbacks:
-        fs = FileStats(file=rb.migration.path.name)
+        fs = FileStats(file=rb.migration.path.name, broken=rb.broken or "")
         for stmt, steps in rb.by_statement:
             kind = statement_kind(stmt.node)
             reasons = [normalise_reason(s.manual) for s in steps if s.manual]
@@ -325,7 +327,8 @@ def render_table(stats: Stats, verbose: bool = False) -> str:
     lines = [
         f"{stats.migrations} migration{'s' if stats.migrations != 1 else ''}, {total.total} statements: "
         f"{total.automatic} inverted automatically ({_pct(total.automatic, total.total)}), "
-        f"{total.manual} with manual steps ({_pct(total.manual, total.total)}), {total.annotated} annotated",
+        f"{total.manual} with manual steps ({_pct(total.manual, total.total)}), {total.annotated} annotated"
+        + "".join(f"; {f.file} has an error (not counted)" for f in stats.files if f.broken),
         "",
         head,
         "-" * len(head),
@@ -378,8 +381,10 @@ def stats(project_dir: Path | None, migrations_dir: Path | None, fmt: str, verbo
       supabase-rollback stats --migrations-dir path/to/migrations --format json | jq .manual_reasons
 
     \b
-    Exit status: 0 report printed; 2 bad input (SQL syntax error, no
-    migrations folder, bad option).
+    Exit status: 0 report printed; 2 bad input (a migration that is not
+    valid SQL: the report of the others is printed first, and the files
+    after it count what the generator then distrusts; no migrations folder,
+    bad option).
     """
     try:
         folders = resolve_folders(project_dir, migrations_dir, None)
@@ -397,3 +402,7 @@ def stats(project_dir: Path | None, migrations_dir: Path | None, fmt: str, verbo
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(render_table(result, verbose), nl=False)
+    broken = [f.broken for f in result.files if f.broken]
+    if broken:  # the others were counted; a file that is not valid SQL is still bad input
+        click.echo("error: " + "\nerror: ".join(broken), err=True)
+        sys.exit(EXIT_INPUT)

@@ -48,6 +48,7 @@ class Status:
     index: str  # "ok" | "missing" | "stale" | "edited by hand" | "not written"
     applied_unknown: list[str] = field(default_factory=list)  # in the database, no file
     database: str | None = None
+    broken: list[str] = field(default_factory=list)  # errors of the migrations that are not valid SQL
 
 
 def project_rollbacks(folders: Folders, warn=None) -> tuple[list, list]:
@@ -115,11 +116,16 @@ def collect(folders: Folders, db_url: str | None = None, warn=None) -> Status:
         kinds = [f.kind for f in findings.get(r.version, [])]
         state = next((label for kind, label in (("invalid", "not a file"), ("missing", "missing"), ("edited", "edited by hand"), ("stale", "stale"))
                       if kind in kinds), "ok")
+        if r.broken:
+            state = "none: error in the file"
+        elif "duplicate" in kinds:
+            state += ", version shared"
         entries.append(Entry(
             version=r.version, name=r.name, depends_on=r.depends_on, reversible=r.reversible, risk=r.risk,
             rollback=state, unresolved_manual=kinds.count("manual"), files=[r.sql_name, r.md_name],
         ))
     status = Status(entries, _index_state(folders, rollbacks))
+    status.broken = [rb.broken for rb in rollbacks if rb.broken]
     if db_url:
         applied, shown = applied_versions(db_url, folders.root)
         status.database = shown
@@ -199,6 +205,7 @@ def status(db_url: str | None, fmt: str, project_dir: Path | None, migrations_di
             "applied_without_file": st.applied_unknown,
         }
         click.echo(json.dumps(data, indent=2))
+        _exit_if_broken(st)
         return
     if not st.entries:
         click.echo(f"No migrations in {folders.migrations_dir}.")
@@ -213,3 +220,11 @@ def status(db_url: str | None, fmt: str, project_dir: Path | None, migrations_di
         applied = sum(1 for e in st.entries if e.applied)
         summary += f"; {applied} applied on {st.database}"
     click.echo(summary)
+    _exit_if_broken(st)
+
+
+def _exit_if_broken(st: Status) -> None:
+    """The table is shown; a migration that is not valid SQL is still bad input (exit 2)."""
+    if st.broken:
+        click.echo("error: " + "\nerror: ".join(st.broken), err=True)
+        sys.exit(EXIT_INPUT)

@@ -90,8 +90,10 @@ def verify(
     Exit status: 0 every rollback verified (a column recreated at the end of
     its table counts, and is reported; migrations skipped because the server
     lacks an extension are reported, not failures); 1 a rollback failed or
-    still has MANUAL STEPs; 2 bad input (unknown migration, bad SQL, live mode
-    asked to run statements that cannot run in a transaction).
+    still has MANUAL STEPs (live mode: a version two files share); 2 bad
+    input (unknown migration, a migration that is not valid SQL: the others
+    are still verified, those that fail to apply after it are skipped; live
+    mode asked to run statements that cannot run in a transaction).
     """
     out = _Output(fmt)
     try:
@@ -144,10 +146,10 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
     folder_targets = [t for t, _ in selected if id(t) in inside]
     if folder_targets:
         last_i = max(migrations.index(t) for t in folder_targets)
-        plans.append((migrations[: last_i + 1], {t.version: cands[t.path.resolve()] for t in folder_targets}))
+        plans.append((migrations[: last_i + 1], {t.stem: cands[t.path.resolve()] for t in folder_targets}))
     for t, history in selected:
         if id(t) not in inside:
-            plans.append((history, {t.version: cands[t.path.resolve()]}))
+            plans.append((history, {t.stem: cands[t.path.resolve()]}))
 
     began = time.monotonic()
     server = start()
@@ -158,11 +160,12 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         if missing:
             notes.append("the Supabase baseline is loaded without extension(s) this server lacks: " + ", ".join(missing))
         results: list[Result] = []
+        broken: list[str] = []
         try:
             with out.progress(sum(len(c) for _, c in plans)) as step:
                 for i, (history, targets) in enumerate(plans):
                     results += verify_fresh(server, history, targets, dbname=f"supabase_rollback_verify_{i}",
-                                            progress=step, notes=notes)
+                                            progress=step, notes=notes, broken=broken)
         except psycopg.Error:
             if server.postmaster_pid() is None or not server.datadir.exists():
                 raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
@@ -171,8 +174,13 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
                        "standins": list(server.standins)}
     finally:
         server.stop()
-    return out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
+    code = out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
                        "seconds": time.monotonic() - began})
+    broken += [c.broken for c in cands.values() if c.broken]  # (also: a statement nested too deeply)
+    if broken:  # the others are verified and reported; a migration that is not valid SQL is bad input
+        click.echo("error: " + "\nerror: ".join(dict.fromkeys(broken)), err=True)
+        return EXIT_INPUT
+    return code
 
 
 def _baseline_missing_extensions(server) -> list[str]:
@@ -210,6 +218,13 @@ def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generat
     unknown = [v for v in chosen if v not in by_version]
     if unknown:
         raise InputError(f"{', '.join(unknown)}: applied on {shown_url} but not found in {migrations_dir}")
+    shared = [by_version[v] for v in chosen if by_version[v].shares_version]
+    if shared:
+        m = shared[0]
+        click.echo(f"error: version {m.version} belongs to {' and '.join([m.path.name, *m.shares_version])}: which "
+                   "of them this database ran is not certain, so live mode will not guess; verify them in fresh mode "
+                   "(without --db-url), or rename one of them to a new version", err=True)
+        return EXIT_ACTION
     notes = []
     folder_upto = [m.version for m in migrations if m.version <= chosen[-1]]
     if folder_upto != [v for v in applied if v <= chosen[-1]]:
@@ -242,6 +257,8 @@ def _rollback_label(c: Candidate | None) -> str:
         return ""
     if c.source == "generated":
         return "generated in memory"
+    if c.source == "none":
+        return "no rollback"
     return c.path.name + ("" if c.file_state == "up to date" else f" ({c.file_state})")
 
 
