@@ -783,12 +783,24 @@ def _index_tables(node: ast.Node) -> dict[str, str]:
 
 def _unsaid_names(node: ast.Node) -> list[str]:
     """Check keys a statement makes unknowable without saying what they are now: DROP
-    CONSTRAINT c drops the index named c when c was a key (the SQL does not say)."""
+    CONSTRAINT c drops the index named c when c was a key, RENAME CONSTRAINT c renames it
+    (the SQL does not say whether c was a key)."""
+    if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.relation:
+        return [f"index {_q([*_rel(node.relation)[:-1], node.subname])}"]
     if not (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE):
         return []
     rel = _rel(node.relation)
     return [f"index {_q([*rel[:-1], cmd.name])}" for cmd in node.cmds or ()
             if cmd.subtype == AlterTableType.AT_DropConstraint and cmd.name]
+
+
+def _columns_dropped_from(node: ast.Node) -> str | None:
+    """The table (as the checks spell it) an ALTER TABLE drops columns of: the keys on
+    those columns go with them."""
+    if (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE
+            and any(cmd.subtype == AlterTableType.AT_DropColumn for cmd in node.cmds or ())):
+        return _q(_rel(node.relation))
+    return None
 
 
 def _renamed_names(node: ast.Node) -> list[str]:
@@ -855,6 +867,7 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
     checks: dict[str, tuple[str, str]] = {}
     back: set[str] = set()  # keys of the "... is back" checks (kept apart: a rollback drops far more than it restores)
     on_table: dict[str, str] = {}  # key of an index check -> its table (the description does not name it)
+    key_indexes: set[str] = set()  # keys of the checks of indexes that back a key (a DROP COLUMN can take them)
     for step in rb.steps:
         if step.manual:
             continue
@@ -871,15 +884,23 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                     if gone:
                         checks = {k: v for k, v in checks.items() if k not in gone}
                         back -= gone
-                for key in _unsaid_names(raw.stmt):
+                unsaid = _unsaid_names(raw.stmt)
+                shrunk = _columns_dropped_from(raw.stmt)
+                if shrunk:
+                    unsaid += [k for k in key_indexes if on_table.get(k) == shrunk]
+                for key in unsaid:
                     checks.pop(key, None)
                     back.discard(key)
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
                     pattern = _naming(renamed)
-                    checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
+                    checks = {k: v for k, v in checks.items()
+                              if not pattern.search(v[0]) and on_table.get(k) not in renamed}
                     back &= checks.keys()
-                on_table.update(_index_tables(raw.stmt))
+                made = _index_tables(raw.stmt)
+                on_table.update(made)
+                if isinstance(raw.stmt, ast.AlterTableStmt):
+                    key_indexes.update(made)
                 for desc, expr in _statement_checks(raw.stmt):
                     key = desc.rsplit(" is ", 1)[0]
                     checks.pop(key, None)

@@ -88,3 +88,19 @@ def test_key_added_back_on_a_table_the_rollback_drops_is_not_asserted() -> None:
     descs = [d for d, _ in verification_checks(rb, history=False)]
     assert "table public.t is gone" in descs
     assert not any("t_pkey" in d for d in descs)
+
+
+def test_key_index_renamed_or_dropped_with_its_column_by_the_rollback_is_not_asserted() -> None:
+    # the rollback adds k back, then renames it (and its index) to its old name
+    cat = table_cat("create table public.t (id int primary key); alter table public.t add constraint k unique (id);"
+                    "alter table public.t add constraint f foreign key (id) references public.t (id);")
+    rb = run(cat, "alter table public.t rename constraint k to k2; drop table public.t;", "2")
+    assert "ALTER TABLE public.t ADD CONSTRAINT k2 UNIQUE (id);" in sql_of(rb)
+    assert sql_of(rb)[-1] == "ALTER TABLE public.t RENAME CONSTRAINT k2 TO k;"
+    assert not any("public.k" in d for d, _ in verification_checks(rb, history=False))
+    # the rollback adds k back on column c, then drops c (and k with it)
+    cat = table_cat("create table public.t (id int primary key);")
+    rb = run(cat, "alter table public.t add column c int constraint k unique; alter table public.t drop constraint k;", "2")
+    assert [s for s in sql_of(rb) if "ADD CONSTRAINT k" in s or "DROP COLUMN c" in s] == [
+        "ALTER TABLE public.t ADD CONSTRAINT k UNIQUE (c);", "ALTER TABLE public.t DROP COLUMN c;"]
+    assert not any("public.k" in d for d, _ in verification_checks(rb, history=False))

@@ -115,3 +115,12 @@ def test_key_dropped_then_its_table_dropped_by_the_rollback(roundtrip):
         alter table public.tags drop constraint tags_pkey, drop constraint tags_label_key;
         """,
     )
+
+
+def test_key_renamed_then_its_table_dropped(roundtrip):
+    roundtrip(
+        history=["create table public.trails (id int primary key);"
+                 "alter table public.trails add constraint trails_id_key unique (id);"
+                 "alter table public.trails add constraint trails_next_fkey foreign key (id) references public.trails (id);"],
+        migration="alter table public.trails rename constraint trails_id_key to trails_id_unique; drop table public.trails;",
+    )
