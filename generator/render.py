@@ -31,7 +31,7 @@ from pathlib import Path
 
 import jinja2
 from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
+from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, parse_sql
 
 from . import __version__
@@ -758,6 +758,8 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
             elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 desc = f"column {_q(rel)}.{quote_ident(cmd.def_.colname)} is back"
                 out.append((desc, _column_exists_sql(rel, cmd.def_.colname)))
+            elif (index := _constraint_index(rel, cmd)) is not None:  # a key's index, named like it
+                out.append((f"index {_q(index)} is back", _exists_sql("index", index)))
     elif isinstance(node, ast.CreateStmt):
         kind = "table"
         out.append((f"{kind} {_q(_rel(node.relation))} is back", _exists_sql(kind, _rel(node.relation))))
@@ -798,6 +800,54 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
         )
         out.append((f"{kind} {_q(names)}({args}) is back", _exists_sql(kind, names, args)))
     return [(d, s) for d, s in out if s is not None]
+
+
+def _constraint_index(rel: list[str], cmd: ast.AlterTableCmd) -> list[str] | None:
+    """The index a PRIMARY KEY, UNIQUE or EXCLUDE constraint ``cmd`` adds (it takes the
+    constraint's name, in the table's schema)."""
+    con = cmd.def_
+    if (cmd.subtype != AlterTableType.AT_AddConstraint or not isinstance(con, ast.Constraint)
+            or not con.conname or con.contype not in _INDEX_BACKED):
+        return None
+    return [*rel[:-1], con.conname]
+
+
+_INDEX_BACKED = (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_EXCLUSION)
+
+
+def _index_tables(node: ast.Node) -> dict[str, str]:
+    """Keys of the index checks a statement makes -> the table of the index, as the
+    checks spell them (a DROP TABLE later in the rollback takes those indexes with it)."""
+    if isinstance(node, ast.IndexStmt) and node.idxname:
+        names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
+        return {f"index {_q(names)}": _q(_rel(node.relation))}
+    if isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        rel = _rel(node.relation)
+        return {f"index {_q(index)}": _q(rel) for cmd in node.cmds or ()
+                if (index := _constraint_index(rel, cmd)) is not None}
+    return {}
+
+
+def _unsaid_names(node: ast.Node) -> list[str]:
+    """Check keys a statement makes unknowable without saying what they are now: DROP
+    CONSTRAINT c drops the index named c when c was a key, RENAME CONSTRAINT c renames it
+    (the SQL does not say whether c was a key)."""
+    if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.relation:
+        return [f"index {_q([*_rel(node.relation)[:-1], node.subname])}"]
+    if not (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE):
+        return []
+    rel = _rel(node.relation)
+    return [f"index {_q([*rel[:-1], cmd.name])}" for cmd in node.cmds or ()
+            if cmd.subtype == AlterTableType.AT_DropConstraint and cmd.name]
+
+
+def _columns_dropped_from(node: ast.Node) -> str | None:
+    """The table (as the checks spell it) an ALTER TABLE drops columns of: the keys on
+    those columns go with them."""
+    if (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE
+            and any(cmd.subtype == AlterTableType.AT_DropColumn for cmd in node.cmds or ())):
+        return _q(_rel(node.relation))
+    return None
 
 
 def _renamed_names(node: ast.Node) -> list[str]:
@@ -863,6 +913,8 @@ def _naming(names: list[str]) -> re.Pattern[str]:
 def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
     checks: dict[str, tuple[str, str]] = {}
     back: set[str] = set()  # keys of the "... is back" checks (kept apart: a rollback drops far more than it restores)
+    on_table: dict[str, str] = {}  # key of an index check -> its table (the description does not name it)
+    key_indexes: set[str] = set()  # keys of the checks of indexes that back a key (a DROP COLUMN can take them)
     for step in rb.steps:
         if step.manual:
             continue
@@ -875,15 +927,27 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                 dropped = _dropped_relations(raw.stmt) if back else []
                 if dropped:  # what was brought back on a relation dropped later is gone with it
                     pattern = _naming(dropped)
-                    gone = {k for k in back if pattern.search(checks[k][0])}
+                    gone = {k for k in back if pattern.search(checks[k][0]) or on_table.get(k) in dropped}
                     if gone:
                         checks = {k: v for k, v in checks.items() if k not in gone}
                         back -= gone
+                unsaid = _unsaid_names(raw.stmt)
+                shrunk = _columns_dropped_from(raw.stmt)
+                if shrunk:
+                    unsaid += [k for k in key_indexes if on_table.get(k) == shrunk]
+                for key in unsaid:
+                    checks.pop(key, None)
+                    back.discard(key)
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
                     pattern = _naming(renamed)
-                    checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
+                    checks = {k: v for k, v in checks.items()
+                              if not pattern.search(v[0]) and on_table.get(k) not in renamed}
                     back &= checks.keys()
+                made = _index_tables(raw.stmt)
+                on_table.update(made)
+                if isinstance(raw.stmt, ast.AlterTableStmt):
+                    key_indexes.update(made)
                 for desc, expr in _statement_checks(raw.stmt):
                     key = desc.rsplit(" is ", 1)[0]
                     checks.pop(key, None)

@@ -1,4 +1,5 @@
-"""ALTER TABLE: each subcommand is inverted by its own handler, run in reverse order.
+"""ALTER TABLE: each subcommand is inverted by its own handler; the inverses run in the reverse of
+the order PostgreSQL runs the subcommands (by pass, see alter_passes.py).
 
 Subcommand handlers are registered with ``@handles_alter(AlterTableType.X)`` (other
 modules register theirs too, e.g. ENABLE/DISABLE TRIGGER). A subcommand nobody handles
@@ -20,6 +21,7 @@ from ..refs import column_ref, grant_sql, restore_refs_sql, role_name
 from ..sqltext import literal, qname, quote_ident, render
 from ..steps import Backup, Hazard, Step
 from . import dependents
+from .alter_passes import in_execution_order
 from .tables import (
     CON_KIND,
     add_constraint_sql,
@@ -81,7 +83,8 @@ def subcommand_name(cmd: ast.AlterTableCmd) -> str:
 
 @handles(ast.AlterTableStmt, ObjectType.OBJECT_TABLE)
 def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
-    """ALTER TABLE t a, b, c → the inverses of c, b, a (ONLY makes no difference here)."""
+    """ALTER TABLE t a, b, c → the inverses of c, b, a, with a, b, c in the order PostgreSQL
+    runs them (by pass, see alter_passes; ONLY makes no difference here)."""
     cat = ctx.catalog
     rv = node.relation
     key = cat.resolve_relation(rv.schemaname, rv.relname)
@@ -93,7 +96,7 @@ def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
             return other
         raise Unsupported(f"table {qname(*key)} is not in the catalog")
     handlers = []
-    for cmd in _in_execution_order(node.cmds):
+    for cmd in in_execution_order(node.cmds):
         h = find_alter_handler(cmd)
         if h is None:
             raise Unsupported(f"ALTER TABLE {subcommand_name(cmd)} is not supported")
@@ -121,21 +124,6 @@ def _distrust(ctx: Context, ref: ObjRef) -> None:
         ctx.taint(ref)
     else:
         pending.append(ref)
-
-
-def _in_execution_order(cmds: tuple[ast.AlterTableCmd, ...]) -> list[ast.AlterTableCmd]:
-    """The subcommands in the order PostgreSQL runs them, as far as it matters here: a
-    column's SET DEFAULT runs after its TYPE change (a later pass of ATController), so the
-    new default is cooked for the new type and not converted with the column."""
-    last_type = {c.name: i for i, c in enumerate(cmds) if c.subtype == AT.AT_AlterColumnType}
-
-    def key(item: tuple[int, ast.AlterTableCmd]) -> float:
-        i, c = item
-        if c.subtype == AT.AT_ColumnDefault and c.def_ is not None and last_type.get(c.name, -1) > i:
-            return last_type[c.name] + 0.5
-        return i
-
-    return [c for _, c in sorted(enumerate(cmds), key=key)]
 
 
 def _other_relation(node: ast.AlterTableStmt, key: Key, ctx: Context) -> list[Step] | None:
@@ -653,8 +641,11 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
     """ADD CONSTRAINT → DROP CONSTRAINT (and undo what came with it).
 
     A PRIMARY KEY also made its columns NOT NULL: the inverse drops that again. With
-    ``USING INDEX i`` PostgreSQL renamed index i to the constraint's name, so the inverse
-    recreates index i as it was.
+    ``USING INDEX i`` PostgreSQL renamed index i to the constraint's name and made it the
+    constraint's, so the inverse recreates index i as it was. Foreign keys made on index i
+    before (it was a unique index on the columns they reference) depend on it, now the
+    constraint's: the constraint cannot be dropped under them, so the inverse drops them
+    first and adds them back on the recreated index.
     """
     cat = ctx.catalog
     table = cat.tables[key]
@@ -664,6 +655,7 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
     q = qname(*key)
     sql: list[str] = []
     old_index = None
+    on_index: list[tuple[Table, Constraint]] = []
     if con.indexname:
         old_index = cat.indexes.get((key[0], con.indexname))
         if old_index is None or old_index.table != key or old_index.constraint:
@@ -673,6 +665,7 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
             raise Unsupported(reason)
         cols = _index_columns(old_index.definition, {key[1]})
         con = _from_index(con, cols)
+        on_index = _fks_on_index(ctx, key, cols)
     nullable_before = [c for c, col in table.columns.items() if not col.not_null]
     comment = cat.comments.get(index_ref(key[0], con.indexname)) if old_index else None
     if old_index:
@@ -686,6 +679,7 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
         idx.definition = render(node)
         if comment is not None:
             cat.comments[index_ref(key[0], rec.name)] = comment
+    sql += [_alter(t.key, f"DROP CONSTRAINT {quote_ident(c.name)}") for t, c in on_index]
     sql.append(_alter(key, f"DROP CONSTRAINT {quote_ident(rec.name)}"))
     if rec.kind == "p":
         for c in rec.columns:
@@ -695,7 +689,26 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
         sql.append(index_sql(old_index))
         if comment is not None:
             sql.append(f"COMMENT ON INDEX {qname(key[0], old_index.name)} IS {literal(comment)};")
+        for t, c in on_index:
+            sql.append(add_constraint_sql(t.key, c))
+            sql += comment_restore(cat, constraint_ref(t.key, c.name))
     return [Step(title=f"Drop constraint {quote_ident(rec.name)} on {q}", group="Drop Constraints", sql=sql)]
+
+
+def _fks_on_index(ctx: Context, key: Key, cols: list[str]) -> list[tuple[Table, Constraint]]:
+    """Foreign keys that reference exactly ``cols`` of ``key`` (in any order), so that
+    PostgreSQL may have made them on a unique index of those columns (the one an ADD
+    CONSTRAINT ... USING INDEX takes over; dropping and re-adding a foreign key that
+    uses another such index is harmless)."""
+    out = []
+    for t, c in referencing_fks(ctx.catalog, key):
+        target = fk_target_columns(c)
+        if target and sorted(target) == sorted(cols):
+            reason = ctx.tainted_reason(("table", qname(*t.key))) or ctx.tainted_reason(constraint_ref(t.key, c.name))
+            if reason:
+                raise Unsupported(reason)
+            out.append((t, c))
+    return out
 
 
 def _from_index(con: ast.Constraint, cols: list[str]) -> ast.Constraint:
