@@ -46,7 +46,7 @@ def test_plan_drops_and_recreates_exactly_the_dependents() -> None:
     assert rebuild.sql[-1] == "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'a';"
     assert [s.title for s in rest] == [
         "Recreate function public.f(public.mood)", "Restore constraint mb on public.t", "Recreate index public.t_expr",
-        "Recreate policy p on public.t", "Recreate view public.v", "Recreate view public.w",
+        "Recreate view public.v", "Recreate view public.w", "Recreate policy p on public.t",
     ]
     assert cat.types[("public", "mood")].labels == ["a", "b", "c"]
 
