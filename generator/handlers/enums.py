@@ -318,8 +318,8 @@ def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> 
         steps.append(Step(title=f"Check that no row uses enum value {literal(value)} of {q}",
                           group="Restore Types", sql=[_guard_sql(key, value, p.columns)]))
     drops: list[str] = []
-    drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
     drops += [f"DROP POLICY {quote_ident(pol.name)} ON {qname(pol.schema, pol.table)};" for pol in p.policies]
+    drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
     drops += [f"DROP TRIGGER {quote_ident(tr.name)} ON {qname(tr.schema, tr.table)};" for tr in p.triggers]
     drops += [f"ALTER TABLE {qname(*tb.key)} DROP CONSTRAINT {quote_ident(con.name)};" for tb, con in p.constraints]
     drops += [f"DROP INDEX {qname(i.schema, i.name)};" for i in p.indexes]
