@@ -6,9 +6,13 @@ PostgreSQL cannot drop an enum label, so the rollback rebuilds the type without 
    stops with ``enum value 'x' of public.mood is still used by N rows of public.t.c``;
 2. everything that records a dependency on the type and would either block the column
    conversion or keep the old type alive is dropped: views that read the tables or name
-   the type (with their dependents), policies and triggers that use the columns or name
-   the type, CHECK constraints and expression/partial indexes over the columns (their
-   enum constants are typed), functions with the type in their signature or SQL body;
+   the type (with their dependents), policies that use the columns, read one of the
+   tables or dropped views in a subquery (a policy of ANY table) or name the type,
+   triggers whose WHEN uses the columns, CHECK constraints and expression/partial indexes
+   over the columns (their enum constants are typed), functions with the type in their
+   signature or SQL-standard body, SQL-standard bodies that read the tables (PostgreSQL
+   records the columns they read) or call a dropped function, and whatever calls those;
+   defaults of other columns that name the type are dropped and set again;
 3. ``CREATE TYPE <free name> AS ENUM (<labels before>)``, each column converted to it
    ``USING c::text::<free name>`` (its default dropped before), ``DROP TYPE t``,
    ``ALTER TYPE <free name> RENAME TO t``, then the owner, grants, comment and defaults;
@@ -16,9 +20,12 @@ PostgreSQL cannot drop an enum label, so the rollback rebuilds the type without 
 
 Plain indexes and PRIMARY KEY/UNIQUE constraints on the columns are rebuilt by
 ``ALTER COLUMN TYPE`` itself. What the rebuild cannot carry (domains or composite types
-over the enum, foreign keys or exclusion constraints on its columns, defaults or indexes
-calling a function that is rebuilt, a table the generator could not analyse) makes it a
-manual step.
+over the enum, foreign keys or exclusion constraints on its columns, generated columns
+over them, defaults calling a function that is rebuilt, a publication column list of
+their table, a SQL-standard body reading a dropped view) makes it a manual step, and so
+does what the catalog cannot vouch for: a table (known or not: an opaque CREATE TABLE
+taints the name it creates) or unknown view that a statement the generator could not
+analyse made or changed (its columns, rules and dependents are not known).
 """
 
 from __future__ import annotations
