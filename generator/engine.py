@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pglast import ast
+from pglast.enums import ObjectType
 from pglast.visitors import Visitor
 
 from .annotations import Ignored, annotation_steps, read_annotation, stray_annotations
@@ -137,8 +138,23 @@ class _Relations(Visitor):
         self.names.append((node.schemaname, node.relname))
 
 
+def _created_relation(node: ast.Node) -> tuple[str, ast.RangeVar] | None:
+    """The relation a CREATE statement makes, with the kind it is distrusted as."""
+    if isinstance(node, ast.CreateForeignTableStmt):
+        node = node.base
+    if isinstance(node, ast.CreateStmt):
+        return ("table", node.relation)
+    if isinstance(node, ast.ViewStmt):
+        return ("view", node.view)
+    if isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+        return ("materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table", node.into.rel)
+    return None
+
+
 def _taint_referenced(node: ast.Node, ctx: Context) -> None:
-    """After an opaque statement, distrust what we know of every relation it names."""
+    """After an opaque statement, distrust what we know of every relation it names, and the
+    relation it may have created (which the catalog then does not know at all: whatever asks
+    which columns or dependents exist must not take the catalog's word for it)."""
     v = _Relations()
     try:
         v(node)
@@ -149,6 +165,12 @@ def _taint_referenced(node: ast.Node, ctx: Context) -> None:
         kind = ctx.catalog.relation_kind(key)
         if kind:
             ctx.taint(("view" if "view" in kind else "table", qname(*key)))
+    created = _created_relation(node)
+    if created is not None and created[1].relpersistence != "t":
+        kind, rv = created
+        key = (rv.schemaname or ctx.catalog.creation_schema(), rv.relname)
+        if not ctx.catalog.relation_kind(key):
+            ctx.taint((kind, qname(*key)))
 
 
 _DATA_STATEMENTS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TruncateStmt, ast.CopyStmt)

@@ -36,7 +36,7 @@ def test_plan_drops_and_recreates_exactly_the_dependents() -> None:
     guard, drops, rebuild, *rest = rb.steps
     assert "WHERE m::text = 'c'" in guard.sql[0]
     assert drops.sql == [
-        "DROP VIEW public.w;", "DROP VIEW public.v;", "DROP POLICY p ON public.t;",
+        "DROP POLICY p ON public.t;", "DROP VIEW public.w;", "DROP VIEW public.v;",
         "ALTER TABLE public.t DROP CONSTRAINT mb;", "DROP INDEX public.t_expr;", "DROP FUNCTION public.f(public.mood);",
     ]
     assert rebuild.sql[:2] == [
@@ -46,7 +46,7 @@ def test_plan_drops_and_recreates_exactly_the_dependents() -> None:
     assert rebuild.sql[-1] == "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'a';"
     assert [s.title for s in rest] == [
         "Recreate function public.f(public.mood)", "Restore constraint mb on public.t", "Recreate index public.t_expr",
-        "Recreate policy p on public.t", "Recreate view public.v", "Recreate view public.w",
+        "Recreate view public.v", "Recreate view public.w", "Recreate policy p on public.t",
     ]
     assert cat.types[("public", "mood")].labels == ["a", "b", "c"]
 

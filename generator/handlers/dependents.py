@@ -7,7 +7,7 @@ view, policy or default counts as a dependent only when it really names the obje
 
 - ``views_on_column``: views whose query reads a column of a table (by name, through
   ``*`` or as a whole row), plus the views built on them;
-- ``policies_on``: policies whose expressions read one of some relations;
+- ``policies_on``: policies whose expressions read one of some relations (``reads_any``);
 - ``recreate_after_cascade``: the steps that bring those views and policies back.
 """
 
@@ -46,6 +46,16 @@ def _resolve(cat: Catalog, path: tuple[str, ...], rv: ast.RangeVar) -> Key:
         return cat.resolve_relation(rv.schemaname, rv.relname)
     finally:
         cat.search_path = saved
+
+
+def reads_any(cat: Catalog, node: ast.Node | None, path: tuple[str, ...], keys: set[Key]) -> bool:
+    """Whether a parse tree (a policy's expression, a SQL-standard function body) reads one of
+    the relations ``keys`` (its names resolved under ``path``)."""
+    if node is None or not keys:
+        return False
+    v = _FromItems()
+    v(node)
+    return any(_resolve(cat, path, rv) in keys for rv in v.rangevars)
 
 
 def view_reads_column(cat: Catalog, vkey: Key, table: Key, column: str) -> bool:

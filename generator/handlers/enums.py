@@ -6,9 +6,13 @@ PostgreSQL cannot drop an enum label, so the rollback rebuilds the type without 
    stops with ``enum value 'x' of public.mood is still used by N rows of public.t.c``;
 2. everything that records a dependency on the type and would either block the column
    conversion or keep the old type alive is dropped: views that read the tables or name
-   the type (with their dependents), policies and triggers that use the columns or name
-   the type, CHECK constraints and expression/partial indexes over the columns (their
-   enum constants are typed), functions with the type in their signature or SQL body;
+   the type (with their dependents), policies that use the columns, read one of the
+   tables or dropped views in a subquery (a policy of ANY table) or name the type,
+   triggers whose WHEN uses the columns, CHECK constraints and expression/partial indexes
+   over the columns (their enum constants are typed), functions with the type in their
+   signature or SQL-standard body, SQL-standard bodies that read the tables (PostgreSQL
+   records the columns they read) or call a dropped function, and whatever calls those;
+   defaults of other columns that name the type are dropped and set again;
 3. ``CREATE TYPE <free name> AS ENUM (<labels before>)``, each column converted to it
    ``USING c::text::<free name>`` (its default dropped before), ``DROP TYPE t``,
    ``ALTER TYPE <free name> RENAME TO t``, then the owner, grants, comment and defaults;
@@ -16,9 +20,12 @@ PostgreSQL cannot drop an enum label, so the rollback rebuilds the type without 
 
 Plain indexes and PRIMARY KEY/UNIQUE constraints on the columns are rebuilt by
 ``ALTER COLUMN TYPE`` itself. What the rebuild cannot carry (domains or composite types
-over the enum, foreign keys or exclusion constraints on its columns, defaults or indexes
-calling a function that is rebuilt, a table the generator could not analyse) makes it a
-manual step.
+over the enum, foreign keys or exclusion constraints on its columns, generated columns
+over them, defaults calling a function that is rebuilt, a publication column list of
+their table, a SQL-standard body reading a dropped view) makes it a manual step, and so
+does what the catalog cannot vouch for: a table (known or not: an opaque CREATE TABLE
+taints the name it creates) or unknown view that a statement the generator could not
+analyse made or changed (its columns, rules and dependents are not known).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from ..sqltext import NAMEDATALEN, literal, may_name, name_test, qname, quote_id
 from ..steps import Hazard, Step
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
-from . import owners, triggers
+from . import dependents, owners, triggers
 from . import views as view_handlers
 from .tables import (
     add_constraint_sql,
@@ -102,23 +109,60 @@ class Plan:
     triggers: list[Trigger] = field(default_factory=list)
     constraints: list[tuple[Table, Constraint]] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
-    functions: list[Function] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)  # in creation order
+    defaults: list[tuple[Table, str]] = field(default_factory=list)  # other columns whose default names the type
 
 
 def _expr_nodes(text: str | None) -> ast.Node | None:
     return parse_expr(text) if text is not None else None
 
 
+def refuse_unknown_relations(ctx: Context, what: str) -> None:
+    """Raise when a table (known or not) or a view the catalog does not know was made or
+    changed by a statement the generator could not analyse: its columns, and so what
+    depends on ``what``, are not known."""
+    cat = ctx.catalog
+    for ref in list(cat.tainted):
+        kind, name = ref
+        if kind == "table" or (kind in ("view", "materialized view")
+                               and not any(qname(*k) == name for k in cat.views)):
+            raise Unsupported(f"{ctx.tainted_reason(ref)}; it may depend on {what}")
+
+
+def _sql_body(f: Function) -> ast.Node | None:
+    """The parsed body of a SQL-standard (``BEGIN ATOMIC`` / ``RETURN``) function, whose
+    dependencies PostgreSQL records like a view's; None for a body kept as a string."""
+    if "atomic" not in f.definition.lower() and "return" not in f.definition.lower():
+        return None
+    return fn_handlers.parse_definition(f.definition).sql_body
+
+
+def _creation_order(funcs: list[Function]) -> list[Function]:
+    """``funcs`` with each one after the functions of the list its body calls."""
+    out: list[Function] = []
+    rest = list(funcs)
+    while rest:
+        ready = [f for f in rest if not calls_any(_sql_body(f), [g for g in rest if g is not f])]
+        ready = ready or rest[:1]  # a cycle (only overloads could make one): keep the order
+        out += ready
+        rest = [f for f in rest if f not in ready]
+    return out
+
+
 def plan(ctx: Context, key: Key) -> Plan:
-    """What must be dropped and recreated around rebuilding enum ``key``."""
+    """What must be dropped and recreated around rebuilding enum ``key``.
+
+    PostgreSQL will not change the type of a column that a view, rule, policy (of any table:
+    a subquery reading the column counts), trigger WHEN, CHECK constraint, index expression,
+    generated column, SQL-standard function body or publication column list depends on, nor
+    drop a type that a signature, default, constraint, index, policy or view names.
+    """
     cat = ctx.catalog
     p = Plan()
+    q = qname(*key)
     names_enum = name_test([key[1]])
     if cat.tainted:
-        for tk in cat.tables:
-            reason = ctx.tainted_reason(("table", qname(*tk)))
-            if reason:
-                raise Unsupported(f"{reason}; it may have columns of {qname(*key)}")
+        refuse_unknown_relations(ctx, q)
     # the column types that are (arrays of) the enum: each distinct type spelling decided once
     # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
     uses = {ty for ty in frozenset().union(*(t.columns.types() for t in cat.tables.values()))
@@ -130,76 +174,113 @@ def plan(ctx: Context, key: Key) -> Plan:
         if tk != key and ty.kind in ("domain", "composite", "range") and names_enum(ty.definition) and mentions_type(
             cat, parse_stmt(ty.definition), ty.search_path, key
         ):
-            raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {qname(*key)}; rebuilding it is not automated")
-    for f in cat.functions.values():
-        if not names_enum(f.definition):
-            continue
-        reason = ctx.tainted_reason(fn_handlers.function_ref(f))
-        node = fn_handlers.parse_definition(f.definition)
-        if mentions_type(cat, node, f.search_path, key):
-            if reason:
-                raise Unsupported(reason)
-            p.functions.append(f)
+            raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {q}; rebuilding it is not automated")
     cols = {(t.key, c) for t, c, _ in p.columns}
     tables = {t.key for t, _, _ in p.columns}
+    for pub in cat.publications.values():
+        for tk in tables & set(pub.table_specs):
+            if pub.table_specs[tk].lstrip().startswith("("):
+                raise Unsupported(f"publication {quote_ident(pub.name)} publishes a column list of {qname(*tk)}, "
+                                  f"which may hold a column of {q}; rebuilding the type around it is not automated")
+
+    def trusted(f: Function) -> Function:
+        reason = ctx.tainted_reason(fn_handlers.function_ref(f))
+        if reason:
+            raise Unsupported(reason)
+        return f
+
+    functions = [trusted(f) for f in cat.functions.values() if names_enum(f.definition) and mentions_type(
+        cat, fn_handlers.parse_definition(f.definition), f.search_path, key)]
+    # views and SQL-body functions read each other's outputs: grow both until neither changes
+    while True:
+        wanted = [key[1]] + [f.name for f in functions]  # what a definition must name to matter
+        names_wanted = name_test(wanted)
+        direct = [
+            vk for vk, v in cat.views.items()
+            if names_wanted(v.definition) and (
+                mentions_type(cat, parse_stmt(v.definition), v.search_path, key)
+                or calls_any(parse_stmt(v.definition), functions)
+            )
+        ]
+        views = view_handlers.creation_order(
+            cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, sorted(set(direct) | tables)))))
+        read = tables | set(views)
+        more = [f for f in cat.functions.values() if f not in functions and (body := _sql_body(f)) is not None and (
+            dependents.reads_any(cat, body, f.search_path, read) or calls_any(body, functions))]
+        if not more:
+            break
+        functions += [trusted(f) for f in more]
+    for f in functions:
+        body = _sql_body(f)
+        if body is not None and views and dependents.reads_any(cat, body, f.search_path, set(views)):
+            raise Unsupported(f"{f.kind} {f.signature} reads a view that rebuilding {q} recreates; "
+                              "recreating them in order is not automated")
+    p.functions = _creation_order(functions)
+    p.views = views
+    for vk in p.views:
+        for ref in (view_handlers.view_ref(cat.views[vk]), ("table", qname(*vk))):
+            reason = ctx.tainted_reason(ref)
+            if reason:
+                raise Unsupported(reason)
 
     def uses_columns(table: Key, node: ast.Node | None) -> bool:
         if node is None:
             return False
         return any((table, r[-1]) in cols for r in column_refs(node).refs)
 
-    for t in [cat.tables[k] for k in tables]:
+    def names_it(node: ast.Node | None, path: tuple[str, ...]) -> bool:
+        return mentions_type(cat, node, path, key) or calls_any(node, p.functions)
+
+    for t in cat.tables.values():
+        ours = t.key in tables
         for con in t.constraints.values():
-            node = parse_constraint(con.definition)
+            if not ours and not names_wanted(con.definition):
+                continue
             involved = [c for c in con.columns if (t.key, c) in cols]
             if con.kind in ("f", "x") and involved:
                 raise Unsupported(
-                    f"constraint {quote_ident(con.name)} of {qname(*t.key)} involves a column of {qname(*key)}; "
+                    f"constraint {quote_ident(con.name)} of {qname(*t.key)} involves a column of {q}; "
                     "rebuilding the type around it is not automated"
                 )
-            if con.kind == "c" and (involved or mentions_type(cat, node, t.search_path, key)):
+            if con.kind == "c" and (involved or names_it(parse_constraint(con.definition), t.search_path)):
                 p.constraints.append((t, con))
-        for idx in cat.indexes.values():
-            if idx.table != t.key or idx.constraint is not None:
+        for c in t.columns.values():
+            if c.generated is not None and (ours or names_wanted(c.generated)):
+                gen = _expr_nodes(c.generated)
+                if uses_columns(t.key, gen) or names_it(gen, t.search_path):
+                    raise Unsupported(f"generated column {qname(*t.key)}.{quote_ident(c.name)} uses {q}; "
+                                      "rebuilding the type around it is not automated")
+            if not names_wanted(c.default):
                 continue
-            node = parse_stmt(idx.definition)
-            exprs = [e.expr for e in node.indexParams or () if e.expr is not None]
-            if any(uses_columns(t.key, e) for e in exprs) or uses_columns(t.key, node.whereClause) or (
-                mentions_type(cat, node, idx.search_path, key)
-            ):
-                p.indexes.append(idx)
-    wanted = [key[1]] + [f.name for f in p.functions]  # what a policy, trigger or view must name to matter
-    names_wanted = name_test(wanted)
-    for pol in [pol for pol in cat.policies.values()
-                if (pol.schema, pol.table) in tables or names_wanted(pol.using) or names_wanted(pol.check)]:
+            default = _expr_nodes(c.default)
+            if calls_any(default, p.functions):
+                raise Unsupported(f"column {qname(*t.key)}.{quote_ident(c.name)} calls a function that uses {q}")
+            if (t.key, c.name) not in cols and mentions_type(cat, default, t.search_path, key):
+                p.defaults.append((t, c.name))
+    for idx in cat.indexes.values():
+        if idx.constraint is not None or (idx.table not in tables and not names_wanted(idx.definition)):
+            continue
+        node = parse_stmt(idx.definition)
+        exprs = [e.expr for e in node.indexParams or () if e.expr is not None]
+        if any(uses_columns(idx.table, e) for e in exprs) or uses_columns(idx.table, node.whereClause) or (
+            names_it(node, idx.search_path)
+        ):
+            p.indexes.append(idx)
+    read = tables | set(p.views)
+    for pol in cat.policies.values():
         tk = (pol.schema, pol.table)
-        for expr in (_expr_nodes(pol.using), _expr_nodes(pol.check)):
-            if uses_columns(tk, expr) or mentions_type(cat, expr, pol.search_path, key) or calls_any(expr, p.functions):
-                p.policies.append(pol)
-                break
+        exprs = [_expr_nodes(e) for e in (pol.using, pol.check) if e is not None]
+        if (tk in tables and any(uses_columns(tk, e) for e in exprs)) or (
+            # a subquery reading one of the tables: PostgreSQL records the columns it reads
+            any(dependents.reads_any(cat, e, pol.search_path, read) for e in exprs)
+        ) or ((names_wanted(pol.using) or names_wanted(pol.check)) and any(names_it(e, pol.search_path) for e in exprs)):
+            p.policies.append(pol)
     for trg in [trg for trg in cat.triggers.values() if (trg.schema, trg.table) in tables or names_wanted(trg.definition)]:
         tk = (trg.schema, trg.table)
         node = parse_stmt(trg.definition)
         tcols = [s.sval for s in node.columns or ()] + referenced_columns(node.whenClause, {"new", "old"})
-        if any((tk, c) in cols for c in tcols) or mentions_type(cat, node.whenClause, ("public",), key):
+        if any((tk, c) in cols for c in tcols) or names_it(node.whenClause, ("public",)):
             p.triggers.append(trg)
-    direct = [
-        vk for vk, v in cat.views.items()
-        if names_wanted(v.definition) and (
-            mentions_type(cat, parse_stmt(v.definition), v.search_path, key) or calls_any(parse_stmt(v.definition), p.functions)
-        )
-    ]
-    base = sorted(set(direct) | tables)
-    p.views = view_handlers.creation_order(cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, base))))
-    for vk in p.views:
-        for ref in (view_handlers.view_ref(cat.views[vk]), ("table", qname(*vk))):
-            reason = ctx.tainted_reason(ref)
-            if reason:
-                raise Unsupported(reason)
-    for t in cat.tables.values() if p.functions else ():
-        for c in t.columns.values():
-            if calls_any(_expr_nodes(c.default), p.functions) or calls_any(_expr_nodes(c.generated), p.functions):
-                raise Unsupported(f"column {qname(*t.key)}.{quote_ident(c.name)} calls a function that uses {qname(*key)}")
     return p
 
 
@@ -244,12 +325,12 @@ def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> 
         steps.append(Step(title=f"Check that no row uses enum value {literal(value)} of {q}",
                           group="Restore Types", sql=[_guard_sql(key, value, p.columns)]))
     drops: list[str] = []
-    drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
     drops += [f"DROP POLICY {quote_ident(pol.name)} ON {qname(pol.schema, pol.table)};" for pol in p.policies]
+    drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
     drops += [f"DROP TRIGGER {quote_ident(tr.name)} ON {qname(tr.schema, tr.table)};" for tr in p.triggers]
     drops += [f"ALTER TABLE {qname(*tb.key)} DROP CONSTRAINT {quote_ident(con.name)};" for tb, con in p.constraints]
     drops += [f"DROP INDEX {qname(i.schema, i.name)};" for i in p.indexes]
-    drops += [f"DROP {f.kind.upper()} {f.signature};" for f in p.functions]
+    drops += [f"DROP {f.kind.upper()} {f.signature};" for f in reversed(p.functions)]
     if drops:
         steps.append(Step(title=f"Drop what depends on {q} before rebuilding it", group="Restore Types", sql=drops))
     tmp = qname(key[0], _free_name(cat, key))
@@ -265,12 +346,17 @@ def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> 
             later.append(f"ALTER TABLE {qname(*tb.key)} ALTER COLUMN {cq} SET DEFAULT {col.default};")
         actions.append(f"ALTER COLUMN {cq} TYPE {target} USING {cq}::text{'[]' if is_array else ''}::{target}")
         sql.append(f"ALTER TABLE {qname(*tb.key)} {', '.join(actions)};")
+    for tb, c in p.defaults:  # other columns whose default names the type (a cast)
+        cq = quote_ident(c)
+        sql.append(f"ALTER TABLE {qname(*tb.key)} ALTER COLUMN {cq} DROP DEFAULT;")
+        later.append(f"ALTER TABLE {qname(*tb.key)} ALTER COLUMN {cq} SET DEFAULT {tb.columns[c].default};")
     sql.append(f"DROP TYPE {q};")
     sql.append(f"ALTER TYPE {tmp} RENAME TO {quote_ident(key[1])};")
     sql += owners.owner_sql(f"ALTER TYPE {q}", t.owner, cat.current_user)
     sql += restore_refs_sql(cat, type_ref(key), t.schema)
     sql += later
     paths = [tb.search_path for tb, c, _ in p.columns if tb.columns[c].default is not None]
+    paths += [tb.search_path for tb, _ in p.defaults]
     rebuild = Step(title=f"Rebuild {q} without the value {literal(value)}", group="Restore Types", sql=sql,
                    search_path=paths[0] if paths else None)
     for tb, c, _ in p.columns:
@@ -286,12 +372,12 @@ def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> 
                           group="Restore Constraints", sql=sql, search_path=tb.search_path))
     for i in p.indexes:
         steps += idx_handlers.recreate_steps(cat, i)
-    for pol in p.policies:
-        steps.append(Step(title=f"Recreate policy {quote_ident(pol.name)} on {qname(pol.schema, pol.table)}",
-                          group="Recreate Policies", sql=policy_sql(cat, pol), search_path=pol.search_path))
     for tr in p.triggers:
         steps.append(Step(title=f"Recreate trigger {quote_ident(tr.name)} on {qname(tr.schema, tr.table)}",
                           group="Recreate Triggers", sql=triggers.recreate_sql(tr, cat)))
     if p.views:
         steps += view_handlers.recreate_steps(cat, p.views)
+    for pol in p.policies:  # after the views: a policy may read one
+        steps.append(Step(title=f"Recreate policy {quote_ident(pol.name)} on {qname(pol.schema, pol.table)}",
+                          group="Recreate Policies", sql=policy_sql(cat, pol), search_path=pol.search_path))
     return steps

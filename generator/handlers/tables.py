@@ -678,6 +678,8 @@ def create_table(node: ast.CreateStmt, ctx: Context) -> list[Step]:
         return create_partition(node, ctx)
     for attr, what in (("inhRelations", "INHERITS"),
                        ("ofTypename", "OF type"), ("tablespacename", "TABLESPACE"), ("accessMethod", "USING")):
+        if attr == "tablespacename" and node.tablespacename == "pg_default" and node.partspec is None:
+            continue  # the database's own tablespace on Supabase: PostgreSQL records no tablespace at all
         if getattr(node, attr, None):
             raise Unsupported(f"CREATE TABLE ... {what} is not supported")
     schema = rv.schemaname or cat.creation_schema()
@@ -687,6 +689,8 @@ def create_table(node: ast.CreateStmt, ctx: Context) -> list[Step]:
         if node.if_not_exists:
             return []
         raise Unsupported(f"the catalog already has a relation {q}; its history is not known for certain")
+    # a table an opaque statement may have made under this name is gone, or this would fail
+    cat.tainted.pop(table_ref(key), None)
     table = Table(schema=schema, name=rv.relname, search_path=cat.search_path)
     if node.partspec is not None:
         table.partition_by = render(node.partspec)

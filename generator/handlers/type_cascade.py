@@ -26,7 +26,7 @@ from ..steps import Step
 from . import alter_table, dependents, function_cascade
 from . import functions as fn_handlers
 from . import views as view_handlers
-from .enums import mentions_type
+from .enums import mentions_type, refuse_unknown_relations
 from .tables import parse_constraint, parse_expr, parse_stmt
 
 
@@ -40,10 +40,8 @@ def _refuse(ctx: Context, key: Key) -> None:
     for tk, ty in cat.types.items():
         if tk != key and mentions_type(cat, parse_stmt(ty.definition), ty.search_path, key):
             raise Unsupported(f"{ty.kind} {qname(*tk)} is built on {qname(*key)}; CASCADE dropped it")
+    refuse_unknown_relations(ctx, qname(*key))
     for tk, t in cat.tables.items():
-        reason = ctx.tainted_reason(("table", qname(*tk)))
-        if reason:
-            raise Unsupported(f"{reason}; it may have used {qname(*key)}")
         for c in t.columns.values():
             if _column_of_type(cat, c.type, key):
                 continue
