@@ -216,3 +216,22 @@ def test_replica_identity() -> None:
     assert sql_of(rb) == ["ALTER TABLE public.t REPLICA IDENTITY DEFAULT;"]
     rb = run(cat, "alter table public.t replica identity full;", "3")
     assert sql_of(rb) == ["ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_pkey;"]
+
+
+def test_scalar_to_array_retype_is_a_manual_step_with_the_cast_it_cannot_write() -> None:
+    # USING array[a] wraps the value; there is no cast from numeric[] back to integer, so a
+    # generated `USING a::integer` would fail on the server: a person writes the way back
+    cat = table_cat()
+    rb = run(cat, "alter table public.t alter column a type numeric(78,0)[] using array[a];")
+    [step] = rb.steps
+    assert step.manual and "no cast from an array to a single value" in step.manual
+    assert "USING ARRAY[a]" in step.manual
+    assert any("TYPE integer USING a::integer" in s for s in step.sql)  # the suggestion
+    assert cat.tables[("public", "t")].columns["a"].type == "numeric(78, 0)[]"
+
+
+def test_array_and_string_retypes_stay_automatic() -> None:
+    cat = table_cat()
+    rb = run(cat, "alter table public.t alter column b type text[] using array[b];")
+    assert not rb.manual_steps
+    assert any("TYPE text USING b::text" in s for s in sql_of(rb))

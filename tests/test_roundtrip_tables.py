@@ -338,3 +338,14 @@ def test_an_unnamed_index_takes_the_name_of_a_named_duplicate(roundtrip):
         migration="alter table public.t drop constraint u2;",
     )
     assert "ALTER TABLE public.t ADD CONSTRAINT u2 UNIQUE (a);" in sql
+
+
+def test_string_column_made_an_array_and_back(roundtrip) -> None:
+    # an array converts back to a string through its text form (the values are not the same
+    # strings, which the DATA_NOT_RESTORED hazard says); the schema comes back exactly
+    rb, sql = roundtrip(
+        history=["create table public.tags_t (id bigint primary key, tag text);"],
+        migration="alter table public.tags_t alter column tag type text[] using array[tag];",
+    )
+    assert not rb.manual_steps
+    assert "USING tag::text" in sql

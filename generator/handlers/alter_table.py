@@ -431,7 +431,23 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
         _distrust(ctx, ("table", q))
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
+    if _no_cast_back(old_type, new_type):
+        reason = (f"the migration converted {cq} from {old_type} to {new_type}"
+                  + (f" with USING {render(cd.raw_default)}" if cd.raw_default is not None else "")
+                  + f"; PostgreSQL has no cast from an array to a single value or back, so the "
+                  f"expression that converts {cq} back must be written by hand")
+        manual = ctx.manual(reason, sql=step.sql, title=step.title)[0]
+        manual.hazards.extend(h for h in step.hazards if h not in manual.hazards)
+        return [manual]
     return [step]
+
+
+def _no_cast_back(old_type: str, new_type: str) -> bool:
+    """Whether ``ALTER COLUMN ... TYPE old USING c::old`` cannot work: one type is an array
+    and the other is not, and the old type is not a string type (arrays and strings convert
+    through their text form; an array and a number or a uuid do not convert at all)."""
+    (base_old, _, dims_old), (_, _, dims_new) = type_shape(old_type), type_shape(new_type)
+    return bool(dims_old) != bool(dims_new) and not (base_old in _STRING_TYPES and not dims_old)
 
 
 def _plain_cast(using: ast.Node | None, column: str) -> bool:
