@@ -154,8 +154,10 @@ def _verify(row: Row, project: Path, out: Path, tool: list[str], timeout: float)
         return
     for m in report.get("migrations", []):
         status = m.get("status", "?")
-        if status == "failed" and m.get("reason", "").startswith("the migration itself fails"):
-            status = "unappliable"  # the history does not replay here: not a fault of the rollback
+        if status == "failed" and m.get("reason", "").startswith(("the migration itself fails", "not valid SQL")):
+            # the history does not replay here (or the file is not SQL at all, so it has no
+            # rollback and is counted as refused): not a fault of a rollback
+            status = "unappliable"
             row.skip_reasons["the migration itself fails: " + reason_class(_first_difference(m))] += 1
         row.statuses[status] += 1
         if status == "skipped":
