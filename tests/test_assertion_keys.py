@@ -20,7 +20,9 @@ the enum, rebuilds it and recreates them; a materialized view dropped and recrea
 from __future__ import annotations
 
 from test_preflight import _rollback
+from test_render import migration
 
+from generator.engine import Rollback
 from generator.render import verification_checks
 from generator.steps import Step
 
@@ -98,10 +100,7 @@ def test_materialized_view_recreated_is_asserted_back():
     assert "index public.region_totals_region is back" in checks
 
 
-def _rb_of(*sqls: str):
-    from generator.engine import Rollback
-    from test_render import migration
-
+def _rb_of(*sqls: str) -> Rollback:
     return Rollback(migration=migration(), steps=[Step(f"step {i}", "Steps", [s]) for i, s in enumerate(sqls)])
 
 
