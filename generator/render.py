@@ -39,7 +39,7 @@ from .engine import Rollback
 from .parse import Migration
 from .preflight import assertions_sql, preflight_sql
 from .risk import locked_tables
-from .sqltext import literal, parsed, qname, quote_ident, regprocedure_sql, render, truncate_identifier
+from .sqltext import FORMAT_TYPE, literal, parsed, qname, quote_ident, regprocedure_sql, render, truncate_identifier
 from .steps import Backup, Hazard, Step
 
 DEFAULT_BACKUP_SCHEMA = "supabase_rollback_backup"
@@ -733,9 +733,47 @@ _DROP_KINDS = {
 }
 
 
-def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
-    """(description, boolean SQL that is true after a successful rollback) for one statement."""
-    out: list[tuple[str, str | None]] = []
+def _type_key(tn: ast.TypeName) -> str:
+    """An argument type as a function's identity knows it, for telling two spellings apart.
+
+    A built-in type gets PostgreSQL's own name (``int8`` and ``bigint`` are one type,
+    ``timestamptz`` is ``timestamp with time zone``); a user type is known by its name
+    alone, since the generator writes ``public.mood`` where the recreated definition (the
+    migration's own text) may say ``mood``. Arrays keep one ``[]``; typmods do not count.
+    """
+    names = [n.sval for n in tn.names]
+    if tn.pct_type:
+        return render(tn)
+    if names[0] == "pg_catalog" or (len(names) == 1 and names[0] in FORMAT_TYPE):
+        base = FORMAT_TYPE.get(names[-1], quote_ident(names[-1]))
+    else:
+        base = quote_ident(names[-1])
+    return base + "[]" if tn.arrayBounds else base
+
+
+def _routine_key(names: list[str], args: list[ast.TypeName]) -> str:
+    """Functions and procedures share one namespace: one key for both."""
+    return f"routine {_q(names)}({', '.join(_type_key(a) for a in args)})"
+
+
+_INPUT_MODES = ("i", "b", "v", "d")
+
+
+def _statement_checks(node: ast.Node) -> list[tuple[str, str, str]]:
+    """(key, description, boolean SQL that is true after a successful rollback) for one
+    statement; two checks with the same key speak of the same object (the last one counts).
+    """
+    out: list[tuple[str, str, str | None]] = []
+
+    def relation(kind: str, names: list[str], state: str) -> None:
+        # tables, views, materialized views, sequences and indexes share one namespace
+        expr = _exists_sql(kind, names)
+        out.append((f"relation {_q(names)}", f"{kind} {_q(names)} is {state}", expr if state == "back" else _negate(expr)))
+
+    def back(kind: str, names: list[str], label: str | None = None) -> None:
+        label = label or _q(names)
+        out.append((f"{kind} {label}", f"{kind} {label} is back", _exists_sql(kind, names)))
+
     if isinstance(node, ast.DropStmt) and node.removeType in _DROP_KINDS:
         kind = _DROP_KINDS[node.removeType]
         for obj in node.objects or ():
@@ -743,63 +781,66 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str]]:
                 names = _names(obj.objname)
                 args = ", ".join(render(a) for a in obj.objargs or ())
                 desc = f"{kind} {_q(names)}({args}) is gone"
-                out.append((desc, _negate(_exists_sql(kind, names, args))))
+                out.append((_routine_key(names, list(obj.objargs or ())), desc, _negate(_exists_sql(kind, names, args))))
+            elif kind in _RELATION_KINDS.values():
+                relation(kind, _names(obj), "gone")
             else:
                 names = _names(obj)
                 label = _q(names[2:]) + " on " + _q(names[:2]) if kind in ("policy", "trigger") else _q(names)
                 said = "type" if kind == "domain" else kind  # as CREATE DOMAIN's check says it
-                out.append((f"{said} {label} is gone", _negate(_exists_sql(kind, names))))
+                out.append((f"{said} {label}", f"{said} {label} is gone", _negate(_exists_sql(kind, names))))
     elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
         rel = _rel(node.relation)
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_DropColumn:
-                desc = f"column {_q(rel)}.{quote_ident(cmd.name)} is gone"
-                out.append((desc, _negate(_column_exists_sql(rel, cmd.name))))
+                what = f"column {_q(rel)}.{quote_ident(cmd.name)}"
+                out.append((what, f"{what} is gone", _negate(_column_exists_sql(rel, cmd.name))))
             elif cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
-                desc = f"column {_q(rel)}.{quote_ident(cmd.def_.colname)} is back"
-                out.append((desc, _column_exists_sql(rel, cmd.def_.colname)))
+                what = f"column {_q(rel)}.{quote_ident(cmd.def_.colname)}"
+                out.append((what, f"{what} is back", _column_exists_sql(rel, cmd.def_.colname)))
             elif (index := _constraint_index(rel, cmd)) is not None:  # a key's index, named like it
-                out.append((f"index {_q(index)} is back", _exists_sql("index", index)))
+                relation("index", index, "back")
     elif isinstance(node, ast.CreateStmt):
-        kind = "table"
-        out.append((f"{kind} {_q(_rel(node.relation))} is back", _exists_sql(kind, _rel(node.relation))))
+        relation("table", _rel(node.relation), "back")
+    elif isinstance(node, ast.CreateForeignTableStmt):
+        relation("foreign table", _rel(node.base.relation), "back")
+    elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+        kind = "materialized view" if node.objtype == ObjectType.OBJECT_MATVIEW else "table"
+        relation(kind, _rel(node.into.rel), "back")
+    elif isinstance(node, ast.CreateSeqStmt):
+        relation("sequence", _rel(node.sequence), "back")
     elif isinstance(node, ast.ViewStmt):
-        out.append((f"view {_q(_rel(node.view))} is back", _exists_sql("view", _rel(node.view))))
+        relation("view", _rel(node.view), "back")
     elif isinstance(node, ast.IndexStmt) and node.idxname:
-        names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
-        out.append((f"index {_q(names)} is back", _exists_sql("index", names)))
+        relation("index", ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname], "back")
     elif isinstance(node, ast.CreateTrigStmt):
-        names = _rel(node.relation) + [node.trigname]
-        label = f"{quote_ident(node.trigname)} on {_q(_rel(node.relation))}"
-        out.append((f"trigger {label} is back", _exists_sql("trigger", names)))
+        back("trigger", _rel(node.relation) + [node.trigname], f"{quote_ident(node.trigname)} on {_q(_rel(node.relation))}")
     elif isinstance(node, ast.CreatePolicyStmt):
-        names = _rel(node.table) + [node.policy_name]
-        label = f"{quote_ident(node.policy_name)} on {_q(_rel(node.table))}"
-        out.append((f"policy {label} is back", _exists_sql("policy", names)))
+        back("policy", _rel(node.table) + [node.policy_name], f"{quote_ident(node.policy_name)} on {_q(_rel(node.table))}")
     elif isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
-        names = _names(node.typeName)
-        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+        back("type", _names(node.typeName))
+    elif isinstance(node, ast.DefineStmt) and node.kind == ObjectType.OBJECT_TYPE:
+        back("type", _names(node.defnames))
     elif isinstance(node, ast.CreateDomainStmt):
-        names = _names(node.domainname)
-        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+        back("type", _names(node.domainname))
     elif isinstance(node, ast.CompositeTypeStmt):
-        names = _rel(node.typevar)
-        out.append((f"type {_q(names)} is back", _exists_sql("type", names)))
+        back("type", _rel(node.typevar))
+    elif isinstance(node, ast.CreateSchemaStmt) and node.schemaname:
+        back("schema", [node.schemaname])
+    elif isinstance(node, ast.CreateExtensionStmt):
+        back("extension", [node.extname])
     elif isinstance(node, ast.RenameStmt) and node.renameType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
         names = _names(node.object)
         new = [*names[:-1], node.newname]
-        out.append((f"type {_q(names)} is gone", _negate(_exists_sql("type", names))))
-        out.append((f"type {_q(new)} is back", _exists_sql("type", new)))
+        out.append((f"type {_q(names)}", f"type {_q(names)} is gone", _negate(_exists_sql("type", names))))
+        back("type", new)
     elif isinstance(node, ast.CreateFunctionStmt):
         kind = "procedure" if node.is_procedure else "function"
         names = _names(node.funcname)
-        args = ", ".join(
-            render(p.argType)
-            for p in node.parameters or ()
-            if str(getattr(p.mode, "value", p.mode)) in ("i", "b", "v", "d")
-        )
-        out.append((f"{kind} {_q(names)}({args}) is back", _exists_sql(kind, names, args)))
-    return [(d, s) for d, s in out if s is not None]
+        inputs = [p.argType for p in node.parameters or () if str(getattr(p.mode, "value", p.mode)) in _INPUT_MODES]
+        args = ", ".join(render(a) for a in inputs)
+        out.append((_routine_key(names, inputs), f"{kind} {_q(names)}({args}) is back", _exists_sql(kind, names, args)))
+    return [(k, d, s) for k, d, s in out if s is not None]
 
 
 def _constraint_index(rel: list[str], cmd: ast.AlterTableCmd) -> list[str] | None:
@@ -820,10 +861,10 @@ def _index_tables(node: ast.Node) -> dict[str, str]:
     checks spell them (a DROP TABLE later in the rollback takes those indexes with it)."""
     if isinstance(node, ast.IndexStmt) and node.idxname:
         names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
-        return {f"index {_q(names)}": _q(_rel(node.relation))}
+        return {f"relation {_q(names)}": _q(_rel(node.relation))}
     if isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
         rel = _rel(node.relation)
-        return {f"index {_q(index)}": _q(rel) for cmd in node.cmds or ()
+        return {f"relation {_q(index)}": _q(rel) for cmd in node.cmds or ()
                 if (index := _constraint_index(rel, cmd)) is not None}
     return {}
 
@@ -833,11 +874,11 @@ def _unsaid_names(node: ast.Node) -> list[str]:
     CONSTRAINT c drops the index named c when c was a key, RENAME CONSTRAINT c renames it
     (the SQL does not say whether c was a key)."""
     if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.relation:
-        return [f"index {_q([*_rel(node.relation)[:-1], node.subname])}"]
+        return [f"relation {_q([*_rel(node.relation)[:-1], node.subname])}"]
     if not (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE):
         return []
     rel = _rel(node.relation)
-    return [f"index {_q([*rel[:-1], cmd.name])}" for cmd in node.cmds or ()
+    return [f"relation {_q([*rel[:-1], cmd.name])}" for cmd in node.cmds or ()
             if cmd.subtype == AlterTableType.AT_DropConstraint and cmd.name]
 
 
@@ -948,8 +989,7 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                 on_table.update(made)
                 if isinstance(raw.stmt, ast.AlterTableStmt):
                     key_indexes.update(made)
-                for desc, expr in _statement_checks(raw.stmt):
-                    key = desc.rsplit(" is ", 1)[0]
+                for key, desc, expr in _statement_checks(raw.stmt):
                     checks.pop(key, None)
                     checks[key] = (desc, expr)
                     if desc.endswith(" is back"):

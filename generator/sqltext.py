@@ -281,6 +281,28 @@ def _folded(text: str) -> str | None:
     return None if _ESCAPED.search(low) else low
 
 
+# pg_catalog type names that format_type spells its own way (or leaves unquoted).
+FORMAT_TYPE = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "char": '"char"',
+    "varbit": "bit varying",
+    "bit": "bit",
+    "numeric": "numeric",
+    "interval": "interval",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+}
+
+
 # Argument types that need no guard in ``regprocedure_sql``: pglast spells most built-in
 # types pg_catalog.<name> (integer, boolean, varchar...); these are the common ones it
 # leaves bare.

@@ -37,7 +37,7 @@ from pglast.enums import DropBehavior, FunctionParameterMode, ObjectType, Variab
 from .. import refs
 from ..catalog import CURRENT_USER, Catalog, Function, ObjRef
 from ..engine import Context, Unsupported, handles
-from ..sqltext import qname, quote_ident, render
+from ..sqltext import FORMAT_TYPE, qname, quote_ident, render
 from ..steps import Step
 from . import triggers
 
@@ -45,27 +45,6 @@ M = FunctionParameterMode
 INPUT_MODES = frozenset({M.FUNC_PARAM_IN, M.FUNC_PARAM_INOUT, M.FUNC_PARAM_VARIADIC, M.FUNC_PARAM_DEFAULT})
 OUTPUT_MODES = frozenset({M.FUNC_PARAM_OUT, M.FUNC_PARAM_INOUT, M.FUNC_PARAM_TABLE})
 FUNCTION_KINDS = (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE)
-
-# pg_catalog type names that format_type spells its own way (or leaves unquoted).
-_FORMAT_TYPE = {
-    "int2": "smallint",
-    "int4": "integer",
-    "int8": "bigint",
-    "float4": "real",
-    "float8": "double precision",
-    "bool": "boolean",
-    "varchar": "character varying",
-    "bpchar": "character",
-    "char": '"char"',
-    "varbit": "bit varying",
-    "bit": "bit",
-    "numeric": "numeric",
-    "interval": "interval",
-    "timestamp": "timestamp without time zone",
-    "timestamptz": "timestamp with time zone",
-    "time": "time without time zone",
-    "timetz": "time with time zone",
-}
 
 
 # -- signatures ---------------------------------------------------------------------------
@@ -84,11 +63,11 @@ def type_identity(tn: ast.TypeName, catalog: Catalog) -> str:
         if len(names) == 3:  # database.schema.type
             names = names[1:]
         if len(names) == 2 and names[0] == "pg_catalog":
-            base = _FORMAT_TYPE.get(names[1], quote_ident(names[1]))
+            base = FORMAT_TYPE.get(names[1], quote_ident(names[1]))
         elif len(names) == 2:
             base = qname(names[0], names[1])
-        elif names[0] in _FORMAT_TYPE:
-            base = _FORMAT_TYPE[names[0]]
+        elif names[0] in FORMAT_TYPE:
+            base = FORMAT_TYPE[names[0]]
         else:
             key = catalog.resolve_type(None, names[0])
             base = qname(*key) if key else quote_ident(names[0])
