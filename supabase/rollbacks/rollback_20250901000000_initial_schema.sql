@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250901000000_initial_schema.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: b8c588d8b525ffc7fb4e6c68ece45037bad9fefe441acd9c67a8212618cb7be4
+-- body-sha256: ed721ddf682f39457a603eae813f20b7d43cd2a4f6fe7505422291e5112e52db
 
 BEGIN;
 
@@ -20,6 +20,8 @@ DECLARE
   s text;
   actual text;
   expected text;
+  actual_tree text;
+  expected_tree text;
   err text;
   probed boolean;
   al text[];
@@ -37,105 +39,120 @@ BEGIN
   where j.id = job_id;
 $$;$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.prosqlbody::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.proargdefaults::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_proc p WHERE p.oid = to_regprocedure('public.get_analysis_progress(bigint)')$q$),
     ('policy "Users can create their own analysis jobs" on public.analysis_jobs',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'analysis_jobs' AND policyname = 'Users can create their own analysis jobs'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can create their own analysis jobs" ON public.analysis_jobs;$q$, $q$CREATE POLICY "Users can create their own analysis jobs" ON public.analysis_jobs AS PERMISSIVE FOR INSERT TO authenticated WITH CHECK ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_jobs') AND p.polname = 'Users can create their own analysis jobs'$q$),
     ('policy "Users can view their own analysis jobs" on public.analysis_jobs',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'analysis_jobs' AND policyname = 'Users can view their own analysis jobs'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can view their own analysis jobs" ON public.analysis_jobs;$q$, $q$CREATE POLICY "Users can view their own analysis jobs" ON public.analysis_jobs AS PERMISSIVE FOR SELECT TO authenticated USING ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_jobs') AND p.polname = 'Users can view their own analysis jobs'$q$),
     ('policy "Users can delete their own video recordings" on public.video_recordings',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'video_recordings' AND policyname = 'Users can delete their own video recordings'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can delete their own video recordings" ON public.video_recordings;$q$, $q$CREATE POLICY "Users can delete their own video recordings" ON public.video_recordings AS PERMISSIVE FOR DELETE TO authenticated USING ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.video_recordings') AND p.polname = 'Users can delete their own video recordings'$q$),
     ('policy "Users can create their own video recordings" on public.video_recordings',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'video_recordings' AND policyname = 'Users can create their own video recordings'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can create their own video recordings" ON public.video_recordings;$q$, $q$CREATE POLICY "Users can create their own video recordings" ON public.video_recordings AS PERMISSIVE FOR INSERT TO authenticated WITH CHECK ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.video_recordings') AND p.polname = 'Users can create their own video recordings'$q$),
     ('policy "Users can view their own video recordings" on public.video_recordings',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'video_recordings' AND policyname = 'Users can view their own video recordings'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can view their own video recordings" ON public.video_recordings;$q$, $q$CREATE POLICY "Users can view their own video recordings" ON public.video_recordings AS PERMISSIVE FOR SELECT TO authenticated USING ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.video_recordings') AND p.polname = 'Users can view their own video recordings'$q$),
     ('policy "Users can update their own upload sessions" on public.upload_sessions',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'upload_sessions' AND policyname = 'Users can update their own upload sessions'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can update their own upload sessions" ON public.upload_sessions;$q$, $q$CREATE POLICY "Users can update their own upload sessions" ON public.upload_sessions AS PERMISSIVE FOR UPDATE TO authenticated USING ((SELECT auth.uid()) = user_id) WITH CHECK ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.upload_sessions') AND p.polname = 'Users can update their own upload sessions'$q$),
     ('policy "Users can create their own upload sessions" on public.upload_sessions',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'upload_sessions' AND policyname = 'Users can create their own upload sessions'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can create their own upload sessions" ON public.upload_sessions;$q$, $q$CREATE POLICY "Users can create their own upload sessions" ON public.upload_sessions AS PERMISSIVE FOR INSERT TO authenticated WITH CHECK ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.upload_sessions') AND p.polname = 'Users can create their own upload sessions'$q$),
     ('policy "Users can view their own upload sessions" on public.upload_sessions',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'upload_sessions' AND policyname = 'Users can view their own upload sessions'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can view their own upload sessions" ON public.upload_sessions;$q$, $q$CREATE POLICY "Users can view their own upload sessions" ON public.upload_sessions AS PERMISSIVE FOR SELECT TO authenticated USING ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.upload_sessions') AND p.polname = 'Users can view their own upload sessions'$q$),
     ('table public.analysis_jobs',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_jobs')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.video_recordings',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.video_recordings')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.upload_sessions',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.upload_sessions')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('trigger update_analysis_jobs_updated_at on public.analysis_jobs',
      'same',
      $q$SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.analysis_jobs') AND t.tgname = 'update_analysis_jobs_updated_at' AND NOT t.tgisinternal$q$,
      NULL::text,
      ARRAY[$q$DROP TRIGGER update_analysis_jobs_updated_at ON public.analysis_jobs;$q$, $q$CREATE TRIGGER update_analysis_jobs_updated_at BEFORE UPDATE ON public.analysis_jobs FOR EACH ROW EXECUTE PROCEDURE public.update_updated_at_column();$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(t) - 'oid' - 'tgqual')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(t.tgqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.analysis_jobs') AND t.tgname = 'update_analysis_jobs_updated_at' AND NOT t.tgisinternal$q$),
     ('trigger update_video_recordings_updated_at on public.video_recordings',
      'same',
      $q$SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.video_recordings') AND t.tgname = 'update_video_recordings_updated_at' AND NOT t.tgisinternal$q$,
      NULL::text,
      ARRAY[$q$DROP TRIGGER update_video_recordings_updated_at ON public.video_recordings;$q$, $q$CREATE TRIGGER update_video_recordings_updated_at BEFORE UPDATE ON public.video_recordings FOR EACH ROW EXECUTE PROCEDURE public.update_updated_at_column();$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(t) - 'oid' - 'tgqual')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(t.tgqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.video_recordings') AND t.tgname = 'update_video_recordings_updated_at' AND NOT t.tgisinternal$q$),
     ('trigger update_upload_sessions_updated_at on public.upload_sessions',
      'same',
      $q$SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.upload_sessions') AND t.tgname = 'update_upload_sessions_updated_at' AND NOT t.tgisinternal$q$,
      NULL::text,
      ARRAY[$q$DROP TRIGGER update_upload_sessions_updated_at ON public.upload_sessions;$q$, $q$CREATE TRIGGER update_upload_sessions_updated_at BEFORE UPDATE ON public.upload_sessions FOR EACH ROW EXECUTE PROCEDURE public.update_updated_at_column();$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(t) - 'oid' - 'tgqual')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(t.tgqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_trigger t WHERE t.tgrelid = to_regclass('public.upload_sessions') AND t.tgname = 'update_upload_sessions_updated_at' AND NOT t.tgisinternal$q$),
     ('function public.update_updated_at_column()',
      'same',
      $q$SELECT pg_get_functiondef(to_regprocedure('public.update_updated_at_column()'))$q$,
@@ -147,38 +164,43 @@ begin
 end;
 $$;$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.prosqlbody::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.proargdefaults::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_proc p WHERE p.oid = to_regprocedure('public.update_updated_at_column()')$q$),
     ('index public.analysis_jobs_status_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_jobs_status_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.analysis_jobs_user_id_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_jobs_user_id_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.video_recordings_user_id_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.video_recordings_user_id_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.upload_sessions_user_id_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.upload_sessions_user_id_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions')
-  ) AS v(label, mode, read, want, probe, probe_read, path)
+     '"$user", public, extensions',
+     NULL::text)
+  ) AS v(label, mode, read, want, probe, probe_read, path, tree)
   LOOP
-    actual := NULL; expected := NULL; err := NULL; probed := false;
+    actual := NULL; expected := NULL; actual_tree := NULL; expected_tree := NULL; err := NULL; probed := false;
     -- A subtransaction: the probe recreates the object as the migration left it, reads
     -- it back, and the RAISE at the end undoes everything it did.
     BEGIN
@@ -186,10 +208,16 @@ $$;$q$]::text[],
       PERFORM set_config('check_function_bodies', 'off', true);
       EXECUTE c.read INTO actual;
       IF c.mode = 'same' AND actual IS NOT NULL THEN
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO actual_tree;
+        END IF;
         FOREACH s IN ARRAY c.probe LOOP
           EXECUTE s;
         END LOOP;
         EXECUTE coalesce(c.probe_read, c.read) INTO expected;
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO expected_tree;
+        END IF;
       END IF;
       probed := true;
       RAISE EXCEPTION 'undo the probe';
@@ -210,7 +238,9 @@ $$;$q$]::text[],
       problems := problems || format('%s does not exist, but 20250901000000_initial_schema.sql left it', c.label);
     ELSIF c.want IS NOT NULL AND actual IS DISTINCT FROM c.want THEN
       problems := problems || format('%s is a %s now, not a %s', c.label, actual, c.want);
-    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected THEN
+    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected
+        AND (actual_tree IS NULL OR actual_tree IS DISTINCT FROM expected_tree) THEN
+      -- the printed definitions differ, and so do the stored parse trees: a real change
       al := string_to_array(actual, E'\n');
       el := string_to_array(coalesce(expected, ''), E'\n');
       FOR i IN 1 .. greatest(cardinality(al), cardinality(el)) LOOP

@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250914000000_phase1_trd_alignment.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: 021241177c2b127191e389d492446580d6812b1982aed29b693a6cbc51c4a81c
+-- body-sha256: 4bbdc992fb2a8d577c5e2967743d126a13cbb1849b3681e8085fbed7353c86ca
 
 BEGIN;
 
@@ -20,6 +20,8 @@ DECLARE
   s text;
   actual text;
   expected text;
+  actual_tree text;
+  expected_tree text;
   err text;
   probed boolean;
   al text[];
@@ -47,7 +49,8 @@ begin
 end;
 $$;$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.prosqlbody::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.proargdefaults::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_proc p WHERE p.oid = to_regprocedure('public.migrate_results_to_metrics()')$q$),
     ('function public.get_analysis_with_metrics(bigint)',
      'same',
      $q$SELECT pg_get_functiondef(to_regprocedure('public.get_analysis_with_metrics(bigint)'))$q$,
@@ -70,7 +73,8 @@ $$;$q$]::text[],
   where j.id = analysis_job_id;
 $$;$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.prosqlbody::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.proargdefaults::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_proc p WHERE p.oid = to_regprocedure('public.get_analysis_with_metrics(bigint)')$q$),
     ('function public.store_analysis_results(bigint, text, text, text, jsonb)',
      'same',
      $q$SELECT pg_get_functiondef(to_regprocedure('public.store_analysis_results(bigint, text, text, text, jsonb)'))$q$,
@@ -102,94 +106,107 @@ begin
 end;
 $$;$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT (to_jsonb(p) - 'oid' - 'prosqlbody' - 'proargdefaults')::text || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.prosqlbody::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') || E'\n' || coalesce(regexp_replace(regexp_replace(regexp_replace(p.proargdefaults::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), '') FROM pg_proc p WHERE p.oid = to_regprocedure('public.store_analysis_results(bigint, text, text, text, jsonb)')$q$),
     ('policy "Service role can manage all analysis jobs" on public.analysis_jobs',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'analysis_jobs' AND policyname = 'Service role can manage all analysis jobs'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Service role can manage all analysis jobs" ON public.analysis_jobs;$q$, $q$CREATE POLICY "Service role can manage all analysis jobs" ON public.analysis_jobs AS PERMISSIVE FOR ALL TO service_role USING (TRUE) WITH CHECK (TRUE);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_jobs') AND p.polname = 'Service role can manage all analysis jobs'$q$),
     ('policy "Service role can manage all analysis metrics" on public.analysis_metrics',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'analysis_metrics' AND policyname = 'Service role can manage all analysis metrics'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Service role can manage all analysis metrics" ON public.analysis_metrics;$q$, $q$CREATE POLICY "Service role can manage all analysis metrics" ON public.analysis_metrics AS PERMISSIVE FOR ALL TO service_role USING (TRUE) WITH CHECK (TRUE);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_metrics') AND p.polname = 'Service role can manage all analysis metrics'$q$),
     ('policy "Service role can manage all video recordings" on public.video_recordings',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'video_recordings' AND policyname = 'Service role can manage all video recordings'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Service role can manage all video recordings" ON public.video_recordings;$q$, $q$CREATE POLICY "Service role can manage all video recordings" ON public.video_recordings AS PERMISSIVE FOR ALL TO service_role USING (TRUE) WITH CHECK (TRUE);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.video_recordings') AND p.polname = 'Service role can manage all video recordings'$q$),
     ('policy "Service role can manage all upload sessions" on public.upload_sessions',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'upload_sessions' AND policyname = 'Service role can manage all upload sessions'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Service role can manage all upload sessions" ON public.upload_sessions;$q$, $q$CREATE POLICY "Service role can manage all upload sessions" ON public.upload_sessions AS PERMISSIVE FOR ALL TO service_role USING (TRUE) WITH CHECK (TRUE);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.upload_sessions') AND p.polname = 'Service role can manage all upload sessions'$q$),
     ('table public.analysis_jobs',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_jobs')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('column public.analysis_jobs.audio_url (text)',
      'same',
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = to_regclass('public.analysis_jobs') AND a.attname = 'audio_url' AND a.attnum > 0 AND NOT a.attisdropped$q$,
      NULL::text,
      ARRAY[$q$CREATE TEMP TABLE pg_temp.supabase_rollback_preflight (c text);$q$]::text[],
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'pg_temp.supabase_rollback_preflight'::regclass AND a.attname = 'c'$q$,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('column public.analysis_jobs.ssml (text)',
      'same',
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = to_regclass('public.analysis_jobs') AND a.attname = 'ssml' AND a.attnum > 0 AND NOT a.attisdropped$q$,
      NULL::text,
      ARRAY[$q$CREATE TEMP TABLE pg_temp.supabase_rollback_preflight (c text);$q$]::text[],
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'pg_temp.supabase_rollback_preflight'::regclass AND a.attname = 'c'$q$,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('column public.analysis_jobs.summary_text (text)',
      'same',
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = to_regclass('public.analysis_jobs') AND a.attname = 'summary_text' AND a.attnum > 0 AND NOT a.attisdropped$q$,
      NULL::text,
      ARRAY[$q$CREATE TEMP TABLE pg_temp.supabase_rollback_preflight (c text);$q$]::text[],
      $q$SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'pg_temp.supabase_rollback_preflight'::regclass AND a.attname = 'c'$q$,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('policy "Users can view their own analysis metrics" on public.analysis_metrics',
      'same',
      $q$SELECT concat_ws(E'\n', 'as ' || permissive, 'for ' || cmd, 'to ' || array_to_string(roles, ', '), 'using ' || qual, 'with check ' || with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = 'analysis_metrics' AND policyname = 'Users can view their own analysis metrics'$q$,
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can view their own analysis metrics" ON public.analysis_metrics;$q$, $q$CREATE POLICY "Users can view their own analysis metrics" ON public.analysis_metrics AS PERMISSIVE FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.analysis_jobs AS j WHERE j.id = analysis_metrics.analysis_id AND j.user_id = (SELECT auth.uid())));$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_metrics') AND p.polname = 'Users can view their own analysis metrics'$q$),
     ('table public.analysis_metrics',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_metrics')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.analysis_metrics_metric_key_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_metrics_metric_key_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.analysis_metrics_analysis_id_idx',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_metrics_analysis_id_idx')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions')
-  ) AS v(label, mode, read, want, probe, probe_read, path)
+     '"$user", public, extensions',
+     NULL::text)
+  ) AS v(label, mode, read, want, probe, probe_read, path, tree)
   LOOP
-    actual := NULL; expected := NULL; err := NULL; probed := false;
+    actual := NULL; expected := NULL; actual_tree := NULL; expected_tree := NULL; err := NULL; probed := false;
     -- A subtransaction: the probe recreates the object as the migration left it, reads
     -- it back, and the RAISE at the end undoes everything it did.
     BEGIN
@@ -197,10 +214,16 @@ $$;$q$]::text[],
       PERFORM set_config('check_function_bodies', 'off', true);
       EXECUTE c.read INTO actual;
       IF c.mode = 'same' AND actual IS NOT NULL THEN
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO actual_tree;
+        END IF;
         FOREACH s IN ARRAY c.probe LOOP
           EXECUTE s;
         END LOOP;
         EXECUTE coalesce(c.probe_read, c.read) INTO expected;
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO expected_tree;
+        END IF;
       END IF;
       probed := true;
       RAISE EXCEPTION 'undo the probe';
@@ -221,7 +244,9 @@ $$;$q$]::text[],
       problems := problems || format('%s does not exist, but 20250914000000_phase1_trd_alignment.sql left it', c.label);
     ELSIF c.want IS NOT NULL AND actual IS DISTINCT FROM c.want THEN
       problems := problems || format('%s is a %s now, not a %s', c.label, actual, c.want);
-    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected THEN
+    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected
+        AND (actual_tree IS NULL OR actual_tree IS DISTINCT FROM expected_tree) THEN
+      -- the printed definitions differ, and so do the stored parse trees: a real change
       al := string_to_array(actual, E'\n');
       el := string_to_array(coalesce(expected, ''), E'\n');
       FOR i IN 1 .. greatest(cardinality(al), cardinality(el)) LOOP

@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250920000000_media_analysis_initial_tables.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: 60f6c714ed94fa34d143368d832b37cf3c04e686216bc8a8db2c67c92e8b34c9
+-- body-sha256: e4e23db2a222b5c2c4df617f9e862b6bcc96ecf2d5943759a16210288eb541aa
 
 BEGIN;
 
@@ -20,6 +20,8 @@ DECLARE
   s text;
   actual text;
   expected text;
+  actual_tree text;
+  expected_tree text;
   err text;
   probed boolean;
   al text[];
@@ -33,101 +35,115 @@ BEGIN
      NULL::text,
      ARRAY[$q$DROP POLICY "Users can view their own analysis jobs" ON public.analysis_job;$q$, $q$CREATE POLICY "Users can view their own analysis jobs" ON public.analysis_job AS PERMISSIVE FOR SELECT TO authenticated USING ((SELECT auth.uid()) = user_id);$q$]::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     $q$SELECT concat_ws(E'\n', p.polpermissive::text, p.polcmd::text, p.polroles::text, 'using ' || regexp_replace(regexp_replace(regexp_replace(p.polqual::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g'), 'with check ' || regexp_replace(regexp_replace(regexp_replace(p.polwithcheck::text, ':(location|stmt_location) -?[0-9]+', E':\\1 -1', 'g'), ':(stmt_len|funcformat|relabelformat|coerceformat|convertformat|row_format) [0-9]+', E':\\1 0', 'g'), E'(:eref \\{ALIAS :aliasname (?:[^ \\\\]|\\\\.)*) :colnames (?:<>|\\((?:"(?:[^"\\\\]|\\\\.)*" ?)*\\))\\}', E'\\1}', 'g')) FROM pg_policy p WHERE p.polrelid = to_regclass('public.analysis_job') AND p.polname = 'Users can view their own analysis jobs'$q$),
     ('table public.transcription',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.transcription')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.analysis_result',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_result')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.media_file',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.media_file')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.analysis_job',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.analysis_job')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_transcription_media_file_id',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_transcription_media_file_id')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_result_media_file_id',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_result_media_file_id')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_media_file_job_id',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_media_file_job_id')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.transcription_provider',
      'exists',
      $q$SELECT to_regtype('public.transcription_provider')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.analysis_provider',
      'exists',
      $q$SELECT to_regtype('public.analysis_provider')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.media_file_status',
      'exists',
      $q$SELECT to_regtype('public.media_file_status')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.file_type',
      'exists',
      $q$SELECT to_regtype('public.file_type')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.media_type',
      'exists',
      $q$SELECT to_regtype('public.media_type')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.job_status',
      'exists',
      $q$SELECT to_regtype('public.job_status')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions')
-  ) AS v(label, mode, read, want, probe, probe_read, path)
+     '"$user", public, extensions',
+     NULL::text)
+  ) AS v(label, mode, read, want, probe, probe_read, path, tree)
   LOOP
-    actual := NULL; expected := NULL; err := NULL; probed := false;
+    actual := NULL; expected := NULL; actual_tree := NULL; expected_tree := NULL; err := NULL; probed := false;
     -- A subtransaction: the probe recreates the object as the migration left it, reads
     -- it back, and the RAISE at the end undoes everything it did.
     BEGIN
@@ -135,10 +151,16 @@ BEGIN
       PERFORM set_config('check_function_bodies', 'off', true);
       EXECUTE c.read INTO actual;
       IF c.mode = 'same' AND actual IS NOT NULL THEN
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO actual_tree;
+        END IF;
         FOREACH s IN ARRAY c.probe LOOP
           EXECUTE s;
         END LOOP;
         EXECUTE coalesce(c.probe_read, c.read) INTO expected;
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO expected_tree;
+        END IF;
       END IF;
       probed := true;
       RAISE EXCEPTION 'undo the probe';
@@ -159,7 +181,9 @@ BEGIN
       problems := problems || format('%s does not exist, but 20250920000000_media_analysis_initial_tables.sql left it', c.label);
     ELSIF c.want IS NOT NULL AND actual IS DISTINCT FROM c.want THEN
       problems := problems || format('%s is a %s now, not a %s', c.label, actual, c.want);
-    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected THEN
+    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected
+        AND (actual_tree IS NULL OR actual_tree IS DISTINCT FROM expected_tree) THEN
+      -- the printed definitions differ, and so do the stored parse trees: a real change
       al := string_to_array(actual, E'\n');
       el := string_to_array(coalesce(expected, ''), E'\n');
       FOR i IN 1 .. greatest(cardinality(al), cardinality(el)) LOOP

@@ -6,7 +6,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f rollback_20250921000000_processing_log_and_indexes.sql
 -- Generated file: edit it only to resolve MANUAL STEPs; once edited, the generator
 -- will not overwrite it without --force.
--- body-sha256: ff66e6bd2907b6c060b73c3c6027273f57821ee60e6088761fe2a5c82b1447ce
+-- body-sha256: 440795ca98677138ad8021318efd15592e54fbebe1a21f5227a800f9ada66e21
 
 BEGIN;
 
@@ -20,6 +20,8 @@ DECLARE
   s text;
   actual text;
   expected text;
+  actual_tree text;
+  expected_tree text;
   err text;
   probed boolean;
   al text[];
@@ -33,108 +35,123 @@ BEGIN
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_result_job_provider',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_result_job_provider')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_job_status_created',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_job_status_created')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_transcription_provider_active',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_transcription_provider_active')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_result_provider_active',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_result_provider_active')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_media_file_status_active',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_media_file_status_active')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_job_status_active',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_job_status_active')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_processing_log_details_gin',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_processing_log_details_gin')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_transcription_segments_gin',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_transcription_segments_gin')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_result_result_gin',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_result_result_gin')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_analysis_job_metadata_gin',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_analysis_job_metadata_gin')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('index public.ix_processing_log_job_id',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.ix_processing_log_job_id')$q$,
      'index',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('table public.processing_log',
      'exists',
      $q$SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE c.relkind::text END FROM pg_class c WHERE c.oid = to_regclass('public.processing_log')$q$,
      'table',
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.processing_stage',
      'exists',
      $q$SELECT to_regtype('public.processing_stage')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions'),
+     '"$user", public, extensions',
+     NULL::text),
     ('type public.processing_log_status',
      'exists',
      $q$SELECT to_regtype('public.processing_log_status')::text$q$,
      NULL::text,
      NULL::text[],
      NULL::text,
-     '"$user", public, extensions')
-  ) AS v(label, mode, read, want, probe, probe_read, path)
+     '"$user", public, extensions',
+     NULL::text)
+  ) AS v(label, mode, read, want, probe, probe_read, path, tree)
   LOOP
-    actual := NULL; expected := NULL; err := NULL; probed := false;
+    actual := NULL; expected := NULL; actual_tree := NULL; expected_tree := NULL; err := NULL; probed := false;
     -- A subtransaction: the probe recreates the object as the migration left it, reads
     -- it back, and the RAISE at the end undoes everything it did.
     BEGIN
@@ -142,10 +159,16 @@ BEGIN
       PERFORM set_config('check_function_bodies', 'off', true);
       EXECUTE c.read INTO actual;
       IF c.mode = 'same' AND actual IS NOT NULL THEN
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO actual_tree;
+        END IF;
         FOREACH s IN ARRAY c.probe LOOP
           EXECUTE s;
         END LOOP;
         EXECUTE coalesce(c.probe_read, c.read) INTO expected;
+        IF c.tree IS NOT NULL THEN
+          EXECUTE c.tree INTO expected_tree;
+        END IF;
       END IF;
       probed := true;
       RAISE EXCEPTION 'undo the probe';
@@ -166,7 +189,9 @@ BEGIN
       problems := problems || format('%s does not exist, but 20250921000000_processing_log_and_indexes.sql left it', c.label);
     ELSIF c.want IS NOT NULL AND actual IS DISTINCT FROM c.want THEN
       problems := problems || format('%s is a %s now, not a %s', c.label, actual, c.want);
-    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected THEN
+    ELSIF c.mode = 'same' AND actual IS DISTINCT FROM expected
+        AND (actual_tree IS NULL OR actual_tree IS DISTINCT FROM expected_tree) THEN
+      -- the printed definitions differ, and so do the stored parse trees: a real change
       al := string_to_array(actual, E'\n');
       el := string_to_array(coalesce(expected, ''), E'\n');
       FOR i IN 1 .. greatest(cardinality(al), cardinality(el)) LOOP
