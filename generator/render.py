@@ -982,8 +982,10 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
                     pattern = _naming(renamed)
+                    # SET SCHEMA moves the table's indexes too (a rename leaves their names)
+                    moved = renamed if isinstance(raw.stmt, ast.AlterObjectSchemaStmt) else []
                     checks = {k: v for k, v in checks.items()
-                              if not pattern.search(v[0]) and on_table.get(k) not in renamed}
+                              if not pattern.search(v[0]) and on_table.get(k) not in moved}
                     back &= checks.keys()
                 made = _index_tables(raw.stmt)
                 on_table.update(made)

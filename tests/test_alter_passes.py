@@ -104,3 +104,13 @@ def test_key_index_renamed_or_dropped_with_its_column_by_the_rollback_is_not_ass
     assert [s for s in sql_of(rb) if "ADD CONSTRAINT k" in s or "DROP COLUMN c" in s] == [
         "ALTER TABLE public.t ADD CONSTRAINT k UNIQUE (c);", "ALTER TABLE public.t DROP COLUMN c;"]
     assert not any("public.k" in d for d, _ in verification_checks(rb, history=False))
+
+
+def test_index_check_survives_a_rename_of_its_table_but_not_a_move() -> None:
+    cat = table_cat("create table public.t (id int); create index i on public.t (id); create schema s;")
+    rb = run(cat, "alter table public.t rename to t2; drop index public.i;", "2")
+    assert "index public.i is back" in dict(verification_checks(rb, history=False))
+    cat = table_cat("create table public.t (id int); create index i on public.t (id); create schema s;")
+    rb = run(cat, "alter table public.t set schema s; drop index s.i;", "2")
+    assert sql_of(rb)[-1] == "ALTER TABLE s.t SET SCHEMA public;"
+    assert not any(d.startswith("index s.i") for d in dict(verification_checks(rb, history=False)))
