@@ -263,6 +263,23 @@ def test_a_difference_about_an_object_of_an_unapplied_migration_is_not_a_failure
     assert code == 0
 
 
+def test_a_pre_flight_stop_about_an_object_of_an_unapplied_migration_is_not_a_failure(tmp_path: Path):
+    # the table exists in the project's history, not on this server: the rollback's own
+    # pre-flight check stops it, which proves nothing about the rollback either way
+    root = write_project(tmp_path, {
+        "20250101000000_g": "create table public.g (id bigint primary key);\n"
+                            f"create extension if not exists {NO_SUCH_EXTENSION};\n",
+        "20250102000000_rls": "alter table if exists public.g enable row level security;\n",
+        "20250103000000_c": "create extension if not exists pg_trgm with schema extensions;\n",
+    })
+    code, doc = run_json("--project-dir", str(root))
+    ms = by_version(doc)
+    assert ms["20250102000000"]["status"] == "skipped", ms["20250102000000"]
+    assert ms["20250102000000"]["reason"].startswith("depends on 20250101000000_g.sql, which could not be applied")
+    assert ms["20250103000000"]["status"] == "verified"  # nothing of it is about the unapplied migration
+    assert code == 0
+
+
 def test_a_difference_unrelated_to_the_unapplied_migration_still_fails(tmp_path: Path):
     root = write_project(tmp_path, _UNAPPLIED_HISTORY)
     CliRunner().invoke(cli, ["generate", "--project-dir", str(root)], catch_exceptions=False)
