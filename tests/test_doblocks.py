@@ -47,13 +47,15 @@ TABLE = "create table public.t (id int primary key, e text);"
      "where t.typname = 'mood' and n.nspname = 'public')", [TYPE], False),
     ("exists (select 1 from pg_type where typname = 'mood' and typnamespace = 'public'::regnamespace)", [], False),
     ("exists (select 1 from pg_type where typname = 'text')", [], None),  # built-in
-    ("exists (select 1 from pg_type where typname = 'aal_level')", [], None),  # auth's, in hosted Supabase
+    ("exists (select 1 from pg_type where typname = 'one_time_token_type')", [], None),  # auth's, not in the baseline
+    ("exists (select 1 from pg_type where typname = 'aal_level')", [], True),  # auth's, in the baseline
     ("exists (select 1 from pg_type where typname = 'x' and typnamespace = 'auth'::regnamespace)", [], None),
     ("exists (select 1 from pg_class where relname = 't')", [TABLE], True),
     ("exists (select 1 from pg_class where relname = 't' and relkind = 'v')", [TABLE], False),
     ("exists (select 1 from pg_tables where schemaname = 'public' and tablename = 't')", [], False),
     ("exists (select 1 from information_schema.tables where table_schema = 'public' and table_name = 't')", [TABLE], True),
-    ("exists (select 1 from information_schema.tables where table_schema = 'auth' and table_name = 'sessions')", [], None),
+    ("exists (select 1 from information_schema.tables where table_schema = 'auth' and table_name = 'flow_state')", [], None),
+    ("exists (select 1 from information_schema.tables where table_schema = 'auth' and table_name = 'sessions')", [], True),
     ("exists (select 1 from information_schema.columns where table_schema = 'public' and table_name = 't' "
      "and column_name = 'e')", [TABLE], True),
     ("exists (select 1 from information_schema.columns where table_name = 't' and column_name = 'z')", [TABLE], False),
