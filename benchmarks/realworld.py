@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import shutil
 import subprocess
@@ -44,6 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run as run_benchmarks  # noqa: E402  (benchmarks/run.py: the machine's facts)
+
 DEFAULT_CORPUS = ROOT.parent / "realworld-corpus"
 MIGRATION = re.compile(r"^([0-9]+)_(.*)\.sql$")
 MANUAL = re.compile(r"^-- MANUAL STEP \d+: (.*)$")
@@ -252,15 +253,10 @@ def reasons(rows: list[Row], most: int) -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """The machine in one line (benchmarks/run.py's facts: CPU, cores, Python, pglast, PostgreSQL)."""
+    facts = run_benchmarks.machine()
+    return (f"{facts['CPU']}, {facts['cores']} cores, {facts['RAM']} RAM, Python {facts['Python']}, "
+            f"pglast {facts['pglast']}, PostgreSQL {facts['PostgreSQL']}")
 
 
 def main(argv: list[str] | None = None) -> int:

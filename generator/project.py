@@ -79,17 +79,10 @@ def read_migration(path: Path) -> Migration:
     m = MIGRATION_PATTERN.match(path.name)
     if not m:
         raise InputError(f'{path}: file name must match pattern "<timestamp>_name.sql"')
-    problem = not_a_file(path, follow=True)
-    if problem:
-        raise InputError(f"{path}: {problem}; a migration must be a file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    text, problem = _decode(data, path)
-    if problem:
-        raise InputError(problem)
-    return Migration(version=m.group(1), name=m.group(2), path=path, text=text)
+    migration = _read_listed(m.group(1), m.group(2), path)
+    if migration.unreadable:
+        raise InputError(migration.unreadable)
+    return migration
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str | None]:

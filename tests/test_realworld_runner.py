@@ -1,0 +1,83 @@
+"""The real-world corpus tools on a small corpus of our own: benchmarks/realworld_corpus.py
+extracts migration folders from git snapshots, benchmarks/realworld.py judges every folder
+and survives whatever a folder holds (a file that is not SQL, two files of one version,
+prose that looks like an annotation, a project that crashes the tool)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_corpus_extraction_keeps_every_migrations_folder_and_nothing_else(tmp_path: Path):
+    work = tmp_path / "src"
+    (work / "apps" / "db" / "supabase" / "migrations" / "nested").mkdir(parents=True)
+    (work / "supabase" / "migrations").mkdir(parents=True)
+    (work / "apps" / "db" / "supabase" / "migrations" / "20250101000000_a.sql").write_text("create table a (id int);\n")
+    (work / "apps" / "db" / "supabase" / "migrations" / "nested" / "20250102000000_b.sql").write_text("select 1;\n")
+    (work / "apps" / "db" / "supabase" / "migrations" / "notes.md").write_text("not a migration\n")
+    (work / "supabase" / "migrations" / "20250103000000_c.sql").write_text("create table c (id int);\n")
+    (work / "README.md").write_text("hello\n")
+    _git(work, "init", "-q")
+    _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    mirror = tmp_path / "mirror"
+    (mirror / "someone+app").mkdir(parents=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(mirror / "someone+app" / "repo")], check=True)
+    repos = tmp_path / "repos.tsv"
+    repos.write_text("repo\tmigration_files\tmigrations_folders\tkind\nsomeone/app\t2\t2\texample\nnobody/gone\t1\t1\texample\n")
+    out = tmp_path / "corpus"
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realworld_corpus.py"), "--repos", str(repos),
+                          "--mirror", str(mirror), "--out", str(out)], capture_output=True, text=True)
+    assert res.returncode == 1  # one repository has no snapshot: said, and the others are extracted
+    assert "nobody/gone" in res.stderr
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == ["someone+app/_/supabase/migrations/20250103000000_c.sql",
+                     "someone+app/apps~db/supabase/migrations/20250101000000_a.sql"]
+    refused = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realworld_corpus.py"), "--repos", str(repos),
+                              "--mirror", str(mirror), "--out", str(ROOT / "corpus-here")], capture_output=True, text=True)
+    assert refused.returncode == 2 and "outside the repository" in refused.stderr
+
+
+def _project(corpus: Path, name: str, files: dict[str, bytes | str]) -> None:
+    folder = corpus / name / "_" / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    for file, text in files.items():
+        (folder / file).write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def test_the_runner_judges_every_project_and_survives_bad_ones(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    _project(corpus, "good", {
+        "20250101000000_t.sql": "create table public.t (id bigint primary key);\n",
+        "20250102000000_c.sql": "alter table public.t add column c text;\n-- Rollback notes: see the runbook\n",
+        "20250103000000_u.sql": "update public.t set c = 'x';\n",
+    })
+    _project(corpus, "messy", {
+        "20250101000000_t.sql": "create table public.t (id bigint primary key);\n",
+        "20250102000000_broken.sql": "create tabel public.u (id int);\n",
+        "20250102000000_twin.sql": "create table public.v (id int);\n",
+        "20250103000000_latin1.sql": b"comment on table public.t is 'caf\xe9';\n",
+    })
+    json_out = tmp_path / "details.json"
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realworld.py"), "--corpus", str(corpus),
+                          "--json", str(json_out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in res.stdout.splitlines() if line.startswith("| ") and not line.startswith("| project")}
+    # migrations, refused, verified, column order only, manual steps, FAILED, skipped, does not apply
+    assert rows["good/_"][:8] == ["3", "0", "2", "0", "1", "0", "0", "0"]
+    messy = rows["messy/_"]
+    assert messy[0] == "4" and messy[1] == "2"  # the file that is not SQL and the one not UTF-8 get no rollback
+    assert messy[5] == "0"  # no rollback FAILED: the broken files do not apply, they are no verdict on a rollback
+    assert "generate exit 2" in messy[-1]
+    assert rows["**total**"][0] == "7" and "0 projects without rollbacks, 0 crashed" in rows["**total**"][-1]
+    assert "the migration updated rows of N" in res.stdout  # manual steps counted by reason, names replaced
+    assert json_out.is_file()
