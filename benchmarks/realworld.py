@@ -91,6 +91,9 @@ def reason_class(reason: str) -> str:
     text = re.sub(r"\([^()]*\.sql:\d+[^()]*\)", "(W)", text)
     text = re.sub(r"\S+\.sql:\d+(:\d+)?", "W", text)
     text = re.sub(r"\b(public|auth|storage|extensions|[a-z_][a-z0-9_$]*)\.([a-z_][a-z0-9_$]*)(\([^)]*\))?", "N", text)
+    text = re.sub(r"(?<![\w$])[A-Za-z_][\w$]*\([^()]*\)", "N", text)  # calls: f(), f(uuid)
+    kinds = r"schema|table|view|function|procedure|policy|type|trigger|index|extension|sequence|column|relation|role"
+    text = re.sub(rf"\b({kinds}) (?!N\b)[A-Za-z_][\w$]*\b", r"\1 N", text)
     text = re.sub(r"(?<!ERROR )\b\d+\b", "0", text)
     words = text.split()
     return " ".join(words[:14])
