@@ -671,7 +671,20 @@ def _names_unapplied(difference: str, unapplied: list[Migration]) -> bool:
     names.discard("public")
     if not names or not unapplied:
         return False
-    return all(any(re.search(rf"(?<![\w$]){re.escape(n)}(?![\w$])", m.text, re.I) for m in unapplied) for n in names)
+    generated = subject.startswith(("index ", "constraint ")) or " constraint " in subject
+    return all(any(_named_in(n, m.text, generated) for m in unapplied) for n in names)
+
+
+def _named_in(name: str, text: str, generated: bool) -> bool:
+    """Whether ``text`` names ``name``; for an index or constraint (``generated``) also a
+    name PostgreSQL derives from a table's (``t_pkey``, ``t_email_key``, ``t_a_idx``)."""
+    if re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.I):
+        return True
+    if not generated:
+        return False
+    parts = name.split("_")
+    return any(re.search(rf"(?<![\w$]){re.escape('_'.join(parts[:i]))}(?![\w$])", text, re.I)
+               for i in range(len(parts) - 1, 0, -1) if len("_".join(parts[:i])) >= 3)
 
 
 _SELF_CHECK = ("pre-flight check failed", "post-rollback assertion failed")

@@ -280,6 +280,22 @@ def test_a_pre_flight_stop_about_an_object_of_an_unapplied_migration_is_not_a_fa
     assert code == 0
 
 
+def test_indexes_named_after_a_table_of_an_unapplied_migration_are_explained_by_it(tmp_path: Path):
+    # the history created wallets (and its wallets_pkey, wallets_code_key) in a migration this server could
+    # not apply; `create table if not exists wallets` then makes it here, and its rollback rightly
+    # leaves it: the table and the indexes PostgreSQL named after it are that migration's
+    root = write_project(tmp_path, {
+        "20250101000000_wallets": "create table if not exists public.wallets (id bigint primary key, code text unique);\n"
+                            f"create extension if not exists {NO_SUCH_EXTENSION};\n",
+        "20250102000000_wallets_again": "create table if not exists public.wallets (id bigint primary key, code text unique);\n",
+    })
+    code, doc = run_json("--project-dir", str(root))
+    m = by_version(doc)["20250102000000"]
+    assert m["status"] == "skipped", m
+    assert "every difference names an object of a migration not applied here" in m["reason"]
+    assert code == 0
+
+
 def test_a_difference_unrelated_to_the_unapplied_migration_still_fails(tmp_path: Path):
     root = write_project(tmp_path, _UNAPPLIED_HISTORY)
     CliRunner().invoke(cli, ["generate", "--project-dir", str(root)], catch_exceptions=False)
