@@ -92,6 +92,8 @@ def _forget_contents(cat: Catalog, ctx: Context, name: str) -> None:
     for store in (cat.functions, cat.triggers, cat.policies):
         for key in [k for k in store if k[0] == name]:
             del store[key]
+    for et in [e for e, x in cat.event_triggers.items() if x.function[0] == name]:
+        del cat.event_triggers[et]  # (their function went with the schema)
     for ext in [e for e, x in cat.extensions.items() if x.schema == name]:
         del cat.extensions[ext]
         for member in [s for s, x in cat.schemas.items() if x.extension == ext and s != name]:
