@@ -358,6 +358,23 @@ class Schema:
 
 
 @dataclass
+class EventTrigger:
+    """CREATE EVENT TRIGGER name ON event [WHEN TAG IN (...)] EXECUTE FUNCTION function().
+
+    It fires on DDL in the whole database, the rollback's own statements included
+    (generator/event_guards.py).
+    """
+
+    name: str
+    event: str  # ddl_command_start | ddl_command_end | sql_drop | table_rewrite | login
+    tags: tuple[str, ...]  # WHEN TAG IN (...), upper case as PostgreSQL stores them; () = every command
+    function: tuple[str, str]  # (schema, name) of the function it executes (no arguments)
+    where: str  # "path:line" of the statement that created it
+    enabled: str = "O"  # O origin/enabled, D disabled, R replica, A always
+    owner: str | None = None  # None: the role that ran the migrations
+
+
+@dataclass
 class Publication:
     name: str
     all_tables: bool = False
@@ -398,6 +415,7 @@ class Catalog:
     types: dict[Key, Type] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
     publications: dict[str, Publication] = field(default_factory=dict)
+    event_triggers: dict[str, EventTrigger] = field(default_factory=dict)
     roles: set[str] = field(default_factory=set)
     # grants[objref][role] = set of privileges ("SELECT", ...); "public" is PUBLIC.
     # The owner's own privileges are implicit and never recorded.

@@ -397,6 +397,7 @@ _SPECS: dict[tuple[str, str], Spec] = {
     ("pg_catalog", "pg_user"): ({"usename": "name"}, _role_lookup),
     ("pg_catalog", "pg_extension"): ({"extname": "name"}, _simple(lambda c: c.extensions)),
     ("pg_catalog", "pg_publication"): ({"pubname": "name"}, _simple(lambda c: c.publications)),
+    ("pg_catalog", "pg_event_trigger"): ({"evtname": "name"}, _simple(lambda c: c.event_triggers)),
     ("pg_catalog", "pg_publication_tables"): ({"pubname": "pub", "schemaname": "schema", "tablename": "name"}, _pubtable_lookup),
     ("pg_catalog", "pg_enum"): ({"enumlabel": "name", "enumtypid": "typeref"}, _enum_lookup),
     ("cron", "job"): ({"jobname": "name"}, _cron_lookup),

@@ -101,6 +101,9 @@ def named_refs(cat: Catalog, names: frozenset[str] | None) -> Iterator[ObjRef]:
     for name in cat.publications:
         if hit(name):
             yield ("publication", quote_ident(name))
+    for name in cat.event_triggers:
+        if hit(name):
+            yield ("event trigger", quote_ident(name))
 
 
 def distrust(cat: Catalog, where: str, names: frozenset[str] | None) -> None:

@@ -390,7 +390,7 @@ def iter_generate(
 ) -> Iterator[Rollback]:
     """``generate``, one rollback at a time: each is yielded as soon as its migration is
     replayed, so a caller that renders and forgets it holds one rollback, not all."""
-    from . import handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
+    from . import event_guards, handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
     catalog = catalog if catalog is not None else baseline_catalog()
     last = history[-1] if history else None
@@ -403,6 +403,7 @@ def iter_generate(
         elif targets is None or m.version in targets:
             # the catalog is now as the migration left it: derive lock hazards and drift checks
             risk.annotate(rb.steps, catalog)
+            rb.steps = event_guards.annotate(rb.steps, catalog)
             rb.preflight = preflight.expectations(rb.steps, catalog, m.path.name)
             yield rb
         if on_replayed is not None:

@@ -16,6 +16,7 @@ class Hazard(str, Enum):
     AUTHZ = "AUTHZ"  # changes who can read or write
     MANUAL = "MANUAL"  # a person must act
     IRREVERSIBLE = "IRREVERSIBLE"  # acknowledged in the migration: nothing can undo it
+    EVENT_TRIGGER = "EVENT_TRIGGER"  # the step fires one of the project's event triggers
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from _acl_support import API, add_function, add_table, catalog, run, sqls
 
-from generator.catalog import Catalog, DefaultPrivilege
+from generator.catalog import Catalog, DefaultPrivilege, Extension, Schema
 from generator.refs import acl_diff_sql, grant_sql, restore_acl_sql
 from generator.steps import Hazard
 
@@ -182,3 +182,31 @@ def test_refs_sql_helpers():
     assert restore_acl_sql(cat, "function", "public", ("function", "public.f()"), {"anon": {"EXECUTE"}}) == [
         "REVOKE EXECUTE ON FUNCTION public.f() FROM PUBLIC;"
     ]
+
+
+def test_dropped_schema_comes_back_with_its_default_privileges_for_each_owner():
+    """PostgreSQL drops pg_default_acl rows IN SCHEMA s with s: the recreation restores them."""
+    cat = catalog()
+    cat.schemas["ledger"] = Schema("ledger")
+    cat.default_privileges += [
+        DefaultPrivilege("postgres", "ledger", "table", "service_role", frozenset({"SELECT", "INSERT"})),
+        DefaultPrivilege("supabase_admin", "ledger", "sequence", "anon", frozenset({"USAGE"})),
+        DefaultPrivilege("postgres", "public", "table", "anon", frozenset({"SELECT"})),  # another schema's
+    ]
+    rb = run("drop schema ledger;", cat)
+    assert sqls(rb) == [
+        "CREATE SCHEMA ledger;",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA ledger GRANT INSERT, SELECT ON TABLES TO service_role;",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA ledger GRANT USAGE ON SEQUENCES TO anon;",
+    ]
+    assert not [d for d in cat.default_privileges if d.schema == "ledger"]
+
+
+def test_schema_dropped_by_hand_step_suggests_its_default_privileges_too():
+    cat = catalog()
+    cat.schemas["ledger"] = Schema("ledger")
+    cat.extensions["citext"] = Extension("citext", schema="ledger")
+    cat.default_privileges.append(DefaultPrivilege("postgres", "ledger", "table", "anon", frozenset({"SELECT"})))
+    rb = run("drop schema ledger cascade;", cat)
+    assert rb.steps[0].manual
+    assert "ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA ledger GRANT SELECT ON TABLES TO anon;" in sqls(rb)

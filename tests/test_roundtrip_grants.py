@@ -215,3 +215,53 @@ def test_revoke_grant_option_at_table_level_strips_column_options(roundtrip):
                  "grant select (c) on public.t to anon with grant option;\n"],
         migration="grant select on public.t to anon with grant option;",
     )
+
+
+# -- a dropped schema takes its default privileges with it -----------------------------------------
+
+_DEFAULTS_IN_LEDGER = [
+    "create schema ledger; grant usage on schema ledger to service_role;",
+    "alter default privileges in schema ledger grant all on tables to service_role;"
+    " alter default privileges in schema ledger grant usage, select on sequences to service_role;"
+    " alter default privileges in schema ledger revoke execute on functions from public;"  # (per-schema: no effect)
+    " alter default privileges in schema ledger grant execute on functions to authenticated;",
+]
+
+
+def test_drop_schema_cascade_brings_back_its_default_privileges(roundtrip):
+    """The objects came back without the privileges the schema's defaults gave them."""
+    rb, sql = roundtrip(
+        history=[*_DEFAULTS_IN_LEDGER,
+                 "create table ledger.entries (id bigserial primary key, amount numeric);"
+                 " create view ledger.totals as select sum(amount) as total from ledger.entries;"
+                 " create function ledger.balance() returns numeric language sql as $$ select 0::numeric $$;"],
+        migration="drop schema ledger cascade;",
+    )
+    assert ("ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA ledger GRANT INSERT, SELECT, UPDATE, DELETE, "
+            "TRUNCATE, REFERENCES, TRIGGER ON TABLES TO service_role;") in sql
+    # restored right after the schema, before the contents that receive them
+    assert sql.index("IN SCHEMA ledger GRANT") < sql.index("CREATE TABLE ledger.entries")
+
+
+def test_drop_empty_schema_brings_back_its_default_privileges(roundtrip):
+    roundtrip(history=_DEFAULTS_IN_LEDGER, migration="drop schema ledger;")
+
+
+def test_schema_defaults_set_after_a_table_do_not_leak_onto_it(roundtrip):
+    """The table predates the defaults: recreated under them, it gives back what it never had."""
+    rb, sql = roundtrip(
+        history=["create schema ledger; create table ledger.old_entries (id int);", _DEFAULTS_IN_LEDGER[1],
+                 "create table ledger.new_entries (id int);"],
+        migration="drop schema ledger cascade;",
+    )
+    assert ("REVOKE INSERT, SELECT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE ledger.old_entries "
+            "FROM service_role;") in sql
+    assert "ON TABLE ledger.new_entries" not in sql
+
+
+def test_drop_tables_of_a_schema_with_default_privileges(roundtrip):
+    roundtrip(
+        history=[*_DEFAULTS_IN_LEDGER, "create table ledger.entries (id bigserial primary key);"
+                 " revoke truncate on ledger.entries from service_role;"],
+        migration="drop table ledger.entries;",
+    )

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     data,
     doblocks,
     domains,
+    event_triggers,
     extensions,
     functions,
     grants,

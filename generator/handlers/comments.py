@@ -110,6 +110,10 @@ def _ref(node: ast.CommentStmt, ctx: Context) -> tuple[str, str]:
             raise Unsupported(
                 f"the earlier comment of extension {ref[1]} comes from its control file, which the generator does not know"
             )
+    elif ot == ObjectType.OBJECT_EVENT_TRIGGER:
+        if obj.sval not in cat.event_triggers:
+            raise _unknown(f"event trigger {quote_ident(obj.sval)}")
+        ref = ("event trigger", quote_ident(obj.sval))
     elif ot == ObjectType.OBJECT_PUBLICATION:
         if obj.sval not in cat.publications:
             raise _unknown(f"publication {quote_ident(obj.sval)}")

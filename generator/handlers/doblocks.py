@@ -246,6 +246,8 @@ def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
         return _publication_error(node, cat)
     if isinstance(node, ast.CreatePublicationStmt):
         return "duplicate_object" if node.pubname in cat.publications else None
+    if isinstance(node, ast.CreateEventTrigStmt):
+        return "duplicate_object" if node.trigname in cat.event_triggers else None
     if isinstance(node, ast.CreateRoleStmt):
         return "duplicate_object" if node.role in cat.roles else None
     if isinstance(node, ast.AlterTableStmt):

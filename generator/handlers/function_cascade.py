@@ -7,7 +7,7 @@ schema on the path (after ``pg_catalog``) that has a function of that name is it
 When that schema has several functions of the name, which overload a call meant is not
 known: manual step.
 
-Recreated exactly, after the function itself: triggers that execute it, SQL-body
+Recreated exactly, after the function itself: triggers and event triggers that execute it, SQL-body
 (``BEGIN ATOMIC``) functions that call it, column defaults (set again), CHECK constraints
 (added again), indexes, policies and views (with the views built on them). A generated
 column or a domain that calls it was dropped with its data or definition: manual.
@@ -24,7 +24,7 @@ from ..engine import Context, Unsupported
 from ..refs import policy_ref
 from ..sqltext import qname, quote_ident
 from ..steps import Step
-from . import dependents, triggers
+from . import dependents, event_triggers, triggers
 from . import indexes as idx_handlers
 from . import views as view_handlers
 from .enums import names_in
@@ -183,4 +183,8 @@ def cascade(f: Function, ctx: Context) -> list[Step]:
                 sql=triggers.recreate_sql(trig, cat),
             ))
             triggers.forget(cat, trig)
+        for et in event_triggers.executing(cat, (f.schema, f.name)):
+            steps.append(Step(title=f"Recreate event trigger {quote_ident(et.name)}", group=event_triggers.GROUP,
+                              sql=event_triggers.recreate_sql(et, cat)))
+            event_triggers.forget(cat, et.name)
     return restore_steps(ctx, f, d) + steps

@@ -39,7 +39,7 @@ from ..catalog import CURRENT_USER, Catalog, Function, ObjRef
 from ..engine import Context, Unsupported, handles
 from ..sqltext import FORMAT_TYPE, qname, quote_ident, render
 from ..steps import Step
-from . import triggers
+from . import event_triggers, triggers
 
 M = FunctionParameterMode
 INPUT_MODES = frozenset({M.FUNC_PARAM_IN, M.FUNC_PARAM_INOUT, M.FUNC_PARAM_VARIADIC, M.FUNC_PARAM_DEFAULT})
@@ -430,6 +430,7 @@ def _rekey(cat: Catalog, f: Function, schema: str, name: str) -> Function:
     refs.move_refs(cat, function_ref(f), function_ref(moved))
     if f.identity_args == "":
         triggers.retarget(cat, (f.schema, f.name), (schema, name))
+        event_triggers.retarget(cat, (f.schema, f.name), (schema, name))
     return moved
 
 

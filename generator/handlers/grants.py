@@ -401,6 +401,22 @@ def _default_sql(owner: str, schema: str | None, kind: str, role: str, privs: se
     return f"{head} REVOKE {what} FROM {role_sql(role)};"
 
 
+def schema_default_privileges_sql(cat: Catalog, schema: str) -> list[str]:
+    """The ``ALTER DEFAULT PRIVILEGES ... IN SCHEMA schema`` statements that recreate its entries.
+
+    PostgreSQL drops a schema's pg_default_acl rows with the schema, so a rollback that
+    recreates it must put them back (before recreating its contents, which then receive
+    them as they did when first created).
+    """
+    out = []
+    for dp in sorted(
+        (d for d in cat.default_privileges if d.schema == schema and d.privileges),
+        key=lambda d: (d.owner, d.kind, d.role),
+    ):
+        out.append(_default_sql(dp.owner, schema, dp.kind, dp.role, set(dp.privileges), grant=True))
+    return out
+
+
 def _option_list(options: Iterable[ast.DefElem] | None, name: str) -> list:
     for o in options or ():
         if o.defname == name:

@@ -8,7 +8,8 @@ Rules implemented:
   fail rather than destroy them, so the step itself deletes nothing. ``IF NOT EXISTS`` on
   an existing schema does nothing, including a schema an extension made (pg_net's
   ``net``, see ``extensions.MEMBER_SCHEMAS``). Embedded schema elements are not handled.
-- ``DROP SCHEMA s`` of an empty schema → recreate it with its owner, grants and comment.
+- ``DROP SCHEMA s`` of an empty schema → recreate it with its owner, grants, comment and
+  the default privileges set ``IN SCHEMA s`` (PostgreSQL drops those with the schema).
   With ``CASCADE`` over objects the catalog knows, the contents are recreated too (see
   ``schema_cascade``: tables come back without their rows); when some of it cannot be,
   it is a manual step that lists what was lost. A schema that belongs to an extension
@@ -31,7 +32,7 @@ from ..engine import Context, Unsupported, handles
 from ..refs import restore_refs_sql, role_name, schema_ref
 from ..sqltext import qname, quote_ident, render
 from ..steps import Hazard, Step
-from . import owners, schema_cascade
+from . import grants, owners, schema_cascade
 from . import views as view_handlers
 
 GROUP_DROP = "Drop Schemas"
@@ -91,6 +92,8 @@ def _forget_contents(cat: Catalog, ctx: Context, name: str) -> None:
     for store in (cat.functions, cat.triggers, cat.policies):
         for key in [k for k in store if k[0] == name]:
             del store[key]
+    for et in [e for e, x in cat.event_triggers.items() if x.function[0] == name]:
+        del cat.event_triggers[et]  # (their function went with the schema)
     for ext in [e for e, x in cat.extensions.items() if x.schema == name]:
         del cat.extensions[ext]
         for member in [s for s, x in cat.schemas.items() if x.extension == ext and s != name]:
@@ -134,7 +137,9 @@ def drop_schema(node: ast.DropStmt, ctx: Context) -> list[Step]:
         create = f"CREATE SCHEMA {quote_ident(name)}"
         if schema.owner and schema.owner != cat.current_user:
             create += f" AUTHORIZATION {quote_ident(schema.owner)}"
-        sql = [create + ";", *restore_refs_sql(cat, schema_ref(name), None)]
+        # (its default privileges went with it: restored before its contents come back)
+        sql = [create + ";", *restore_refs_sql(cat, schema_ref(name), None),
+               *grants.schema_default_privileges_sql(cat, name)]
         lost = contents(cat, name)
         if lost:
             if node.behavior != DropBehavior.DROP_CASCADE:
