@@ -23,6 +23,7 @@ server accepts is never refused:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 
@@ -91,7 +92,7 @@ def plpgsql_error(statement: str) -> str | None:
     return None
 
 
-def _body_error(node: ast.CreateFunctionStmt) -> str | None:
+def _body_error(node: ast.CreateFunctionStmt, sql: str | None) -> str | None:
     if node.sql_body is not None:
         return None  # BEGIN ATOMIC / RETURN bodies are parsed with the statement
     language = _option(node.options, "language")
@@ -103,7 +104,8 @@ def _body_error(node: ast.CreateFunctionStmt) -> str | None:
     if text is None:
         return None
     if lang == "plpgsql":  # compiled as declared: its return type and parameters matter (NEW in triggers...)
-        return plpgsql_error(render(node))
+        # (rendering a copy: pglast's renderer links the nodes it visits to their parents)
+        return plpgsql_error(sql if sql is not None else render(copy.deepcopy(node)))
     if lang == "sql":
         try:
             parse_sql(text)
@@ -112,10 +114,11 @@ def _body_error(node: ast.CreateFunctionStmt) -> str | None:
     return None
 
 
-def rejection(node: ast.Node, check_bodies: bool = True) -> str | None:
-    """Why PostgreSQL rejects ``node`` when it runs although it parses, or None."""
+def rejection(node: ast.Node, check_bodies: bool = True, sql: str | None = None) -> str | None:
+    """Why PostgreSQL rejects ``node`` (whose text is ``sql``) when it runs although it
+    parses, or None."""
     if isinstance(node, ast.CreateFunctionStmt):
-        return defaults_error(node) or (_body_error(node) if check_bodies else None)
+        return defaults_error(node) or (_body_error(node, sql) if check_bodies else None)
     if isinstance(node, ast.DoStmt):
         language = _option(node.args, "language")
         body = _option(node.args, "as")
@@ -174,7 +177,7 @@ def rejections(stmts: Iterable[Statement]) -> list[tuple[Statement, str]]:
     out: list[tuple[Statement, str]] = []
     check_bodies = True
     for st in stmts:
-        why = rejection(st.node, check_bodies)
+        why = rejection(st.node, check_bodies, st.sql)
         if why is not None:
             out.append((st, why))
         check_bodies = _check_bodies_after(st.node, check_bodies)

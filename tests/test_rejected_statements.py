@@ -253,3 +253,15 @@ def test_verify_on_a_real_server(tmp_path, monkeypatch):
         assert re.search(rf"^verified\s+{V[v]}_{name}\s", out, re.M), out
     assert re.search(rf"^manual steps\s+{V[2]}_fix\s", out, re.M), out
     assert "too few parameters specified for RAISE" in out
+
+
+def test_checking_a_statement_leaves_its_tree_as_it_was():
+    """The check reads the statement's text: rendering the tree would link every node to its
+    parents, and the replay's copy of a large function then recursed without end."""
+    params = ", ".join(f"p{i} numeric(10,2) default {i}" for i in range(40))
+    body = "\n".join(f"  if p{i} > {i} then x := x + p{i}; elsif p{i} < 0 then x := x - 1; end if;" for i in range(40))
+    text = (f"create function public.wide({params}) returns numeric language plpgsql as $$\n"
+            f"declare x numeric := 0;\nbegin\n{body}\n  return x;\nend;\n$$;")
+    (rb,) = generate(migs(text))
+    assert rb.broken is None
+    assert rb.steps[0].sql == [f"DROP FUNCTION public.wide({', '.join(['numeric'] * 40)});"]
