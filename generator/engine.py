@@ -349,35 +349,33 @@ def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRu
         if isinstance(item, Opaque):
             distrust(catalog, item.where, reach(item.sql, item.names, item.rest))
             continue
-        if isinstance(item, Rejected):
-            _replay_rejected(item, catalog, migration)
-            continue
         try:
-            handle_statement(item, catalog, migration, manual_rule)
+            if isinstance(item, Rejected):
+                _replay_rejected(item, catalog, migration, manual_rule)
+            else:
+                handle_statement(item, catalog, migration, manual_rule)
         except RecursionError:
             distrust(catalog, item.where, None)
     catalog.search_path = DEFAULT_SEARCH_PATH
     return Rollback(migration=migration, broken=error)
 
 
-def _replay_rejected(item, catalog: Catalog, migration: Migration) -> None:
+def _replay_rejected(item, catalog: Catalog, migration: Migration, manual_rule: ManualRule | None) -> None:
     """A statement PostgreSQL rejects (``generator.rejects``) changed nothing as written; what
-    may have run in its place is distrusted: for a function, that signature
-    (``handlers.functions.rejected``); otherwise, like a piece that does not parse, every
-    object it may name."""
+    may have run in its place is distrusted. For a function, that signature
+    (``handlers.functions.rejected``; every function of its name when the signature cannot
+    be resolved). A ``DO`` block goes to its handler, which distrusts what a body it cannot
+    read may have done, as for any DO block whose body does not parse."""
     from .handlers.functions import rejected
-    from .salvage import token_names
 
     st = item.stmt
-    if isinstance(st.node, ast.CreateFunctionStmt):
-        try:
-            rejected(st.node, Context(catalog, st, migration), item.why)
-            return
-        except Unsupported:  # its signature cannot be resolved: every function of its name
-            distrust(catalog, st.where, frozenset({st.node.funcname[-1].sval}))
-            return
-    names = token_names(st.sql)
-    distrust(catalog, st.where, reach(st.sql, frozenset(names) if names is not None else None))
+    if not isinstance(st.node, ast.CreateFunctionStmt):
+        handle_statement(st, catalog, migration, manual_rule)
+        return
+    try:
+        rejected(st.node, Context(catalog, st, migration), item.why)
+    except Unsupported:
+        distrust(catalog, st.where, frozenset({st.node.funcname[-1].sval}))
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,10 @@ class Rejected:
     stmt: Statement
     why: str
 
+    @property
+    def where(self) -> str:
+        return self.stmt.where
+
 
 @dataclass
 class Salvaged:

@@ -265,3 +265,13 @@ def test_checking_a_statement_leaves_its_tree_as_it_was():
     (rb,) = generate(migs(text))
     assert rb.broken is None
     assert rb.steps[0].sql == [f"DROP FUNCTION public.wide({', '.join(['numeric'] * 40)});"]
+
+
+def test_a_do_block_that_does_not_compile_makes_its_file_broken_and_is_distrusted_like_one_that_does_not_parse():
+    bad = ("do $$ begin\n  update public.tasks set weight = 0;\n  raise notice 'reset 100%. rows %', 1;\nend $$;\n"
+           "create table public.notes (id int primary key);\n")
+    rbs = generate(migs(BASE, bad, "alter table public.tasks drop column weight;", "drop table public.notes;"))
+    assert rbs[1].broken.startswith(f"m/{V[1]}_m1.sql:1: too few parameters specified for RAISE")
+    # the DO block's handler distrusts the table its body names; the rest of the file is read
+    assert rbs[2].manual_steps and "public.tasks" in rbs[2].manual_steps[0].manual
+    assert rbs[3].manual_steps == []
