@@ -27,6 +27,8 @@ from .steps import Hazard, Step, overall_risk
 
 Handler = Callable[[ast.Node, "Context"], list[Step]]
 DO_BLOCK = "DO block at "  # how a taint by a DO block the generator cannot follow is recorded
+# how a taint by a statement PostgreSQL rejects is recorded: REJECTED + "path:line: why"
+REJECTED = "rejected statement at "
 _HANDLERS: dict[tuple[type, object], Handler] = {}
 
 
@@ -119,6 +121,11 @@ class Context:
         where = self.catalog.tainted.get(ref)
         if where is None:
             return None
+        if where.startswith(REJECTED):  # generator.rejects: a corrected version may have run in its place
+            at, _, why = where[len(REJECTED):].partition(": ")
+            return (f"{ref[0]} {ref[1]} may have been created or replaced by hand: {at} defines it in a way "
+                    f"PostgreSQL rejects ({why}), so that migration cannot have run as written, and what it "
+                    "left in its place (nothing, or a corrected version) is not known")
         if where.startswith(DO_BLOCK):  # generator.handlers.doscope: may, not did
             return (f"{ref[0]} {ref[1]} may have been changed by the {where}, whose SQL the generator could not "
                     "analyse, so its earlier definition is not known")
@@ -332,7 +339,7 @@ def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRu
     (a database where the later migrations ran had this file applied with its broken part
     corrected by hand), each piece that does not is distrusted (generator/distrust.py).
     Not UTF-8: nothing of it is read, and everything is distrusted."""
-    from .salvage import Opaque, salvage
+    from .salvage import Opaque, Rejected, salvage
 
     if migration.unreadable:
         items: list = [Opaque(migration.unreadable.split(": ", 1)[0], "", None)]
@@ -343,11 +350,32 @@ def _replay_broken(migration: Migration, catalog: Catalog, manual_rule: ManualRu
             distrust(catalog, item.where, reach(item.sql, item.names, item.rest))
             continue
         try:
-            handle_statement(item, catalog, migration, manual_rule)
+            if isinstance(item, Rejected):
+                _replay_rejected(item, catalog, migration, manual_rule)
+            else:
+                handle_statement(item, catalog, migration, manual_rule)
         except RecursionError:
             distrust(catalog, item.where, None)
     catalog.search_path = DEFAULT_SEARCH_PATH
     return Rollback(migration=migration, broken=error)
+
+
+def _replay_rejected(item, catalog: Catalog, migration: Migration, manual_rule: ManualRule | None) -> None:
+    """A statement PostgreSQL rejects (``generator.rejects``) changed nothing as written; what
+    may have run in its place is distrusted. For a function, that signature
+    (``handlers.functions.rejected``; every function of its name when the signature cannot
+    be resolved). A ``DO`` block goes to its handler, which distrusts what a body it cannot
+    read may have done, as for any DO block whose body does not parse."""
+    from .handlers.functions import rejected
+
+    st = item.stmt
+    if not isinstance(st.node, ast.CreateFunctionStmt):
+        handle_statement(st, catalog, migration, manual_rule)
+        return
+    try:
+        rejected(st.node, Context(catalog, st, migration), item.why)
+    except Unsupported:
+        distrust(catalog, st.where, frozenset({st.node.funcname[-1].sval}))
 
 
 @lru_cache(maxsize=1)

@@ -60,7 +60,15 @@ class Migration:
         return f"{self.version}_{self.name}"
 
     def statements(self) -> list[Statement]:
-        return parse_statements(self.text, self.path)
+        """The file's statements; InputError when it is not valid SQL, or when it holds a
+        statement that parses but that PostgreSQL rejects when it runs (generator/rejects.py)."""
+        from .rejects import error_text, rejections
+
+        stmts = parse_statements(self.text, self.path)
+        rejected = rejections(stmts)
+        if rejected:
+            raise InputError(error_text(*rejected[0]))
+        return stmts
 
     def purpose(self) -> str:
         """The migration's leading comment, else its name in words."""

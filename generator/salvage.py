@@ -4,7 +4,8 @@ A file that does not parse cannot get a rollback, but the migrations after it st
 theirs, computed from a catalog that is honest about what it no longer knows. ``salvage``
 splits the file into statements with PostgreSQL's own scanner (``;`` tokens outside
 quotes, dollar quotes and comments), parses each piece on its own, and returns, in file
-order, the statements that parse and the pieces that do not (``Opaque``). An opaque
+order, the statements that parse and the pieces that do not (``Opaque``); a statement that
+parses but that PostgreSQL rejects when it runs is a ``Rejected`` one. An opaque
 piece carries every name it could refer to: its identifiers, its keywords that may be
 names, and the words inside its string constants and dollar quotes (a ``DO $$ ... $$``
 whose nested ``$$`` function body ends the quote early is split by the scanner in odd
@@ -27,6 +28,7 @@ from pathlib import Path
 from pglast.parser import ParseError, parse_sql_json, scan
 
 from .parse import InputError, Statement, _Lines, located_statements, source_text
+from .rejects import rejections
 
 _WORD = re.compile(r'"((?:[^"]|"")+)"|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)')
 
@@ -43,8 +45,20 @@ class Opaque:
 
 
 @dataclass
+class Rejected:
+    """A statement that parses but that PostgreSQL rejects when it runs (generator/rejects.py)."""
+
+    stmt: Statement
+    why: str
+
+    @property
+    def where(self) -> str:
+        return self.stmt.where
+
+
+@dataclass
 class Salvaged:
-    items: list[Statement | Opaque]  # file order
+    items: list[Statement | Opaque | Rejected]  # file order
     bounded: bool  # False: the scanner stopped; the rest of the file is one opaque piece
 
 
@@ -140,7 +154,10 @@ def salvage(text: str, path: Path) -> Salvaged:
         good = located_statements("".join(masked), path)
     except InputError:  # the pieces parse alone but not together: nothing can be trusted
         good, bad, stop = [], [], 0
-    items: list[tuple[int, Statement | Opaque]] = list(good)
+    refused = {id(st): why for st, why in rejections(st for _, st in good)}
+    items: list[tuple[int, Statement | Opaque | Rejected]] = [
+        (at, Rejected(st, refused[id(st)]) if id(st) in refused else st) for at, st in good
+    ]
     for start, end in bad:
         sql = text[start:end]
         names = token_names(sql)

@@ -145,3 +145,68 @@ def test_alter_set_search_path_from_current(roundtrip) -> None:
         migration="set search_path = public, extensions; alter function public.f(int) set search_path from current;\n"
         "alter function public.f(int) set search_path = '';",
     )
+
+
+# -- typmods and %TYPE in argument lists: PostgreSQL keeps neither in a function's identity --
+
+BOOK = ("create table public.slots (id uuid primary key, price numeric(10,2));\n"
+        "create function public.book(p_slot uuid, p_price numeric(10,2), p_note varchar(40) default null) "
+        "returns int language sql as $$ select 1 $$;")
+
+
+@pytest.mark.parametrize("spelling", ["numeric, character varying", "numeric(10,2), varchar(40)",
+                                      "numeric(4), text"])
+def test_a_function_declared_with_typmods_is_found_by_any_spelling_of_its_identity(roundtrip, spelling) -> None:
+    """``numeric(10,2)`` and ``numeric`` are one argument type to PostgreSQL; ``text`` is another."""
+    migration = f"drop function if exists public.book(uuid, {spelling});"
+    rb, sql = roundtrip(history=[BOOK], migration=migration)
+    found = "text" not in spelling
+    assert ("Recreate function public.book(uuid, numeric, character varying)" in sql) is found
+
+
+def test_replacing_a_function_whose_typmods_change_is_the_same_function(roundtrip) -> None:
+    rb, sql = roundtrip(
+        history=[BOOK],
+        migration="create or replace function public.book(p_slot uuid, p_price numeric(12,4), "
+        "p_note varchar(80) default null) returns int language sql as $$ select 2 $$;",
+    )
+    assert "Restore the previous definition of function public.book(uuid, numeric, character varying)" in sql
+
+
+def test_drop_and_recreate_with_typmods_asserts_one_word_per_function(roundtrip) -> None:
+    """The rollback drops the new definition and recreates the old one (the return type
+    changed): its assertions speak of one function, whatever typmods each text wrote."""
+    rb, sql = roundtrip(
+        history=[BOOK],
+        migration="drop function public.book(uuid, numeric, varchar);\n"
+        "create function public.book(p_slot uuid, p_price numeric(10,2), p_note varchar(40) default null) "
+        "returns bigint language sql as $$ select 2::bigint $$;",
+    )
+    checks = sql.split("Post-rollback assertions")[1]
+    assert checks.count("public.book(") == 2  # one check: its label and its lookup
+    assert "public.book(uuid, numeric(10, 2), varchar(40)) is back" in checks
+
+
+def test_a_function_with_a_pct_type_argument_comes_back(roundtrip) -> None:
+    """``p_slot public.slots.id%TYPE`` is ``uuid`` in the identity; the recreated text keeps
+    the %TYPE as written, and the assertion that it is back must not choke on it."""
+    rb, sql = roundtrip(
+        history=[BOOK, "create function public.price_of(p_slot public.slots.id%type) returns numeric "
+                       "language sql as $$ select price from public.slots where id = p_slot $$;"],
+        migration="drop function public.price_of(uuid);",
+    )
+    assert "Recreate function public.price_of(uuid)" in sql
+
+
+def test_a_pct_type_function_whose_return_type_changes_is_dropped_and_recreated(roundtrip) -> None:
+    """The rollback drops ``price_of(uuid)`` and recreates it from a text that says
+    ``slots.id%TYPE``: no assertion may claim the one is gone while the other is back."""
+    rb, sql = roundtrip(
+        history=[BOOK, "create function public.price_of(p_slot public.slots.id%type) returns numeric "
+                       "language sql as $$ select price from public.slots where id = p_slot $$;"],
+        migration="drop function public.price_of(uuid);\n"
+        "create function public.price_of(p_slot public.slots.id%type) returns text "
+        "language sql as $$ select price::text from public.slots where id = p_slot $$;",
+    )
+    assert "DROP FUNCTION public.price_of(uuid);" in sql
+    assert "price_of(" not in sql.partition("Post-rollback assertions")[2]

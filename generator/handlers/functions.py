@@ -36,7 +36,7 @@ from pglast.enums import DropBehavior, FunctionParameterMode, ObjectType, Variab
 
 from .. import refs
 from ..catalog import CURRENT_USER, Catalog, Function, ObjRef
-from ..engine import Context, Unsupported, handles
+from ..engine import REJECTED, Context, Unsupported, handles
 from ..sqltext import FORMAT_TYPE, qname, quote_ident, render
 from ..steps import Step
 from . import event_triggers, triggers
@@ -293,6 +293,11 @@ def create_function(node: ast.CreateFunctionStmt, ctx: Context) -> list[Step]:
         search_path=cat.search_path,
     )
     old = cat.functions.get(new.key)
+    if old is not None and not node.replace and _only_maybe(old, cat):
+        # a rejected statement's stand-in: this CREATE succeeds, so nothing of that signature existed
+        del cat.functions[old.key]
+        cat.drop_object_refs(function_ref(old))
+        old = None
     if old is None:
         cat.functions[new.key] = new
         cat.apply_default_privileges(kind, schema, function_ref(new))
@@ -303,7 +308,40 @@ def create_function(node: ast.CreateFunctionStmt, ctx: Context) -> list[Step]:
     steps = ctx.manual(reason) if reason else _restore_previous(old, new, cat)
     new.owner = old.owner
     cat.functions[new.key] = new
+    if _only_maybe(old, cat):  # the definition is known again from here on
+        del cat.tainted[function_ref(old)]
     return steps
+
+
+def _only_maybe(f: Function, cat: Catalog) -> bool:
+    """``f`` is distrusted because a statement PostgreSQL rejects defined it (``rejected``)."""
+    return cat.tainted.get(function_ref(f), "").startswith(REJECTED)
+
+
+def rejected(node: ast.CreateFunctionStmt, ctx: Context, why: str) -> None:
+    """A ``CREATE FUNCTION`` that PostgreSQL rejects (``why``, generator/rejects.py) created
+    nothing; on a database where the later migrations ran, a corrected version of it (same
+    signature, unknown definition) may have been run in its place, or nothing.
+
+    So the signature is distrusted: an existing function of that signature keeps its entry,
+    marked; a new one gets a stand-in entry (the rejected definition, never restored),
+    marked too. A later inverse that needs its existence or definition (``CREATE OR
+    REPLACE``, ``DROP [IF EXISTS]``, ``ALTER``) becomes a manual step with the reason; a
+    later plain ``CREATE`` of it proves it did not exist; a later ``CREATE OR REPLACE`` makes
+    its definition known again. Raises Unsupported when the signature cannot be resolved.
+    """
+    cat = ctx.catalog
+    schema, name = _split(node.funcname)
+    schema = schema or cat.creation_schema()
+    kind = "procedure" if node.is_procedure else "function"
+    key = (schema, name, identity_args(node.parameters, cat))
+    f = cat.functions.get(key)
+    if f is None:
+        f = Function(schema=schema, name=name, identity_args=key[2], definition=render_definition(node, schema, name),
+                     returns=_returns(node, cat), kind=kind, owner=cat.current_user, search_path=cat.search_path)
+        cat.functions[key] = f
+        cat.apply_default_privileges(kind, schema, function_ref(f))
+    cat.tainted[function_ref(f)] = f"{REJECTED}{ctx.stmt.where}: {why}"
 
 
 def _restore_previous(old: Function, new: Function, cat: Catalog) -> list[Step]:
