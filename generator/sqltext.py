@@ -76,8 +76,24 @@ class _Stream(RawStream):
         if printer is None and node is not None and node.funcformat == CoercionForm.COERCE_SQL_SYNTAX:
             special = get_special_function(name)
             if special is not None and can_use_special_syntax(special, node):
-                return special
+                return _parenthesized(special) if name in _OPERATOR_SYNTAX else special
         return printer
+
+
+# SQL-syntax calls that are operators (``x AT TIME ZONE z``, ``(a, b) OVERLAPS (c, d)``,
+# ``x IS NORMALIZED``): pglast prints them bare, which PostgreSQL refuses where only a
+# restricted expression may stand (a column's DEFAULT: ``DEFAULT now() AT TIME ZONE 'utc'``
+# is a syntax error). Parenthesized they are valid everywhere and deparse the same.
+_OPERATOR_SYNTAX = frozenset({"pg_catalog.timezone", "pg_catalog.overlaps", "pg_catalog.is_normalized"})
+
+
+def _parenthesized(printer):  # noqa: ANN001, ANN202 (pglast's printer signature)
+    def paren(node, output):  # noqa: ANN001, ANN202
+        output.write("(")
+        printer(node, output)
+        output.write(")")
+
+    return paren
 
 
 def render(node: ast.Node) -> str:

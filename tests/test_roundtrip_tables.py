@@ -349,3 +349,17 @@ def test_string_column_made_an_array_and_back(roundtrip) -> None:
     )
     assert not rb.manual_steps
     assert "USING tag::text" in sql
+
+
+def test_dropped_table_with_operator_syntax_defaults_comes_back(roundtrip) -> None:
+    # `now() AT TIME ZONE 'utc'` printed bare after DEFAULT is a syntax error: the recreated
+    # table must parenthesize the operator forms of SQL-syntax calls (found by the real-world runner)
+    rb, sql = roundtrip(
+        history=["create table public.polls (id bigint primary key,"
+                 " created_at timestamp default (now() at time zone 'utc') not null,"
+                 " overlapping boolean default ((date '2025-01-01', date '2025-02-01') overlaps"
+                 " (date '2025-01-15', date '2025-03-01')),"
+                 " normalized boolean default ('x' is nfc normalized));"],
+        migration="drop table public.polls;",
+    )
+    assert "DEFAULT (now() AT TIME ZONE 'utc')" in sql
