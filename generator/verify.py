@@ -339,7 +339,10 @@ def candidate(rb: Rollback, rollbacks_dir: Path | None, use_files: bool = True) 
         else:
             state = "stale"
         c = Candidate(rb.migration, text, path, "file", state)
-        c.manual = unresolved_manual_steps(statements_of(text, path))
+        try:
+            c.manual = unresolved_manual_steps(statements_of(text, path))
+        except InputError as exc:  # run as it is, it fails: reported for this migration only
+            c.problem = f"the rollback file is not valid SQL: {exc}"
         return c
     shown = Path(f"<generated rollback of {rb.migration.path.name}>")
     c = Candidate(rb.migration, generated, shown, "generated")
@@ -479,7 +482,10 @@ class _Fresh:
 
     def run_rollback(self, c: Candidate) -> None:
         """The rollback as written, in a new session (like ``psql -f``)."""
-        stmts = statements_of(c.sql, c.path)
+        try:
+            stmts = statements_of(c.sql, c.path)
+        except InputError as exc:  # the rollback is not valid SQL: its migration fails, the others go on
+            raise SqlError(c.path, 1, "", "42601", f"the rollback is not valid SQL: {exc}") from None
         with self.connect() as conn:
             run_statements(conn, stmts)
 

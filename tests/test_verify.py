@@ -225,6 +225,23 @@ def test_a_manual_step_whose_reason_has_a_backslash_is_still_a_manual_step(tmp_p
     assert len(steps) == 1 and "MANUAL STEP 1 not resolved" in steps[0] and "\\.(png|jpg)$" in steps[0]
 
 
+def test_a_rollback_file_that_is_not_sql_fails_its_migration_only(tmp_path: Path):
+    root = write_project(tmp_path, {
+        "20250101000000_t": "create table public.t (id bigint primary key);\n",
+        "20250102000000_c": "alter table public.t add column c text;\n",
+        "20250103000000_d": "alter table public.t add column d text;\n",
+    })
+    CliRunner().invoke(cli, ["generate", "--project-dir", str(root)], catch_exceptions=False)
+    rollback = root / "supabase" / "rollbacks" / "rollback_20250102000000_c.sql"
+    rollback.write_text(rollback.read_text().replace("COMMIT;", "ALTER TABEL public.t;\nCOMMIT;", 1))
+    code, doc = run_json("--project-dir", str(root))
+    ms = by_version(doc)
+    assert ms["20250102000000"]["status"] == "failed"
+    assert "the rollback file is not valid SQL" in ms["20250102000000"]["reason"]
+    assert ms["20250101000000"]["status"] == ms["20250103000000"]["status"] == "verified"
+    assert code == 1
+
+
 def test_a_newer_postgresql_setting_in_a_dump_header_does_not_stop_the_history(tmp_path: Path):
     # pg_dump 17 starts its files with `SET transaction_timeout = 0;`; on an older test
     # server that one SET is skipped, so the dump and everything after it are verified
