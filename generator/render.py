@@ -156,8 +156,10 @@ class Block:
 class Segment:
     transactional: bool
     blocks: list[Block] = field(default_factory=list)
+    bodies_unchecked: bool = False  # a step already set check_function_bodies off in it
 
 
+_CREATES_ROUTINE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b", re.I)
 _CREATE_INDEX = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+)(?!IF\s+NOT\s+EXISTS\b)", re.I)
 _DROP_INDEX = re.compile(r"^(\s*DROP\s+INDEX\s+CONCURRENTLY\s+)(?!IF\s+EXISTS\b)", re.I)
 
@@ -290,6 +292,13 @@ def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight
             segments.append(Segment(step.transactional))
             local_path = session_path
         statements = list(step.sql) if step.transactional else [idempotent(s) for s in step.sql]
+        if step.transactional and not step.manual and not segments[-1].bodies_unchecked \
+                and any(_CREATES_ROUTINE.match(sql) for sql in statements):
+            # a definition restored from history is one PostgreSQL accepted, possibly while the
+            # migration had check_function_bodies off (pg_dump and `supabase db diff` do):
+            # checking its body again could refuse it, as pg_dump's restores avoid too
+            statements.insert(0, "SET LOCAL check_function_bodies = off;")
+            segments[-1].bodies_unchecked = True
         block = Block(number, step, statements)
         if step.search_path is not None and not step.manual and step.search_path != local_path:
             block.set_path = search_path_sql(step.search_path, local=step.transactional)

@@ -210,3 +210,16 @@ def test_a_pct_type_function_whose_return_type_changes_is_dropped_and_recreated(
     )
     assert "DROP FUNCTION public.price_of(uuid);" in sql
     assert "price_of(" not in sql.partition("Post-rollback assertions")[2]
+
+
+def test_body_accepted_with_checks_off_is_restored(roundtrip) -> None:
+    # dumps and `supabase db diff` files create functions with check_function_bodies off, so
+    # PostgreSQL keeps a body it would refuse to check; the rollback restores it the same way
+    rb, sql = roundtrip(
+        history=["set check_function_bodies = off;\n"
+                 "create function public.score() returns void language plpgsql as $f$\n"
+                 "begin\n  select 1 into x;\ndeclare y int;\nend;$f$;"],
+        migration="create or replace function public.score() returns void language plpgsql as $f$begin null; end$f$;",
+    )
+    assert not rb.manual_steps
+    assert "SET LOCAL check_function_bodies = off;" in sql
