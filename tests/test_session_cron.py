@@ -107,3 +107,23 @@ def test_jobs_survive_from_migration_to_migration_and_do_blocks():
                "select cron.unschedule('x');")
     assert rbs[0].steps[0].sql == ["SELECT cron.unschedule('x');"]
     assert rbs[1].steps[0].sql == ["SELECT cron.schedule('x', '@daily', 'select 1');"]
+
+
+def test_a_select_with_unknown_effects_distrusts_the_tables_it_names() -> None:
+    # audit.enable_tracking('public.t'::regclass) adds triggers to t: a later DROP TABLE t
+    # must not be undone by recreating t without them, silently
+    from pathlib import Path
+
+    from generator.engine import baseline_catalog, replay
+    from generator.parse import Migration
+
+    cat = baseline_catalog()
+    replay(Migration("1", "t", Path("1_t.sql"), "create table public.t (id int primary key);\n"
+                                                  "create table public.u (id int primary key);"), cat)
+    rb = replay(Migration("2", "audit", Path("2_audit.sql"),
+                          "select audit.enable_tracking('public.t'::regclass);"), cat)
+    assert rb.manual_steps
+    rb = replay(Migration("3", "drop", Path("3_drop.sql"), "drop table public.t;\ndrop table public.u;"), cat)
+    [manual] = rb.manual_steps
+    assert "table public.t " in manual.manual and "2_audit.sql:1" in manual.manual
+    assert any("CREATE TABLE public.u" in sql for s in rb.steps for sql in s.sql if not s.manual)

@@ -17,8 +17,8 @@ from pglast import ast
 from pglast.enums import TransactionStmtKind, VariableSetKind
 
 from ..catalog import CURRENT_USER, DEFAULT_SEARCH_PATH
-from ..engine import Context, Unsupported, handles
-from ..sqltext import render
+from ..engine import Context, Unsupported, _taint_referenced, handles
+from ..sqltext import qname, render, walk
 from ..steps import Step
 from .cron import cron_call, is_cron_call
 
@@ -123,6 +123,23 @@ _SAFE_FUNCS = {"set_config", "pg_catalog.set_config"}
 _NOTIFY_FUNCS = {"pg_notify", "pg_catalog.pg_notify"}
 
 
+def _distrust_named(node: ast.SelectStmt, ctx: Context) -> None:
+    """After a SELECT whose effects are unknown, distrust every relation it names: in its
+    FROM clause, and as a string (``audit.enable_tracking('public.t'::regclass)`` adds
+    triggers to ``t``: a later rollback that recreates ``t`` must not leave them out)."""
+    _taint_referenced(node, ctx)
+    cat = ctx.catalog
+    for n in walk(node):
+        if isinstance(n, ast.String) and isinstance(n.sval, str) and 0 < len(n.sval) < 200:
+            parts = n.sval.replace('"', "").split(".")
+            if len(parts) > 2 or not all(parts):
+                continue
+            key = cat.resolve_relation(parts[0] if len(parts) == 2 else None, parts[-1])
+            kind = cat.relation_kind(key)
+            if kind:
+                ctx.taint(("view" if "view" in kind else "table", qname(*key)))
+
+
 @handles(ast.SelectStmt)
 def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
     """A ``SELECT`` in a migration is run for its side effects.
@@ -141,10 +158,12 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
         elif not isinstance(val, ast.A_Const):
             calls.append(None)
     if node.fromClause or node.whereClause or None in calls:
+        _distrust_named(node, ctx)
         return ctx.manual("this SELECT may have side effects the generator cannot analyse")
     for call in calls:
         fname = ".".join(n.sval for n in call.funcname)
         if fname not in _SAFE_FUNCS | _NOTIFY_FUNCS and not is_cron_call(call):
+            _distrust_named(node, ctx)
             return ctx.manual(
                 f"SELECT calls {fname}(), whose effects the generator cannot know",
                 title=f"Manual step: undo the effects of `{render(call)}`",
