@@ -127,3 +127,25 @@ def test_a_select_with_unknown_effects_distrusts_the_tables_it_names() -> None:
     [manual] = rb.manual_steps
     assert "table public.t " in manual.manual and "2_audit.sql:1" in manual.manual
     assert any("CREATE TABLE public.u" in sql for s in rb.steps for sql in s.sql if not s.manual)
+
+
+def test_if_exists_drops_on_a_distrusted_table_are_manual() -> None:
+    # what the unknown call added (a trigger, a constraint) is not in the catalog: dropping it
+    # `if exists` may have dropped something, so the rollback cannot say "nothing to undo"
+    from pathlib import Path
+
+    from generator.engine import baseline_catalog, replay
+    from generator.parse import Migration
+
+    cat = baseline_catalog()
+    replay(Migration("1", "t", Path("1_t.sql"), "create table public.t (id int primary key, body text);\n"
+                                                  "select audit.enable_tracking('public.t'::regclass);"), cat)
+    rb = replay(Migration("2", "m", Path("2_m.sql"),
+                          "drop trigger if exists audit_i_u_d on public.t;\n"
+                          "alter table public.t drop constraint if exists body_len_check;"), cat)
+    assert len(rb.manual_steps) == 2
+    assert all("1_t.sql:2" in s.manual and "may have" in s.manual for s in rb.manual_steps)
+    rb = replay(Migration("3", "m", Path("3_m.sql"), "create table public.u (id int primary key);\n"
+                                                      "drop trigger if exists x on public.u;\n"
+                                                      "alter table public.u drop constraint if exists c;"), cat)
+    assert not rb.manual_steps  # a table nothing unknown touched: nothing to undo

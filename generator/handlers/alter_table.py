@@ -744,11 +744,13 @@ def drop_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step
     cat = ctx.catalog
     table = cat.tables[key]
     name = cmd.name
-    if name not in table.constraints:
-        if cmd.missing_ok:
-            return []
-        raise Unsupported(f"constraint {name} of {qname(*key)} is not in the catalog")
     reason = ctx.tainted_reason(("table", qname(*key))) or ctx.tainted_reason(constraint_ref(key, name))
+    if name not in table.constraints:
+        if cmd.missing_ok and not reason:
+            return []
+        if reason:  # the statement that changed the table may have added it: dropped here, or not
+            raise Unsupported(f"{reason}; constraint {name} is not in the catalog, but that statement may have added it")
+        raise Unsupported(f"constraint {name} of {qname(*key)} is not in the catalog")
     if reason:
         raise Unsupported(reason)
     con = table.constraints[name]

@@ -183,7 +183,11 @@ def drop_trigger(node: ast.DropStmt, ctx: Context) -> list[Step]:
         label = f"{quote_ident(key[2])} on {qname(*table)}"
         t = cat.triggers.get(key)
         if t is None:
-            if not node.missing_ok:
+            reason = ctx.tainted_reason(refs.table_ref(table))
+            if reason:  # the statement that changed the table may have created the trigger
+                steps += ctx.manual(f"{reason}; trigger {label} is not in the catalog, but that statement may have "
+                                    "created it", title=f"Manual step: recreate trigger {label}")
+            elif not node.missing_ok:
                 steps += ctx.manual(
                     f"the definition of trigger {label} before this migration is not in the migration history",
                     title=f"Manual step: recreate trigger {label}",
