@@ -89,7 +89,7 @@ def reason_class(reason: str) -> str:
     text = re.sub(r'"[^"]*"', "N", reason)
     text = re.sub(r"`[^`]*`", "S", text)
     text = re.sub(r"\([^()]*\.sql:\d+[^()]*\)", "(W)", text)
-    text = re.sub(r"\S+\.sql:\d+(:\d+)?", "W", text)
+    text = re.sub(r"\S+\.sql(:\d+(:\d+)?)?", "W", text)
     text = re.sub(r"\b(public|auth|storage|extensions|[a-z_][a-z0-9_$]*)\.([a-z_][a-z0-9_$]*)(\([^)]*\))?", "N", text)
     text = re.sub(r"(?<![\w$])[A-Za-z_][\w$]*\([^()]*\)", "N", text)  # calls: f(), f(uuid)
     kinds = r"schema|table|view|function|procedure|policy|type|trigger|index|extension|sequence|column|relation|role"
@@ -165,7 +165,7 @@ def _verify(row: Row, project: Path, out: Path, tool: list[str], timeout: float)
             row.skip_reasons["the migration itself fails: " + reason_class(_first_difference(m))] += 1
         row.statuses[status] += 1
         if status == "skipped":
-            row.skip_reasons[re.sub(r"\d{4,}_\S+", "M", m.get("reason", ""))[:120]] += 1
+            row.skip_reasons[reason_class(m.get("reason", ""))] += 1
         if status == "failed":
             row.failure_reasons[reason_class(_first_difference(m))] += 1
             row.failed.append({"file": m.get("file", "?"), "reason": m.get("reason", "")[:300],
