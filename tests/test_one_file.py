@@ -16,10 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from roundtrip import apply_migration, run_psql
 
-from generator.cli import cli
 from generator.engine import generate
 from generator.parse import Migration
 from generator.project import list_migrations
@@ -27,27 +25,10 @@ from generator.render import history_sql
 from generator.salvage import Opaque, salvage
 from generator.snapshot import diff, snapshot
 
+from _cli_support import _cache, project, run  # noqa: F401  (_cache: an autouse fixture)
+
 V0, V1, V2 = "20250101000000", "20250102000000", "20250103000000"
 HISTORY = "supabase_migrations.schema_migrations"
-
-
-def project(root: Path, files: dict[str, str | bytes]) -> Path:
-    mig = root / "supabase" / "migrations"
-    mig.mkdir(parents=True)
-    (root / "supabase" / "config.toml").write_text('project_id = "one-file"\n')
-    for name, data in files.items():
-        (mig / name).write_bytes(data if isinstance(data, bytes) else data.encode())
-    return root
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SUPABASE_ROLLBACK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SUPABASE_ROLLBACK_DB_URL", raising=False)
 
 
 def migs(*texts: str) -> list[Migration]:

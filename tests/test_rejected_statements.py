@@ -22,38 +22,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import cli
 from generator.engine import generate
 from generator.parse import InputError, Migration, parse_statements
 from generator.rejects import rejection, rejections
 from generator.salvage import Rejected, salvage
+
+from _cli_support import _cache, project, run  # noqa: F401  (_cache: an autouse fixture)
 
 V = [str(20250301000000 + i) for i in range(6)]
 
 
 def migs(*texts: str) -> list[Migration]:
     return [Migration(version=V[i], name=f"m{i}", path=Path(f"m/{V[i]}_m{i}.sql"), text=t) for i, t in enumerate(texts)]
-
-
-def project(root: Path, files: dict[str, str]) -> Path:
-    mig = root / "supabase" / "migrations"
-    mig.mkdir(parents=True)
-    (root / "supabase" / "config.toml").write_text('project_id = "rejected"\n')
-    for name, text in files.items():
-        (mig / name).write_text(text)
-    return root
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SUPABASE_ROLLBACK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SUPABASE_ROLLBACK_DB_URL", raising=False)
 
 
 def plpgsql(body: str, params: str = "", returns: str = "integer") -> str:
