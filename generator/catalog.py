@@ -17,6 +17,7 @@ Keys:
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Key = tuple[str, str]
@@ -432,6 +433,13 @@ class Catalog:
     role_settings: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     comments: dict[ObjRef, str] = field(default_factory=dict)
     default_privileges: list[DefaultPrivilege] = field(default_factory=list)
+    # Schemas whose default privileges a statement the generator could not follow may have
+    # changed ("" for every schema): schema -> where, in words. A new object there gets
+    # privileges the catalog does not know (``uncertain_acl``).
+    uncertain_defaults: dict[str, str] = field(default_factory=dict)
+    # Objects whose privileges are not fully known: objref -> (where, in words; the roles
+    # whose privileges on it are known again since, e.g. after ``REVOKE ALL ... FROM anon``).
+    uncertain_acl: dict[ObjRef, tuple[str, frozenset[str]]] = field(default_factory=dict)
     # Objects changed by a statement the generator could not analyse: their recorded
     # definition may be wrong, so nothing is restored from it. objref -> "path:line".
     tainted: dict[ObjRef, str] = field(default_factory=dict)
@@ -445,6 +453,8 @@ class Catalog:
     # Relations that existed when the file being replayed started (to tell the tables it
     # creates from older ones).
     file_start_relations: frozenset[Key] = frozenset()
+    # Objects the file being replayed created (given default privileges): its rollback drops them.
+    file_created: set[ObjRef] = field(default_factory=set)
     # pg_cron jobs scheduled by name in migrations: name -> (schedule, command).
     cron_jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -550,11 +560,26 @@ class Catalog:
     def drop_object_refs(self, prefix: ObjRef) -> None:
         """Forget grants/comments/taint of an object (and, for tables, its columns)."""
         kind, ident = prefix
-        for store in (self.grants, self.grant_options, self.comments, self.tainted):
+        for store in (self.grants, self.grant_options, self.comments, self.tainted, self.uncertain_acl):
             for ref in [r for r in store if r == prefix or (
                 kind in ("table", "view", "materialized view") and r[0] == "column" and r[1].startswith(ident + ".")
             )]:
                 del store[ref]
+
+    def defaults_doubt(self, schema: str | None) -> str | None:
+        """Why the privileges a new object in ``schema`` gets are not known (None: they are)."""
+        return self.uncertain_defaults.get(schema or "") or self.uncertain_defaults.get("")
+
+    def acl_doubt(self, obj: ObjRef, roles: Iterable[str] | None = None) -> str | None:
+        """Why the privileges of ``roles`` (None: every role) on ``obj`` are not known."""
+        entry = self.uncertain_acl.get(obj)
+        if entry is None:
+            return None
+        where, known = entry
+        if roles is not None and set(roles) <= known:
+            return None
+        return (f"the privileges on {obj[0]} {obj[1]} are not known: it was created after {where}, which may "
+                "have changed the default privileges in a way the generator does not follow")
 
     def apply_default_privileges(self, kind: str, schema: str, obj: ObjRef) -> None:
         """Grant what ALTER DEFAULT PRIVILEGES promises to a new object of ``kind``.
@@ -568,6 +593,12 @@ class Catalog:
         "function", "procedure", "sequence", "type", "schema").
         """
         dkind = DEFAULT_PRIVILEGE_KIND.get(kind, kind)
+        self.file_created.add(obj)
+        doubt = self.defaults_doubt(schema)
+        if doubt:
+            self.uncertain_acl[obj] = (doubt, frozenset())
+        else:
+            self.uncertain_acl.pop(obj, None)
         owner = self.current_user
         entries = [dp for dp in self.default_privileges if dp.owner == owner and dp.kind == dkind]
         if not any(dp.schema is None for dp in entries):

@@ -298,6 +298,7 @@ def replay(
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
+    catalog.file_created = set()
     per_stmt: list[list[Step]] = []
     warnings: list[Ignored] = []
     if statements is None:

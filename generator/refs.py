@@ -182,8 +182,55 @@ def restore_acl_sql(
     (default privileges, PUBLIC EXECUTE on functions, PUBLIC USAGE on types); the result
     is the difference. ``kind`` is the ObjRef kind used for default privileges.
     """
+    doubt = catalog.acl_doubt(ref)
+    if doubt:
+        from .engine import Unsupported
+
+        raise Unsupported(doubt)
+    if catalog.defaults_doubt(schema):  # what the new object receives is not known: clear it first
+        return [reset_acl_sql(ref[0], ref[1]), *acl_diff_sql(ref[0], ref[1], {}, want, None, want_options)]
     have = default_acl(catalog, kind, schema, ref)
     return acl_diff_sql(ref[0], ref[1], have, want, None, want_options)
+
+
+# ObjRef kind -> (catalog table, its ACL, owner and oid columns, the regtype that reads the
+# identity, acldefault's object type)
+_ACL_OF = {
+    "table": ("pg_class", "relacl", "relowner", "regclass", "r"),
+    "view": ("pg_class", "relacl", "relowner", "regclass", "r"),
+    "materialized view": ("pg_class", "relacl", "relowner", "regclass", "r"),
+    "sequence": ("pg_class", "relacl", "relowner", "regclass", "s"),
+    "function": ("pg_proc", "proacl", "proowner", "regprocedure", "f"),
+    "procedure": ("pg_proc", "proacl", "proowner", "regprocedure", "f"),
+    "type": ("pg_type", "typacl", "typowner", "regtype", "T"),
+    "schema": ("pg_namespace", "nspacl", "nspowner", "regnamespace", "n"),
+}
+
+
+def reset_acl_sql(kind: str, identity: str) -> str:
+    """A block that revokes every privilege anyone but the owner holds on the object.
+
+    For an object the rollback recreates where the default privileges are not known (a
+    statement the generator could not follow may have changed them): whatever PostgreSQL
+    gave it is cleared, and the recorded privileges are granted after it.
+    """
+    table, acl, owner, reg, code = _ACL_OF[kind]
+    target = f"{_GRANT_TARGET[kind]} {identity}".replace("%", "%%")
+    return (
+        "DO $acl$\n"
+        "DECLARE\n"
+        "  grantee text;\n"
+        "BEGIN\n"
+        "  FOR grantee IN\n"
+        "    SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END\n"
+        f"    FROM {table} o, aclexplode(coalesce(o.{acl}, acldefault('{code}', o.{owner}))) a\n"
+        f"    WHERE o.oid = {literal(identity)}::{reg} AND a.grantee <> o.{owner}\n"
+        "  LOOP\n"
+        f"    EXECUTE format({literal('REVOKE ALL ON ' + target + ' FROM %s')}, grantee);\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$acl$;"
+    )
 
 
 def comment_sql(kind: str, identity: str, text: str | None) -> str:
@@ -215,7 +262,7 @@ def move_refs(catalog: Catalog, old: ObjRef, new: ObjRef) -> None:
     For relations, the refs of its columns follow too.
     """
     prefix = old[1] + "."
-    for store in (catalog.grants, catalog.grant_options, catalog.comments, catalog.tainted):
+    for store in (catalog.grants, catalog.grant_options, catalog.comments, catalog.tainted, catalog.uncertain_acl):
         for ref in list(store):
             if ref == old:
                 store[new] = store.pop(ref)

@@ -552,6 +552,8 @@ def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
             cat.tainted[ref] = where
     for ref in doscope.objects(reach, cat):
         cat.tainted[ref] = where
+    for schema in doscope.default_privilege_schemas(reach, body):
+        cat.uncertain_defaults.setdefault(schema, f"the DO block at {ctx.stmt.where}")
     return doscope.describe(reach)
 
 

@@ -137,12 +137,11 @@ class Reach:
         what = {"relation": "tables/views/sequences", "function": "functions", "schema": "schemas",
                 "type": "types", "extension": "extensions", "publication": "publications",
                 "all": "objects of every kind",
-                "default privileges": "the default privileges of objects created later, which the generator "
-                                      "does not follow"}[self.kind]
+                "default privileges": "the default privileges of objects created later"}[self.kind]
         out = f"{what}"
         if self.names is not None:
             out += " named " + ", ".join(sorted(repr(n) if isinstance(n, _Like) else n for n in self.names))
-        if self.kind not in ("schema", "extension", "publication", "default privileges"):
+        if self.kind not in ("schema", "extension", "publication"):
             out += " in " + ("schema " + ", ".join(sorted(self.schemas)) if self.schemas is not None else "any schema")
         return out
 
@@ -588,8 +587,11 @@ def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: t
         return [rel(stmt.view)]
     if isinstance(stmt, ast.CreateTableAsStmt):
         return [rel(stmt.into.rel)]
-    if isinstance(stmt, ast.AlterDefaultPrivilegesStmt):
-        return [Reach("default privileges")]  # changes no existing object (see describe)
+    if isinstance(stmt, ast.AlterDefaultPrivilegesStmt):  # changes no existing object (see describe)
+        schemas = [o for o in stmt.options or () if o.defname == "schemas"]
+        if not schemas:
+            return [Reach("default privileges")]
+        return [Reach("default privileges", n.part(s.sval, "schema"), None) for s in schemas[0].arg]
     if isinstance(stmt, ast.AlterFunctionStmt):
         return [_object_reach(stmt.objtype, stmt.func, n)]
     if isinstance(stmt, ast.CreateFunctionStmt):
@@ -890,6 +892,24 @@ def objects(reach: Iterable[Reach], cat: Catalog) -> list[ObjRef]:
                 out.update({("publication", p): None for p in cat.publications})
                 out.update({("extension", e): None for e in cat.extensions})
     return list(out)
+
+
+_DEFAULTS_RE = re.compile(r"default\s+privileges", re.IGNORECASE)
+
+
+def default_privilege_schemas(reach: Iterable[Reach], body: str) -> set[str]:
+    """Schemas whose default privileges the block may have changed ("": every schema).
+
+    A block whose reach is unbounded ("all") counts only when its text mentions default
+    privileges (a statement cannot be written without the words)."""
+    out: set[str] = set()
+    for r in reach:
+        if r.kind == "default privileges" or (r.kind == "all" and _DEFAULTS_RE.search(body)):
+            if r.schemas is None or any(isinstance(v, _Like) for v in r.schemas):
+                out.add("")
+            else:
+                out |= set(r.schemas)
+    return out
 
 
 def describe(reach: list[Reach]) -> str:

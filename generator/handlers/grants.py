@@ -293,6 +293,10 @@ def grant(node: ast.GrantStmt, ctx: Context) -> list[Step]:
         for ref in affected:
             before.setdefault(ref, _acl(cat, ref))
         plans.append((t, obj, cols))
+    # objects whose earlier privileges for these roles are not known (``catalog.uncertain_acl``)
+    # (one the migration created itself does not matter: its rollback drops it)
+    doubts = {t.ref: cat.acl_doubt(t.ref, [r for r in roles if r != t.owner]) for t, _, _ in plans
+              if t.ref not in cat.file_created}
     for t, obj, cols in plans:
         for role in roles:
             if role == t.owner:
@@ -304,7 +308,26 @@ def grant(node: ast.GrantStmt, ctx: Context) -> list[Step]:
             if not node.is_grant and obj & COLUMN_PRIVILEGES and t.kind != "sequence":
                 for cref in _column_refs(cat, t):
                     _change(cat, cref, role, obj & COLUMN_PRIVILEGES, False, node.grant_option)
+        if obj and not cols:
+            _learn(cat, t.ref, roles, obj == set(ALL_PRIVILEGES.get(_acl_kind(t.kind), ())), node)
+    if any(doubts.values()):
+        return _restore_steps(cat, {r: acl for r, acl in before.items() if not doubts.get(r)}) + ctx.manual(
+            "; ".join(dict.fromkeys(d for d in doubts.values() if d))
+            + ", so what this statement changed is not known")
     return _restore_steps(cat, before)
+
+
+def _acl_kind(kind: str) -> str:
+    return "table" if kind in ("view", "materialized view") else kind
+
+
+def _learn(cat: Catalog, ref: tuple[str, str], roles: list[str], everything: bool, node: ast.GrantStmt) -> None:
+    """After ``GRANT ALL`` / ``REVOKE ALL`` the roles' privileges on an object whose ACL is
+    uncertain are known: all of them, or none."""
+    entry = cat.uncertain_acl.get(ref)
+    if entry is None or not everything or node.grant_option:
+        return
+    cat.uncertain_acl[ref] = (entry[0], entry[1] | frozenset(roles))
 
 
 # -- role membership ----------------------------------------------------------------------
@@ -426,7 +449,28 @@ def _option_list(options: Iterable[ast.DefElem] | None, name: str) -> list:
 
 @handles(ast.AlterDefaultPrivilegesStmt)
 def alter_default_privileges(node: ast.AlterDefaultPrivilegesStmt, ctx: Context) -> list[Step]:
-    """ALTER DEFAULT PRIVILEGES → the opposite GRANT/REVOKE for what actually changed."""
+    """ALTER DEFAULT PRIVILEGES → the opposite GRANT/REVOKE for what actually changed.
+
+    One the generator cannot follow leaves the default privileges of its schemas (every
+    schema, without ``IN SCHEMA``) uncertain: what objects created later receive is not
+    known (``catalog.uncertain_defaults``). Where they already are uncertain, what this
+    statement changes is not known either.
+    """
+    cat = ctx.catalog
+    schemas = [s.sval for s in _option_list(node.options, "schemas")] or [""]
+    doubt = next(filter(None, (cat.uncertain_defaults.get(s) or cat.uncertain_defaults.get("") for s in schemas)), None)
+    try:
+        if doubt:
+            raise Unsupported(f"the default privileges it changes are not known: {doubt} may have changed them "
+                              "in a way the generator does not follow")
+        return _alter_default_privileges(node, ctx)
+    except Unsupported:
+        for s in schemas:
+            cat.uncertain_defaults.setdefault(s, f"the ALTER DEFAULT PRIVILEGES at {ctx.stmt.where}")
+        raise
+
+
+def _alter_default_privileges(node: ast.AlterDefaultPrivilegesStmt, ctx: Context) -> list[Step]:
     cat = ctx.catalog
     act: ast.GrantStmt = node.action
     kind = _DEFAULT_KIND.get(act.objtype)
