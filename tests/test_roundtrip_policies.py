@@ -125,3 +125,21 @@ def test_alter_unknown_policy_is_manual(roundtrip):
         expect_manual=True,
     )
     assert rb.manual_steps
+
+
+def test_policy_calling_a_bare_function_after_a_table_recreated_under_another_path(roundtrip):
+    # The table was written under an empty search_path (as pg_dump writes), the policy
+    # under the default one, calling its function by its bare name: the rollback recreates
+    # the table first and must not leave its path in force for the policy.
+    rb, sql = roundtrip(
+        history=[
+            "set local search_path = '';"
+            " create table public.teams (id uuid primary key);"
+            " create function public.is_member(uuid) returns boolean language sql as $$ select true $$;",
+            TABLE + " create policy members on public.notes for select using (is_member(user_id));",
+        ],
+        migration="drop policy members on public.notes; drop table public.teams;",
+    )
+    assert "SET LOCAL search_path TO '';" in sql
+    assert sql.index("SET LOCAL search_path TO '';") < sql.index('SET LOCAL search_path TO "$user", public, extensions;') \
+        < sql.index("CREATE POLICY members")
