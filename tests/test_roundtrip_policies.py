@@ -143,3 +143,41 @@ def test_policy_calling_a_bare_function_after_a_table_recreated_under_another_pa
     assert "SET LOCAL search_path TO '';" in sql
     assert sql.index("SET LOCAL search_path TO '';") < sql.index('SET LOCAL search_path TO "$user", public, extensions;') \
         < sql.index("CREATE POLICY members")
+
+
+STAFF = (
+    "create table public.staff (id int primary key, mail text, admin boolean);"
+    " create table public.docs (id int primary key, author text);"
+)
+
+
+def test_policies_recreated_after_a_column_rename_read_the_renamed_column(roundtrip):
+    # The old column made room for a new one of the same name; the policies (one on another
+    # table, through a subquery) still read the old column, now named old_mail.
+    rb, sql = roundtrip(
+        history=[
+            STAFF + " create policy mine on public.staff using (mail = auth.email());"
+            " create policy admins on public.docs using (exists (select 1 from staff where staff.mail = auth.email() and admin))"
+            " with check (exists (select 1 from public.staff s where s.mail = author));",
+            "alter table public.staff add column mail2 varchar;"
+            " alter table public.staff rename column mail to old_mail; alter table public.staff rename column mail2 to mail;",
+        ],
+        migration="drop policy mine on public.staff; drop policy admins on public.docs;"
+        " create policy admins on public.docs using (exists (select 1 from staff where staff.mail = auth.email()));"
+        " alter table public.staff drop column old_mail;",
+        allow_column_order=True,
+    )
+    assert "staff.old_mail = auth.email()" in sql
+
+
+def test_policies_recreated_after_a_table_rename_read_the_renamed_table(roundtrip):
+    # A new table took the old name: the recreated policies must not read it.
+    rb, sql = roundtrip(
+        history=[
+            STAFF + " create policy own on public.staff using (staff.admin);"
+            " create policy admins on public.docs using (exists (select 1 from staff where staff.mail = docs.author));",
+            "alter table public.staff rename to old_staff; create table public.staff (id int, mail text, admin boolean);",
+        ],
+        migration="drop policy own on public.old_staff; drop policy admins on public.docs;",
+    )
+    assert "FROM old_staff WHERE old_staff.mail = docs.author" in sql
