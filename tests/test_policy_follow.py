@@ -106,3 +106,14 @@ def test_policies_not_spelling_the_renamed_name_are_untouched():
     )
     assert not rbs[-1].manual_steps
     assert "USING (EXISTS (SELECT 1 FROM staff AS s WHERE s.id = docs.id))" in _sql(rbs[-1])
+
+
+def test_renamed_view_named_in_a_subquery_follows():
+    rbs = _rollbacks(
+        TABLES + " create view public.admins as select mail from public.staff where admin;"
+        " create policy p on public.docs using (exists (select 1 from admins a where a.mail = author));",
+        "alter view public.admins rename to staff_admins;",
+        "drop policy p on public.docs;",
+    )
+    assert not rbs[-1].manual_steps
+    assert "USING (EXISTS (SELECT 1 FROM staff_admins AS a WHERE a.mail = author))" in _sql(rbs[-1])
