@@ -29,6 +29,7 @@ Handler = Callable[[ast.Node, "Context"], list[Step]]
 DO_BLOCK = "DO block at "  # how a taint by a DO block the generator cannot follow is recorded
 # how a taint by a statement PostgreSQL rejects is recorded: REJECTED + "path:line: why"
 REJECTED = "rejected statement at "
+RENAME = "rename at "  # generator.handlers.policy_follow: recorded text that could not follow a rename
 _HANDLERS: dict[tuple[type, object], Handler] = {}
 
 
@@ -126,6 +127,11 @@ class Context:
             return (f"{ref[0]} {ref[1]} may have been created or replaced by hand: {at} defines it in a way "
                     f"PostgreSQL rejects ({why}), so that migration cannot have run as written, and what it "
                     "left in its place (nothing, or a corrected version) is not known")
+        if where.startswith(RENAME):  # generator.handlers.policy_follow
+            at, _, why = where[len(RENAME):].partition(": ")
+            return (f"{ref[0]} {ref[1]} names what the rename at {at} renamed: PostgreSQL keeps it bound to the "
+                    f"renamed object, but the generator cannot rewrite its recorded text with certainty ({why}), "
+                    "so its definition after the rename is not known")
         if where.startswith(DO_BLOCK):  # generator.handlers.doscope: may, not did
             return (f"{ref[0]} {ref[1]} may have been changed by the {where}, whose SQL the generator could not "
                     "analyse, so its earlier definition is not known")

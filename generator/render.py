@@ -35,6 +35,7 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, parse_sql
 
 from . import __version__
+from .catalog import DEFAULT_SEARCH_PATH
 from .engine import Rollback
 from .parse import Migration
 from .preflight import assertions_sql, preflight_sql
@@ -171,6 +172,22 @@ def idempotent(sql: str) -> str:
     return _DROP_INDEX.sub(r"\1IF EXISTS ", sql, count=1)
 
 
+def _step_path(step: Step, current: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The search_path ``step`` must run under, None when the one in force will do.
+
+    A step without a path of its own (``Step.search_path`` None) runs under the default
+    one, as the pre-flight checks assume: its SQL may still name functions, types or
+    relations without a schema (a policy's ``USING (f(id))``, a column default, a trigger's
+    function). When an earlier step set another path, it is set back to the default rather
+    than left in force (``current`` None is the session's own, the default).
+    """
+    if step.search_path is not None:
+        return step.search_path
+    if current is not None and current != DEFAULT_SEARCH_PATH:
+        return DEFAULT_SEARCH_PATH
+    return None
+
+
 def search_path_sql(path: tuple[str, ...], local: bool) -> str:
     value = ", ".join(quote_ident(s) for s in path) if path else "''"
     return f"SET {'LOCAL ' if local else ''}search_path TO {value};"
@@ -300,11 +317,12 @@ def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight
             statements.insert(0, "SET LOCAL check_function_bodies = off;")
             segments[-1].bodies_unchecked = True
         block = Block(number, step, statements)
-        if step.search_path is not None and not step.manual and step.search_path != local_path:
-            block.set_path = search_path_sql(step.search_path, local=step.transactional)
-            local_path = step.search_path
+        path = _step_path(step, local_path)
+        if path is not None and not step.manual and path != local_path:
+            block.set_path = search_path_sql(path, local=step.transactional)
+            local_path = path
             if not step.transactional:
-                session_path = step.search_path
+                session_path = path
         for entry in backups.get(i, []):
             (block.backups if barrier else hoisted).append(entry)
         if step.manual:

@@ -188,12 +188,24 @@ def test_search_path_is_set_locally_only_when_it_changes():
     a = Step("a", "G", ["CREATE VIEW public.v AS SELECT 1;"], search_path=("app", "public"))
     b = Step("b", "G", ["CREATE VIEW public.w AS SELECT 1;"], search_path=("app", "public"))
     c = Step("c", "G", ["CREATE VIEW public.x AS SELECT 1;"], search_path=("$user", "public", "extensions"))
-    d = Step("d", "G", ["DROP VIEW public.y;"])  # search_path None: fully qualified
+    d = Step("d", "G", ["DROP VIEW public.y;"])  # search_path None: the default, already in force
     sql = render_sql(rollback(a, b, c, d))
     sets = re.findall(r"(?m)^SET.*$", sql)
     assert sets == ["SET LOCAL search_path TO app, public;", 'SET LOCAL search_path TO "$user", public, extensions;']
     assert sql.index(sets[0]) < sql.index("CREATE VIEW public.v")
     assert sql.index("CREATE VIEW public.w") < sql.index(sets[1]) < sql.index("CREATE VIEW public.x")
+
+
+def test_step_without_a_path_runs_under_the_default_not_an_earlier_steps():
+    # a table recreated under the empty path its history used, then a policy whose USING
+    # calls a function by its bare name (no path of its own: it was written under the default)
+    table = Step("t", "G", ["CREATE TABLE public.t (id uuid);"], search_path=())
+    policy = Step("p", "G", ["CREATE POLICY p ON public.t USING (is_member(id));"])
+    drop = Step("d", "G", ["DROP VIEW public.y;"])
+    sql = render_sql(rollback(table, policy, drop))
+    sets = re.findall(r"(?m)^SET.*$", sql)
+    assert sets == ["SET LOCAL search_path TO '';", 'SET LOCAL search_path TO "$user", public, extensions;']
+    assert sql.index("CREATE TABLE public.t") < sql.index(sets[1]) < sql.index("CREATE POLICY p")
 
 
 def test_empty_search_path():

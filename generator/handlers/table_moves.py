@@ -6,8 +6,8 @@ OID). The catalog is re-keyed the same way: the table (through the rename machin
 ``tables``), its indexes and owned sequences (with their grants and comments), column
 defaults that call a moved sequence, and views whose query names the table (their
 recorded text is rewritten to the new name, as ``pg_get_viewdef`` would now print it).
-Policy expressions that name the table in a subquery are kept as text and are no longer
-trusted.
+Policy expressions that name the table are rewritten where certain, distrusted otherwise
+(``policy_follow``).
 """
 
 from __future__ import annotations
@@ -45,12 +45,9 @@ def _rewrite_views(cat: Catalog, old: Key, new: Key) -> list[Key]:
 
 def move_table(cat: Catalog, ctx: Context, old: Key, new_schema: str) -> None:
     new = (new_schema, old[1])
-    policies = [
-        (k, p) for k, p in cat.policies.items() if view_handlers.policy_references(cat, p, {old})
-    ]
     rewritten = _rewrite_views(cat, old, new)
     tainted_before = set(cat.tainted)
-    rename_table_in_catalog(cat, old, new)
+    rename_table_in_catalog(cat, old, new, ctx.stmt.where)  # policies naming it follow
     cat.tables[new].schema = new_schema
     for store in (cat.triggers, cat.policies):
         for k, obj in store.items():
@@ -60,9 +57,6 @@ def move_table(cat: Catalog, ctx: Context, old: Key, new_schema: str) -> None:
         for ref in (("view", qname(*vkey)), ("materialized view", qname(*vkey))):
             if ref not in tainted_before:
                 cat.tainted.pop(ref, None)
-    for (schema, table, name), _ in policies:
-        schema, table = new if (schema, table) == old else (schema, table)
-        ctx.taint(("policy", f"{quote_ident(name)} ON {qname(schema, table)}"))
     for ikey in [k for k, i in cat.indexes.items() if i.table == new and k[0] != new_schema]:
         idx = cat.indexes.pop(ikey)
         idx.schema = new_schema

@@ -7,7 +7,9 @@ follow them.
 
 Recorded definitions that name the renamed object (constraints, indexes, triggers,
 policies) are parsed back, the names are replaced structurally and they are rendered
-again; views that read a renamed table are no longer trusted.
+again; views that read a renamed table are no longer trusted. Policies may name the
+renamed table or column from any table, in subqueries: ``policy_follow`` rewrites them
+where every name's binding is certain and distrusts them otherwise.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from ..engine import Context, Unsupported, handles
 from ..refs import column_ref
 from ..sqltext import qname, quote_ident, render
 from ..steps import Step
+from .policy_follow import PolicyFollower
 from .tables import (
     _definition,
-    column_refs,
     constraint_ref,
     index_ref,
     parse_constraint,
@@ -61,8 +63,9 @@ def _move_ref(cat: Catalog, old: ObjRef, new: ObjRef) -> None:
     refs.move_refs(cat, old, new)
 
 
-def rename_table_in_catalog(cat: Catalog, old: Key, new: Key) -> None:
+def rename_table_in_catalog(cat: Catalog, old: Key, new: Key, where: str) -> None:
     """Make every catalog entry that names table ``old`` name ``new``."""
+    policies = PolicyFollower(cat, {old[1], new[1]}).start()
     table = cat.tables.pop(old)
     table.name = new[1]
     cat.tables[new] = table
@@ -97,12 +100,14 @@ def rename_table_in_catalog(cat: Catalog, old: Key, new: Key) -> None:
     for pub in cat.publications.values():
         pub.tables = [new if t == old else t for t in pub.tables]
     _move_ref(cat, ("table", oq), ("table", nq))  # columns follow
+    policies.finish(where, relations={old: new})
     for vkey in views_using(cat, old):
         cat.tainted[("view", qname(*vkey))] = cat.tainted.get(("view", qname(*vkey)), f"rename of {oq}")
 
 
 def rename_column_in_catalog(cat: Catalog, key: Key, old: str, new: str, where: str) -> None:
     """Make every catalog entry that names column ``old`` of ``key`` name ``new``."""
+    policies = PolicyFollower(cat, {old, new}).start()
     table = cat.tables[key]
     quals = {key[1]}
     table.columns = {(new if n == old else n): c for n, c in table.columns.items()}
@@ -134,19 +139,6 @@ def rename_column_in_catalog(cat: Catalog, key: Key, old: str, new: str, where: 
     for idx in cat.indexes.values():
         if idx.table == key:
             idx.definition = _rewrite_definition(idx.definition, lambda n: _rename_index_columns(n, old, new, quals))
-    for pol in cat.policies.values():
-        if (pol.schema, pol.table) == key:
-            for attr in ("using", "check"):
-                text = getattr(pol, attr)
-                if text is None:
-                    continue
-                expr = parse_expr(text)
-                refs = column_refs(expr)
-                if refs.sublink and any(r[-1] == old for r in refs.refs):
-                    cat.tainted[policy_ref(key, pol.name)] = where
-                    continue
-                rename_refs(expr, old, new, quals)
-                setattr(pol, attr, render(expr))
     for trg in cat.triggers.values():
         if (trg.schema, trg.table) == key:
             trg.definition = _rewrite_definition(trg.definition, lambda n: _rename_trigger_columns(n, old, new))
@@ -154,6 +146,7 @@ def rename_column_in_catalog(cat: Catalog, key: Key, old: str, new: str, where: 
         if seq.owned_by == (key, old):
             seq.owned_by = (key, new)
     _move_ref(cat, column_ref(key, old), column_ref(key, new))
+    policies.finish(where, columns={(key, old): new})
     if table.replica_identity == f"index:{old}":
         pass  # replica identity names an index, not a column
     for vkey in views_using(cat, key):
@@ -222,7 +215,7 @@ def rename_table(node: ast.RenameStmt, ctx: Context) -> list[Step]:
     new = (key[0], node.newname)
     if ctx.catalog.relation_name_taken(*new):
         raise Unsupported(f"the catalog already has a relation {qname(*new)}")
-    rename_table_in_catalog(ctx.catalog, key, new)
+    rename_table_in_catalog(ctx.catalog, key, new, ctx.stmt.where)
     return [Step(
         title=f"Rename table {qname(*new)} back to {quote_ident(key[1])}",
         group="Rename Tables",

@@ -15,7 +15,8 @@ Rules implemented:
   policies that read any of them.
 - ``ALTER VIEW/MATERIALIZED VIEW ... RENAME`` and ``SET SCHEMA`` → move back; views that
   reference the moved one have their recorded definitions rewritten, as PostgreSQL
-  (which stores views by OID) effectively does.
+  (which stores views by OID) effectively does; so have policies that name it, where
+  ``policy_follow`` can bind every name with certainty (they are distrusted otherwise).
 - ``ALTER VIEW ... SET/RESET (options)`` and ``OWNER TO`` → restore the previous values.
 - ``REFRESH MATERIALIZED VIEW`` has no inverse (contents are derived data).
 - ``CREATE TABLE ... AS`` → ``DROP TABLE`` after a backup (the rows may have changed);
@@ -430,6 +431,9 @@ def drop_view(node: ast.DropStmt, ctx: Context) -> list[Step]:
 
 def move_view(cat: Catalog, ctx: Context, old: Key, new: Key) -> None:
     """Rename or re-schema a view in the catalog; references to it follow."""
+    from .policy_follow import PolicyFollower
+
+    policies = PolicyFollower(cat, {old[1], new[1]}).start()
     # Views reading it: PostgreSQL keeps them pointing at the same view; rewrite their text.
     for other in cat.views.values():
         if (other.schema, other.name) == old:
@@ -442,10 +446,6 @@ def move_view(cat: Catalog, ctx: Context, old: Key, new: Key) -> None:
                 hit = True
         if hit:
             _set_definition(other, node)
-    # Policy expressions are stored as text that names the old relation: distrust them.
-    for pkey, pol in cat.policies.items():
-        if _policy_references(cat, pol, {old}):
-            ctx.taint(("policy", f"{quote_ident(pkey[2])} ON {qname(pkey[0], pkey[1])}"))
     for other in cat.views.values():
         if old in other.star_sources:
             other.star_sources = {(new if k == old else k): v for k, v in other.star_sources.items()}
@@ -457,6 +457,7 @@ def move_view(cat: Catalog, ctx: Context, old: Key, new: Key) -> None:
     _rel(node).schemaname, _rel(node).relname = new
     _set_definition(view, node)
     move_refs(cat, old_ref, view_ref(view))
+    policies.finish(ctx.stmt.where, relations={old: new})  # policies naming the view follow, or are distrusted
     for ikey in [k for k, i in cat.indexes.items() if i.table == old]:
         idx = cat.indexes[ikey]
         idx.table = new
