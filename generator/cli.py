@@ -578,6 +578,7 @@ cli.add_lazy_command("check", "generator.commands.check:check")
 cli.add_lazy_command("down", "generator.commands.down:down")
 cli.add_lazy_command("status", "generator.commands.status:status")
 cli.add_lazy_command("report", "generator.commands.report:report")
+cli.add_lazy_command("learn", "generator.commands.learn:learn")
 
 
 def main() -> None:

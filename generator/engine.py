@@ -21,6 +21,7 @@ from pglast.visitors import Visitor
 from .annotations import Ignored, annotation_steps, read_annotation, stray_annotations
 from .catalog import DEFAULT_SEARCH_PATH, Catalog, ObjRef
 from .distrust import distrust, named_refs, reach, statement_names, uncertainty
+from .oracle.record import Oracle, record_path
 from .parse import InputError, Migration, Statement
 from .sqltext import qname
 from .steps import Hazard, Step, overall_risk
@@ -295,12 +296,15 @@ def replay(
     statements: list[Statement] | None = None,
     manual_rule: ManualRule | None = None,
     salvage: bool = True,
+    oracle: Oracle | None = None,
+    observe: Callable[[Statement, Catalog], None] | None = None,
 ) -> Rollback:
     """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order).
 
     A migration that does not parse gets a rollback with ``broken`` set; its readable part
     is replayed (``_replay_broken``) unless ``salvage`` is false (nothing replays after it:
-    the catalog is then left as it was)."""
+    the catalog is then left as it was). ``oracle`` (generator.oracle): after a statement
+    it has an entry for, the distrust it proved needless is taken back."""
     catalog.search_path = DEFAULT_SEARCH_PATH  # each file runs in a fresh session
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
@@ -322,8 +326,14 @@ def replay(
         stmts = statements
     too_deep: str | None = None
     for stmt in stmts:
+        entry = oracle.at(migration.path.name, stmt.line) if oracle is not None and oracle.entries else None
+        saved = entry.before(catalog) if entry is not None else None
         try:
             per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule, warnings))
+            if entry is not None and saved is not None:
+                entry.untaint(catalog, stmt.where, saved)
+            if observe is not None:  # generator.oracle.learn: what this statement left distrusted
+                observe(stmt, catalog)
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
             if statements is not None:
                 raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
@@ -403,6 +413,7 @@ def generate(
     manual_rule: ManualRule | None = None,
     catalog: Catalog | None = None,
     on_replayed: Callable[[Migration, Catalog], None] | None = None,
+    oracle: Oracle | None | bool = True,
 ) -> list[Rollback]:
     """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
 
@@ -412,8 +423,11 @@ def generate(
     then holds only the later ones) instead of the baseline; it is changed in place.
     ``on_replayed(migration, catalog)`` runs after each migration (``check`` keeps
     snapshots of the catalog to replay less next time).
+    ``oracle``: what ``supabase-rollback learn`` proved (generator.oracle); True (default):
+    the record beside the history's migrations folder, when ``history`` starts from the
+    baseline (``catalog`` None); None/False: none.
     """
-    return list(iter_generate(history, targets, manual_rule, catalog, on_replayed))
+    return list(iter_generate(history, targets, manual_rule, catalog, on_replayed, oracle))
 
 
 def iter_generate(
@@ -422,16 +436,21 @@ def iter_generate(
     manual_rule: ManualRule | None = None,
     catalog: Catalog | None = None,
     on_replayed: Callable[[Migration, Catalog], None] | None = None,
+    oracle: Oracle | None | bool = True,
+    observe: Callable[[Statement, Catalog], None] | None = None,
 ) -> Iterator[Rollback]:
     """``generate``, one rollback at a time: each is yielded as soon as its migration is
     replayed, so a caller that renders and forgets it holds one rollback, not all."""
     from . import event_guards, handlers, preflight, risk  # noqa: F401  (handlers registers every handler)
 
+    if oracle is True:
+        oracle = load_oracle(history) if catalog is None else None
     catalog = catalog if catalog is not None else baseline_catalog()
     last = history[-1] if history else None
     for m in history:
         # (a broken last file is salvaged only when the catalog after it is kept)
-        rb = replay(m, catalog, manual_rule=manual_rule, salvage=m is not last or on_replayed is not None)
+        rb = replay(m, catalog, manual_rule=manual_rule, salvage=m is not last or on_replayed is not None,
+                    oracle=oracle or None, observe=observe)
         if rb.broken is not None:
             if targets is None or m.version in targets:
                 yield rb
@@ -443,3 +462,19 @@ def iter_generate(
             yield rb
         if on_replayed is not None:
             on_replayed(m, catalog)
+
+
+def load_oracle(history: list[Migration], warn: Callable[[str], None] | None = None) -> Oracle | None:
+    """The oracle record of the folder ``history`` comes from (None: no history or no record)."""
+    if not history:
+        return None
+    path = record_path(history[0].path.parent)
+    if not path.exists():
+        return None
+    if warn is None:
+        import sys
+
+        def warn(message: str) -> None:
+            print(f"warning: {message}", file=sys.stderr)
+
+    return Oracle.load(path, history, warn)

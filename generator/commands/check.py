@@ -55,6 +55,7 @@ import click
 
 from .options import migrations_dir_option, project_dir_option
 from .. import __version__
+from ..chain import chain_hashes
 from ..config import Config, ConfigError, Folders, resolve_folders
 
 EXIT_ACTION = 1
@@ -118,7 +119,7 @@ def _generator_fingerprint() -> str:
     """Size and mtime of the generator's own files: a changed generator invalidates the cache."""
     pkg = Path(__file__).resolve().parent.parent
     parts: list[str] = [__version__]
-    for folder in (pkg, pkg / "handlers", pkg / "templates", pkg.parent / "templates"):
+    for folder in (pkg, pkg / "handlers", pkg / "oracle", pkg / "templates", pkg.parent / "templates"):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
@@ -133,17 +134,6 @@ def _generator_fingerprint() -> str:
 def _config_fingerprint(cfg: Config) -> str:
     rules = [(r.label, r.reason, r.kind, r.pattern.pattern if r.pattern else None) for r in cfg.manual]
     return repr((cfg.backup, cfg.backup_schema, cfg.preflight, cfg.assertions, rules))
-
-
-def chain_hashes(migrations: list) -> list[str]:
-    """For each migration, sha256 over its file name and content and the previous hash."""
-    out, prev = [], ""
-    for m in migrations:
-        prev = _sha(f"{prev}\n{m.path.name}\n{m.sha256}")
-        if m.shares_version or m.unreadable:  # both change what generate writes
-            prev = _sha(f"{prev}\n{m.shares_version}\n{m.first_of_version}\n{m.unreadable}")
-        out.append(prev)
-    return out
 
 
 def cache_path(root: Path) -> Path | None:
@@ -221,7 +211,10 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
 
     Returns the expectations and how many migrations had to be replayed.
     """
-    key = _sha(f"{_generator_fingerprint()}\n{migrations_dir}\n{_config_fingerprint(cfg)}")
+    from ..oracle.record import record_fingerprint
+
+    # the oracle record (generator.oracle) changes what generate writes: its content is in the key
+    key = _sha(f"{_generator_fingerprint()}\n{migrations_dir}\n{_config_fingerprint(cfg)}\n{record_fingerprint(migrations_dir)}")
     cache = _load_cache(cache_file, key)
     entries: dict[str, Expected] = cache["entries"]
     snapshots: dict[str, bytes] = cache["snapshots"]
@@ -229,7 +222,7 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
-        from ..engine import generate
+        from ..engine import generate, load_oracle
 
         # start from the latest snapshot before the first migration to compute
         start, catalog = 0, None
@@ -257,6 +250,7 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
             cfg.manual_reason if cfg.manual else None,
             catalog=catalog,
             on_replayed=keep_snapshot,
+            oracle=load_oracle(migrations, _warn),  # built on the FULL history: todo may start mid-way
         )
         replayed = len(todo)
         for rb in rollbacks:

@@ -1,0 +1,73 @@
+"""``supabase-rollback learn``: write supabase/rollback-oracle.json (see generator.oracle)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import psycopg
+
+from .options import migrations_dir_option, project_dir_option
+from ..config import ConfigError, resolve_folders
+from ..parse import InputError
+from ..project import list_migrations
+from ..server import ServerError, start
+
+EXIT_ACTION = 1
+EXIT_INPUT = 2
+
+
+@click.command()
+@project_dir_option
+@migrations_dir_option
+def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
+    """Prove on a throwaway PostgreSQL what opaque statements did not change.
+
+    A DO block with dynamic SQL, or a statement the generator cannot follow,
+    makes later rollbacks of the objects it may have touched manual steps.
+    learn replays the history on a throwaway server (as verify does), compares
+    the schema right before and right after each such statement, and records
+    in supabase/rollback-oracle.json (commit it) the objects it did not change.
+    generate and check read that file, without a server: those objects are
+    trusted again while the history up to the statement is unchanged.
+
+    Nothing is recorded for a statement whose effect may depend on rows, the
+    time or the server (it reads user tables, calls functions that are not
+    built in). A migration the server cannot apply stops the replay: it is
+    reported (path:line, SQLSTATE) and what was learned before it is kept.
+
+    \b
+    Exit status: 0 done; 1 no server could be started, or a migration did not
+    apply (the record holds what was learned before it); 2 bad input.
+    """
+    from ..oracle import learn as oracle_learn
+    from ..oracle import record
+
+    try:
+        folders = resolve_folders(project_dir, migrations_dir, None)
+        migrations = list_migrations(folders.migrations_dir, warn=lambda m: click.echo(f"warning: {m}", err=True))
+    except (InputError, ConfigError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    path = record.record_path(folders.migrations_dir)
+    old = record.Oracle.load(path, migrations)  # (its stale entries are simply replaced)
+    try:
+        server = start()
+    except ServerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ACTION)
+    try:
+        outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True))
+    except psycopg.OperationalError as exc:
+        click.echo(f"error: the throwaway server failed: {str(exc).strip()}", err=True)
+        sys.exit(EXIT_ACTION)
+    finally:
+        server.stop()
+    record.write(path, outcome.entries)
+    click.echo(f"{path}: {len(outcome.entries)} opaque statement(s), {outcome.proven} object(s) proven unchanged; "
+               f"{outcome.migrations} of {len(migrations)} migrations replayed in {outcome.seconds:.1f}s")
+    if outcome.stopped is not None:
+        click.echo(f"error: the history does not replay past {outcome.stopped}; the record keeps what was learned "
+                   "before it", err=True)
+        sys.exit(EXIT_ACTION)

@@ -1,0 +1,187 @@
+"""``supabase-rollback learn``: ask PostgreSQL what the opaque statements did not change.
+
+1. A static replay (the engine, without any record) finds the opaque statements: those
+   after which objects carry that statement's location in ``Catalog.tainted`` or default
+   privileges became uncertain (``Catalog.uncertain_defaults``).
+2. The history is applied to a throwaway server holding the Supabase baseline (as
+   ``verify`` does). A migration with an opaque statement runs statement by statement in
+   its own transaction; right before and right after each opaque statement the schema is
+   snapshotted (``snapshot.snapshot`` on the migration's own session, so inside its
+   transaction; the incremental snapshots cannot run inside one).
+3. Every distrusted ref whose footprint (``footprint``) is present and identical before
+   and after is recorded as unchanged; so is "default privileges unchanged" when the
+   ``default_acl`` category is identical. A statement whose effect may depend on more
+   than the schema (``reads``) gets an entry that proves nothing and says why.
+
+A migration the server cannot apply stops the replay: it is reported as ``path:line``
+with the SQLSTATE, what was learned before it is kept (and so are the entries of an
+earlier record for the migrations after it that still match the history), and the record
+is written whole (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from pglast import ast
+
+from ..catalog import Catalog, ObjRef
+from ..chain import chain_hashes
+from ..parse import InputError, Migration, Statement
+from ..snapshot import Snapshot, snapshot
+from . import record
+from .footprint import unchanged
+from .reads import why_not
+
+
+@dataclass
+class Opaque:
+    stmt: Statement
+    refs: list[ObjRef]
+    defaults: bool  # it made default privileges uncertain
+
+
+@dataclass
+class Outcome:
+    entries: list[record.Entry] = field(default_factory=list)
+    stopped: str | None = None  # "path:line: SQLSTATE message" of the migration that did not apply
+    migrations: int = 0  # applied
+    opaque: int = 0
+    proven: int = 0  # refs proven unchanged
+    seconds: float = 0.0
+
+
+def opaque_statements(migrations: list[Migration]) -> dict[str, list[Opaque]]:
+    """Per migration file name, its opaque statements (static replay, no record)."""
+    from ..engine import DO_BLOCK, iter_generate
+
+    found: dict[str, list[Opaque]] = {}
+
+    def observe(stmt: Statement, cat: Catalog) -> None:
+        mine = (stmt.where, DO_BLOCK + stmt.where)
+        refs = [r for r, w in cat.tainted.items() if w in mine]
+        defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
+        if refs or defaults:
+            found.setdefault(stmt.path.name, []).append(Opaque(stmt, sorted(refs), defaults))
+
+    for _ in iter_generate(migrations, set(), oracle=None, observe=observe):
+        pass
+    return found
+
+
+def _predicates(conn: psycopg.Connection) -> tuple[Callable[[str | None, str], bool], Callable[[str | None, str], bool]]:
+    cache: dict[tuple[str, str | None, str], bool] = {}
+
+    def ask(kind: str, schema: str | None, name: str) -> bool:
+        key = (kind, schema, name)
+        if key not in cache:
+            if kind == "rel":
+                q = ("SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE c.relname = %s AND n.nspname = ANY(%s))")
+            else:
+                q = ("SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                     "WHERE p.proname = %s AND n.nspname = ANY(%s) AND p.oid < 16384)")
+            allowed = ["pg_catalog", "information_schema"] if kind == "rel" else ["pg_catalog"]
+            if schema is not None and schema not in allowed:
+                cache[key] = False
+            else:
+                schemas = [schema] if schema else ["pg_catalog"]
+                cache[key] = bool(conn.execute(q, (name, schemas)).fetchone()[0])  # type: ignore[index]
+        return cache[key]
+
+    return (lambda s, n: ask("rel", s, n)), (lambda s, n: ask("fn", s, n))
+
+
+def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
+          progress: Callable[[str], None] | None = None) -> Outcome:
+    """Replay ``migrations`` (the folder's full history) on ``server``; the record's entries."""
+    from ..verify import SqlError, _Fresh, statements_of
+
+    started = time.monotonic()
+    out = Outcome()
+    found = opaque_statements(migrations)
+    hashes = dict(zip((m.path.name for m in migrations), chain_hashes(migrations)))
+    run = _Fresh(server, "supabase_rollback_learn")
+    done: set[str] = set()
+    try:
+        with psycopg.connect(server.dsn(run.db), autocommit=True) as probe:
+            is_catalog, is_builtin = _predicates(probe)
+            for m in migrations:
+                try:
+                    if m.unreadable:
+                        raise InputError(m.unreadable)
+                    stmts = statements_of(m.text, m.path)
+                except InputError as exc:
+                    out.stopped = f"{str(exc).splitlines()[0]} (not valid SQL)"
+                    break
+                opaque = {o.stmt.line: o for o in found.get(m.path.name, [])}
+                try:
+                    if not opaque:
+                        run.apply(m, stmts)
+                    else:
+                        if progress:
+                            progress(m.path.name)
+                        out.entries += _learn_file(run, m, stmts, opaque, hashes[m.path.name], is_catalog, is_builtin)
+                        out.opaque += len(opaque)
+                except SqlError as err:
+                    out.stopped = err.lines()[0]
+                    out.entries = [e for e in out.entries if e.migration != m.path.name]
+                    break
+                done.add(m.path.name)
+                out.migrations += 1
+    finally:
+        run.drop()
+    if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
+        out.entries += [e for (name, _), e in old.entries.items() if name not in done]
+    out.proven = sum(len(e.unchanged) for e in out.entries)
+    out.seconds = time.monotonic() - started
+    return out
+
+
+def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opaque], chain: str,
+                is_catalog, is_builtin) -> list[record.Entry]:
+    """Apply ``m`` statement by statement (in one transaction, as ``supabase db push``
+    does, unless the file controls its own), snapshotting around its opaque statements."""
+    from ..verify import _record, non_transactional, run_statements
+
+    entries: list[record.Entry] = []
+    as_written = any(non_transactional(s.node) or isinstance(s.node, ast.TransactionStmt) for s in stmts)
+    with run.connect() as conn:
+        if not as_written:
+            conn.execute("BEGIN")
+        try:
+            after: Snapshot | None = None
+            for s in stmts:
+                o = opaque.get(s.line)
+                why = why_not(s.node, is_catalog, is_builtin) if o is not None else None
+                if o is None or why:
+                    run_statements(conn, [s])
+                    after = None
+                    if o is not None:
+                        entries.append(record.Entry(m.path.name, s.line, chain, not_learned=why or ""))
+                    continue
+                before = after if after is not None else snapshot(conn)
+                run_statements(conn, [s])
+                after = snapshot(conn)
+                proven = tuple(r for r in o.refs if unchanged(before, after, r))
+                same_defaults = o.defaults and before["default_acl"] == after["default_acl"]
+                entries.append(record.Entry(m.path.name, s.line, chain, proven, same_defaults))
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and as_written:
+                conn.execute("ROLLBACK")
+            _record(conn, m, stmts)
+            if not as_written:
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            raise
+    run.applied.append((m, stmts))
+    return entries
+
+
+def record_file(migrations_dir: Path) -> Path:
+    return record.record_path(migrations_dir)

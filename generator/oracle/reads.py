@@ -1,0 +1,143 @@
+"""Does what an opaque statement did depend on more than the schema? (the honest edge)
+
+``learn`` replays the history on an empty database. What a statement does there is what
+it did on the real database only when it depends on nothing but the schema the history
+built. So nothing is recorded for a statement whose executed SQL (for a DO block: every
+expression and query of its PL/pgSQL body, and every string in them that reads as SQL:
+the templates of its dynamic SQL)
+
+- reads a relation outside ``pg_catalog`` / ``information_schema`` (rows of user tables:
+  ``FOR r IN SELECT ... FROM public.tenants``, ``SELECT count(*) INTO n FROM t``), or
+  changes rows (INSERT, UPDATE, DELETE, MERGE, COPY, CREATE TABLE AS);
+- calls a function that is not built in (``select my_func()``, ``auth.uid()``: its body
+  may read anything), or one whose result depends on the time, on chance or on the
+  server (``now()``, ``random()``, ``current_setting(...)``, ``version()``...);
+- catches every error (``EXCEPTION WHEN OTHERS``: a failure caught on one database and not
+  on the other may depend on rows), or is not PL/pgSQL.
+
+DDL met in that SQL (``ALTER TABLE %I ENABLE ROW LEVEL SECURITY``, ``CREATE POLICY ...
+USING (...)``) is not a read: its expressions are stored, not evaluated.
+``why_not(node, is_catalog, is_builtin)`` returns the reason in words, or None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pglast import ast
+from pglast.parser import ParseError, parse_sql
+
+from ..sqltext import walk
+
+IsCatalog = Callable[[str | None, str], bool]  # (schema or None, relation name): a system relation?
+IsBuiltin = Callable[[str | None, str], bool]  # (schema or None, function name): built into PostgreSQL?
+
+# built-in, but their result depends on the time, on chance or on the server
+_UNSTABLE = frozenset({
+    "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "random",
+    "gen_random_uuid", "current_setting", "version", "pg_postmaster_start_time", "inet_server_addr",
+    "inet_server_port", "txid_current", "pg_current_xact_id", "pg_backend_pid", "current_database",
+    "pg_read_file", "pg_ls_dir", "pg_stat_file", "setseed", "random_normal", "uuid_generate_v4",
+})
+_READING = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt,
+            ast.CreateTableAsStmt, ast.CallStmt, ast.ExplainStmt, ast.DoStmt)
+_ROWS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt, ast.CreateTableAsStmt)
+_HOLE = re.compile(r"%(\d+\$)?[-]?[ILs]")
+_READING_WORD = re.compile(r"\s*\(?\s*(select|insert|update|delete|merge|copy|call|with|values|table|do|perform)\b", re.I)
+
+
+def why_not(node: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+    """Why what ``node`` did on an empty database may not be what it did on the real one."""
+    if isinstance(node, ast.DoStmt):
+        return _do_block(node, is_catalog, is_builtin)
+    return _executed(node, is_catalog, is_builtin)
+
+
+def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+    from ..engine import Unsupported
+    from ..handlers.doblocks import parse_do
+
+    try:
+        fn = parse_do(node)
+    except Unsupported as exc:
+        return f"its body cannot be read ({exc})"
+    body = next((a.arg.sval for a in node.args or () if a.defname == "as"), "")
+    if re.search(r"\bwhen\s+others\b", body, re.I):
+        return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
+    for query, mode in _expressions(fn):
+        text = f"SELECT {query}" if mode != 0 else query
+        try:
+            stmts = [raw.stmt for raw in parse_sql(text)]
+        except ParseError:
+            return f"its SQL `{_short(query)}` cannot be read"
+        for stmt in stmts:
+            why = _executed(stmt, is_catalog, is_builtin)
+            if why:
+                return why
+    return None
+
+
+def _expressions(tree: Any) -> Iterator[tuple[str, int]]:
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key == "PLpgSQL_expr" and isinstance(value, dict):
+                yield value.get("query", ""), int(value.get("parseMode", 0) or 0)
+            else:
+                yield from _expressions(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _expressions(value)
+
+
+def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+    """Why a statement that runs (a top-level one, or SQL a DO block runs) depends on more
+    than the schema. DDL is judged by the strings it holds that read as SQL only."""
+    reading = isinstance(stmt, _READING)
+    if isinstance(stmt, ast.DoStmt):
+        return "it runs a nested DO block"
+    if isinstance(stmt, _ROWS):
+        return "it changes or copies rows"
+    ctes = {c.ctename for n in walk(stmt) if isinstance(n, ast.WithClause) for c in n.ctes or ()}
+    for n in walk(stmt):
+        if reading and isinstance(n, ast.RangeVar) and n.relname not in ctes and not is_catalog(n.schemaname, n.relname):
+            name = f"{n.schemaname}.{n.relname}" if n.schemaname else n.relname
+            return f"it reads {name}, whose rows an empty database does not have"
+        if reading and isinstance(n, ast.FuncCall):
+            parts = [s.sval for s in n.funcname]
+            schema, name = (parts[-2] if len(parts) > 1 else None), parts[-1]
+            if name.lower() in _UNSTABLE:
+                return f"it calls {name}(), whose result depends on the time, on chance or on the server"
+            if not is_builtin(schema, name):
+                return f"it calls {'.'.join(parts)}(), which is not built into PostgreSQL: its body may read anything"
+        if reading and isinstance(n, ast.SQLValueFunction) and ("TIME" in n.op.name or "DATE" in n.op.name):
+            return "it reads the current time"
+        if isinstance(n, ast.A_Const) and isinstance(n.val, ast.String):
+            why = _template(n.val.sval, is_catalog, is_builtin)
+            if why:
+                return why
+    return None
+
+
+def _template(text: str, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+    """A string that may be SQL the block runs (``format('... %I ...', ...)``)."""
+    if len(text) < 6 or not re.search(r"\s", text):
+        return None
+    sql = _HOLE.sub("x", text)
+    try:
+        stmts = [raw.stmt for raw in parse_sql(sql)]
+    except ParseError:
+        if _READING_WORD.match(text):
+            return f"its dynamic SQL `{_short(text)}` may read or change rows"
+        return None
+    for stmt in stmts:
+        why = _executed(stmt, is_catalog, is_builtin)
+        if why:
+            return why
+    return None
+
+
+def _short(text: str, width: int = 60) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"

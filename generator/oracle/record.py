@@ -1,0 +1,196 @@
+"""The oracle record: ``supabase/rollback-oracle.json``, what ``learn`` proved on a server.
+
+One entry per opaque statement (a statement after which the generator distrusts objects:
+see ``generator.oracle``), sorted by migration file name and line::
+
+    {
+     "entries": [
+      {
+       "chain": "<chain hash of the history up to and including the migration>",
+       "defaults_unchanged": true,
+       "format": 1,
+       "line": 12,
+       "migration": "20240101000000_audit.sql",
+       "not_learned": "the DO block reads public.settings, whose rows ...",   (only when nothing is proven)
+       "unchanged": [["table", "public.orders"], ["trigger", "t ON public.orders"]]
+      }
+     ],
+     "format": 1
+    }
+
+``unchanged`` lists the objrefs (generator/refs.py) the statement provably did not change;
+``defaults_unchanged`` says its default privileges were the same before and after. The
+file is written with sorted keys and a trailing newline, so the same history gives the same
+bytes. It is read by ``Oracle.load``, which keeps only the entries whose chain hash matches
+the migration history on disk (an entry of an edited history is stale) and whose format is
+known; a damaged file or entry is ignored with a one-line note, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..chain import chain_hashes, sha
+
+if TYPE_CHECKING:  # (check imports this module on its fast path: no catalog, no pglast)
+    from ..catalog import Catalog
+
+ObjRef = tuple[str, str]  # = catalog.ObjRef
+
+FORMAT = 1
+RECORD_NAME = "rollback-oracle.json"
+DO_BLOCK = "DO block at "  # = engine.DO_BLOCK (not imported: engine imports this module)
+
+
+def record_path(migrations_dir: Path) -> Path:
+    """``<project>/supabase/rollback-oracle.json``: beside the migrations folder."""
+    return migrations_dir.parent / RECORD_NAME
+
+
+def record_fingerprint(migrations_dir: Path) -> str:
+    """sha256 of the record's bytes ("" when there is none): part of ``check``'s cache key."""
+    try:
+        return sha(record_path(migrations_dir).read_bytes().decode("utf-8", "replace"))
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    migration: str  # file name
+    line: int
+    chain: str
+    unchanged: tuple[ObjRef, ...] = ()
+    defaults_unchanged: bool = False
+    not_learned: str = ""  # why nothing was proven ("" when the server was asked)
+
+    def to_json(self) -> dict:
+        out: dict = {
+            "chain": self.chain, "defaults_unchanged": self.defaults_unchanged, "format": FORMAT,
+            "line": self.line, "migration": self.migration, "unchanged": [list(r) for r in sorted(set(self.unchanged))],
+        }
+        if self.not_learned:
+            out["not_learned"] = self.not_learned
+        return out
+
+    @staticmethod
+    def from_json(data: object) -> Entry:
+        """Raises ValueError for anything that is not a well-formed entry of this format."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError("not an entry of record format 1")
+        name, line, chain = data.get("migration"), data.get("line"), data.get("chain")
+        refs, defaults = data.get("unchanged", []), data.get("defaults_unchanged", False)
+        if not (isinstance(name, str) and isinstance(line, int) and isinstance(chain, str) and isinstance(refs, list)
+                and isinstance(defaults, bool)):
+            raise ValueError("an entry lacks its migration, line, chain or unchanged list")
+        out: list[ObjRef] = []
+        for r in refs:
+            if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r)):
+                raise ValueError(f"{name}:{line}: not an object reference: {r!r}")
+            out.append((r[0], r[1]))
+        why = data.get("not_learned", "")
+        return Entry(name, line, chain, tuple(out), defaults, why if isinstance(why, str) else "")
+
+    # -- use by the engine --------------------------------------------------------------------
+
+    def before(self, catalog: Catalog) -> tuple[dict[ObjRef, str | None], dict[str, str]]:
+        """What must be put back after the statement: the taint of the proven refs and the
+        uncertain default privileges, as they were before it."""
+        return {r: catalog.tainted.get(r) for r in self.unchanged}, dict(catalog.uncertain_defaults)
+
+    def untaint(self, catalog: Catalog, where: str, saved: tuple[dict[ObjRef, str | None], dict[str, str]]) -> None:
+        """After the statement at ``where``: the distrust it added to what it provably did not
+        change is taken back (a taint from an earlier statement is kept)."""
+        taints, defaults = saved
+        mine = (where, DO_BLOCK + where)
+        for ref, old in taints.items():
+            if catalog.tainted.get(ref) in mine:
+                if old is None:
+                    del catalog.tainted[ref]
+                else:
+                    catalog.tainted[ref] = old
+        if self.defaults_unchanged:
+            for schema, why in list(catalog.uncertain_defaults.items()):
+                if schema not in defaults and why.endswith(f" at {where}"):
+                    del catalog.uncertain_defaults[schema]
+
+
+@dataclass
+class Oracle:
+    """The valid entries of a record, for one migration history: (file name, line) -> Entry."""
+
+    entries: dict[tuple[str, int], Entry] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def at(self, migration_name: str, line: int) -> Entry | None:
+        return self.entries.get((migration_name, line))
+
+    @staticmethod
+    def load(path: Path, migrations: list, warn: Callable[[str], None] | None = None) -> Oracle:
+        """The entries of the record at ``path`` that still hold for ``migrations`` (the
+        FULL history of the folder, in order). Missing file: an empty oracle, silently."""
+        oracle = Oracle()
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            return oracle
+        except (OSError, UnicodeDecodeError) as exc:
+            return oracle._note(f"{path}: cannot be read ({exc}): ignored; run `supabase-rollback learn` to rewrite it", warn)
+        try:
+            data = json.loads(text)
+            raw = data["entries"] if isinstance(data, dict) else None
+            if not isinstance(raw, list):
+                raise ValueError("no list of entries")
+        except (ValueError, KeyError) as exc:
+            return oracle._note(f"{path}: damaged ({exc}): ignored; run `supabase-rollback learn` to rewrite it", warn)
+        hashes = {m.path.name: h for m, h in zip(migrations, chain_hashes(migrations))}
+        stale = damaged = 0
+        for item in raw:
+            try:
+                e = Entry.from_json(item)
+            except ValueError:
+                damaged += 1
+                continue
+            if hashes.get(e.migration) != e.chain:
+                stale += 1
+                continue
+            oracle.entries[(e.migration, e.line)] = e
+        if damaged:
+            oracle._note(f"{path}: {damaged} entr{'y' if damaged == 1 else 'ies'} damaged or of another record "
+                         "format: ignored; run `supabase-rollback learn` to rewrite the file", warn)
+        if stale:
+            oracle._note(f"{path}: {stale} entr{'y' if stale == 1 else 'ies'} learned from a history that has "
+                         "changed since: ignored (those statements stay distrusted); run `supabase-rollback learn` "
+                         "to refresh the record", warn)
+        return oracle
+
+    def _note(self, message: str, warn: Callable[[str], None] | None) -> Oracle:
+        self.notes.append(message)
+        if warn is not None:
+            warn(message)
+        return self
+
+
+def dumps(entries: list[Entry]) -> str:
+    """The record's text: sorted keys, entries by migration and line, one trailing newline."""
+    ordered = sorted(entries, key=lambda e: (e.migration, e.line))
+    return json.dumps({"entries": [e.to_json() for e in ordered], "format": FORMAT}, indent=1, sort_keys=True,
+                      ensure_ascii=False) + "\n"
+
+
+def write(path: Path, entries: list[Entry]) -> None:
+    """Write the record whole or not at all (a temporary file renamed over it)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{RECORD_NAME}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(dumps(entries))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

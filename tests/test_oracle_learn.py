@@ -1,0 +1,149 @@
+"""``learn`` on a real server (generator/oracle/learn.py): what it proves, what it refuses,
+and the rollbacks it makes automatic round-tripping exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from generator.engine import generate
+from generator.oracle import learn as oracle_learn
+from generator.oracle import record
+from generator.project import list_migrations
+from generator.render import render_sql
+from generator.snapshot import diff, snapshot
+
+from _cli_support import project, run
+from roundtrip import apply_migration, db_name, run_psql
+
+pytestmark = pytest.mark.pg
+
+INIT = ("create table public.orders (id bigint primary key, total numeric not null default 0);\n"
+        "create table public.audit_log (id bigint primary key, msg text);\n"
+        "create table public.settings (k text primary key, v text);\n"
+        "insert into public.settings values ('audited', 'audit_log');\n")
+AUDIT_RLS = """do $$
+declare r record;
+begin
+  for r in select schemaname, tablename from pg_tables where schemaname = 'public' loop
+    if r.tablename like 'audit_%' then
+      execute format('alter table %I.%I enable row level security', r.schemaname, r.tablename);
+    end if;
+  end loop;
+end $$;
+"""
+ALL_RLS = AUDIT_RLS.replace("r.tablename like 'audit_%'", "r.tablename <> 'settings'")
+FROM_USER_TABLE = """do $$
+declare r record;
+begin
+  for r in select v from public.settings where k = 'audited' loop
+    execute format('alter table public.%I enable row level security', r.v);
+  end loop;
+end $$;
+"""
+DROP = "drop table public.orders;\n"
+
+
+def _migrations(tmp_path: Path, do_block: str) -> Path:
+    project(tmp_path, {"20240101000000_init.sql": INIT, "20240102000000_loop.sql": do_block,
+                       "20240103000000_drop.sql": DROP})
+    return tmp_path / "supabase" / "migrations"
+
+
+def _learn(pg_server, mig: Path) -> oracle_learn.Outcome:
+    out = oracle_learn.learn(pg_server, list_migrations(mig))
+    record.write(record.record_path(mig), out.entries)
+    return out
+
+
+def _drop_rollback(mig: Path):
+    return generate(list_migrations(mig))[-1]
+
+
+def _round_trip(pg_server, mig: Path, name: str) -> None:
+    """Apply the history, the drop, its rollback: the schema is back exactly."""
+    ms = list_migrations(mig)
+    sql = render_sql(generate(ms)[-1])
+    dbname = db_name(name)
+    dsn = pg_server.baseline_database(dbname)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for m in ms[:-1]:
+                apply_migration(conn, m)
+            before = snapshot(conn)
+            apply_migration(conn, ms[-1])
+        res = run_psql(pg_server, dsn, sql)
+        assert res.returncode == 0, res.stderr + "\n" + sql
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            d = diff(before, snapshot(conn))
+        assert d.ok(), f"{d}\n{sql}"
+    finally:
+        pg_server.drop_database(dbname)
+
+
+def test_learn_proves_the_untouched_table(pg_server, tmp_path, request):
+    mig = _migrations(tmp_path, AUDIT_RLS)
+    rb = _drop_rollback(mig)
+    assert rb.manual_steps and "DO block at" in rb.manual_steps[0].manual
+    out = _learn(pg_server, mig)
+    assert out.stopped is None and out.opaque == 1
+    (entry,) = out.entries
+    assert ("table", "public.orders") in entry.unchanged
+    assert ("table", "public.audit_log") not in entry.unchanged  # it did change: RLS is on
+    assert _drop_rollback(mig).manual_steps == []
+    _round_trip(pg_server, mig, request.node.name)
+
+
+def test_a_block_that_changed_the_table_keeps_it_untrusted(pg_server, tmp_path):
+    mig = _migrations(tmp_path, ALL_RLS)
+    (entry,) = _learn(pg_server, mig).entries
+    assert ("table", "public.orders") not in entry.unchanged
+    assert ("table", "public.settings") in entry.unchanged
+    assert _drop_rollback(mig).manual_steps
+
+
+def test_a_loop_over_a_user_table_records_nothing(pg_server, tmp_path):
+    mig = _migrations(tmp_path, FROM_USER_TABLE)
+    assert _drop_rollback(mig).manual_steps
+    (entry,) = _learn(pg_server, mig).entries
+    assert entry.unchanged == () and "public.settings" in entry.not_learned
+    assert _drop_rollback(mig).manual_steps
+
+
+def test_cli_learn(pg_server, tmp_path, monkeypatch):
+    class Borrowed:  # the session's server, not stopped by the command
+        def __getattr__(self, name):
+            return getattr(pg_server, name)
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr("generator.commands.learn.start", lambda: Borrowed())
+    root = tmp_path / "p"
+    project(root, {"20240101000000_init.sql": INIT, "20240102000000_loop.sql": AUDIT_RLS,
+                   "20240103000000_drop.sql": DROP})
+    res = run("learn", "--project-dir", str(root))
+    assert res.exit_code == 0, res.output
+    path = root / "supabase" / "rollback-oracle.json"
+    assert '"public.orders"' in path.read_text()
+    first = path.read_bytes()
+    assert run("learn", "--project-dir", str(root)).exit_code == 0
+    assert path.read_bytes() == first  # deterministic
+    assert run("generate", "--project-dir", str(root)).exit_code == 0
+    res = run("check", "--project-dir", str(root))  # the DO block's own manual step only
+    assert "20240102000000_loop.sql" in res.output and "1 problem in 1 file" in res.output, res.output
+    text = (root / "supabase" / "rollbacks" / "rollback_20240103000000_drop.sql").read_text()
+    assert "MANUAL STEP 1" not in text
+    saved = path.read_bytes()
+    path.unlink()  # the record is part of check's cache key: the drop rollback is now stale
+    assert "rollback_20240103000000_drop.sql: stale" in run("check", "--project-dir", str(root)).output
+    path.write_bytes(saved)
+
+    # a history the server does not replay: path:line and SQLSTATE, what came before is kept
+    (root / "supabase" / "migrations" / "20240104000000_bad.sql").write_text("select 1;\nalter table public.nope add column x int;\n")
+    res = run("learn", "--project-dir", str(root))
+    assert res.exit_code == 1
+    assert "20240104000000_bad.sql:2: ERROR 42P01" in res.output
+    assert '"public.orders"' in path.read_text()
