@@ -4,6 +4,7 @@
     python benchmarks/realworld.py                   # every project of ../realworld-corpus
     python benchmarks/realworld.py --only tutur3u --no-verify
     python benchmarks/realworld.py --out docs/realworld.md --json /tmp/realworld.json
+    python benchmarks/realworld.py --learn           # first `supabase-rollback learn` (issue 13)
 
 For every project of the corpus (a folder holding ``supabase/migrations``) it runs, each in
 a fresh process with a time limit, as a user would:
@@ -18,6 +19,14 @@ a fresh process with a time limit, as a user would:
    when the migration itself does not apply on a fresh Supabase baseline (a history that
    does not replay, e.g. files whose version order is not the order they were written
    in): that is no verdict on its rollback.
+
+With ``--learn``, each project is first copied to a temporary folder (the corpus stays as
+it is) and ``supabase-rollback learn`` writes its oracle record there, so ``generate`` and
+``verify`` then use it; its time and exit status are counted.
+
+Manual steps are also counted by cause: those caused by *opaque history* (an earlier
+statement the generator could not follow: ``opaque_history`` lists the phrases) apart from
+the rest.
 
 It prints one markdown table, a row per project and a total, then the failures, the
 manual steps and the skips counted by reason (names replaced by N, S, W, M). Nothing a folder holds stops the run: a crash, a time-out or unreadable
@@ -58,6 +67,9 @@ class Row:
     written: int = 0
     generate_exit: int | None = None
     generate_s: float = 0.0
+    learn_s: float = 0.0
+    learn_exit: int | None = None
+    opaque_manual: int = 0  # manual steps caused by opaque history (``opaque_history``)
     verify_s: float = 0.0
     statuses: Counter = field(default_factory=Counter)
     manual_reasons: Counter = field(default_factory=Counter)
@@ -99,6 +111,20 @@ def reason_class(reason: str) -> str:
     return " ".join(words[:14])
 
 
+# Phrases of the manual-step reasons that an earlier statement the generator could not
+# follow causes (what issue 13's oracle is meant to resolve), as the generator writes them.
+OPAQUE_HISTORY = (
+    "could not analyse", "may have been changed by the DO block", "is not in the catalog",
+    "cannot be decided statically", "the name PostgreSQL chose is not certain",
+    "may have changed the default privileges", "created or replaced by hand", "could not be read",
+)
+
+
+def opaque_history(reason: str) -> bool:
+    """Is this manual step there because of an earlier statement the generator could not follow?"""
+    return any(p in reason for p in OPAQUE_HISTORY)
+
+
 def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, str, float]:
     start = time.perf_counter()
     try:
@@ -110,11 +136,22 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, st
         return None, out, f"timed out after {timeout:.0f} s", time.perf_counter() - start
 
 
-def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, timeout: float) -> Row:
+def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, timeout: float,
+                learn: bool = False) -> Row:
     row = Row(project=str(project.relative_to(corpus)))
-    migrations = project / "supabase" / "migrations"
     out = Path(tempfile.mkdtemp(prefix="realworld-"))
     try:
+        if learn:  # on a copy: the record must not change later runs on the corpus
+            copy = out / "project"
+            shutil.copytree(project, copy)
+            project = copy
+            out = out / "rollbacks"
+            out.mkdir()
+            code, _, err, row.learn_s = _run([*tool, "learn", "--project-dir", str(project)], timeout, project)
+            row.learn_exit = code
+            if code is None or "Traceback (most recent call last)" in err:
+                row.crashed = f"learn: {'timed out' if code is None else 'traceback'}: {_last(err)}"
+        migrations = project / "supabase" / "migrations"
         row.migrations = count_migrations(migrations)
         code, _, err, secs = _run([*tool, "generate", "--project-dir", str(project), "--out-dir", str(out)],
                                   timeout, project)
@@ -132,12 +169,13 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
                 m = MANUAL.match(line)
                 if m:
                     row.manual_reasons[reason_class(m.group(1))] += 1
+                    row.opaque_manual += opaque_history(m.group(1))
         if verify and not row.crashed:
             _verify(row, project, out, tool, timeout)
     except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run
         row.crashed = f"runner: {type(exc).__name__}: {exc}"
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out if not learn else out.parent, ignore_errors=True)
     return row
 
 
@@ -241,7 +279,8 @@ def summary(rows: list[Row], verify: bool) -> str:
 
 def reasons(rows: list[Row], most: int) -> str:
     """The manual steps of the written rollbacks and the skipped migrations, by reason."""
-    out = []
+    out = [f"Manual steps caused by opaque history (an earlier statement the generator could not follow): "
+           f"{sum(r.opaque_manual for r in rows)} of {sum(sum(r.manual_reasons.values()) for r in rows)}."]
     for attr, what, unit in (("failure_reasons", "migrations whose rollback FAILED verification", "migrations"),
                              ("manual_reasons", "manual steps in the written rollbacks", "steps"),
                              ("skip_reasons", "migrations skipped by verify or that do not apply", "migrations")):
@@ -271,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the markdown here")
     ap.add_argument("--json", type=Path, help="write the details here (keep it outside the repository)")
     ap.add_argument("--reasons", type=int, default=25, help="how many manual-step reasons to list")
+    ap.add_argument("--learn", action="store_true",
+                    help="run `supabase-rollback learn` first, on a copy of each project (issue 13's oracle)")
     args = ap.parse_args(argv)
     found = projects(args.corpus, args.only)
     if not found:
@@ -281,15 +322,16 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     started = time.perf_counter()
     for i, project in enumerate(found, 1):
-        row = run_project(project, args.corpus, tool, verify, args.timeout)
+        row = run_project(project, args.corpus, tool, verify, args.timeout, args.learn)
         rows.append(row)
         s = row.statuses
         print(f"[{i}/{len(found)}] {row.project}: {row.migrations} migrations, {row.refused} refused, "
               f"{s['verified']} verified, {s['failed']} FAILED, {s['manual']} manual, {s['skipped']} skipped"
-              f"{'; ' + row.crashed if row.crashed else ''} ({row.generate_s + row.verify_s:.0f} s)", file=sys.stderr)
+              f"{'; ' + row.crashed if row.crashed else ''} ({row.learn_s + row.generate_s + row.verify_s:.0f} s)", file=sys.stderr)
     report = "\n\n".join([
-        f"Run on {time.strftime('%Y-%m-%d')}: `python benchmarks/realworld.py{'' if verify else ' --no-verify'}` "
-        f"on {machine()}, {time.perf_counter() - started:.0f} s in all.",
+        f"Run on {time.strftime('%Y-%m-%d')}: `python benchmarks/realworld.py{'' if verify else ' --no-verify'}"
+        f"{' --learn' if args.learn else ''}` on {machine()}, {time.perf_counter() - started:.0f} s in all"
+        + (f" (learn: {sum(r.learn_s for r in rows):.0f} s)." if args.learn else "."),
         summary(rows, verify), table(rows, verify), reasons(rows, args.reasons),
     ]) + "\n"
     print(report)

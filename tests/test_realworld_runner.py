@@ -5,6 +5,7 @@ prose that looks like an annotation, a project that crashes the tool)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,31 @@ def test_the_runner_judges_every_project_and_survives_bad_ones(tmp_path: Path):
     assert rows["**total**"][0] == "7" and "0 projects without rollbacks, 0 crashed" in rows["**total**"][-1]
     assert "the migration updated rows of N" in res.stdout  # manual steps counted by reason, names replaced
     assert json_out.is_file()
+
+
+def test_the_runner_learns_on_a_copy_and_counts_manual_steps_of_opaque_history(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    _project(corpus, "loops", {
+        "20250101000000_t.sql": "create table public.orders (id bigint primary key);\n"
+                                "create table public.audit_log (id bigint primary key);\n",
+        # the loop may reach every public table (the condition is inside it): orders is distrusted
+        "20250102000000_rls.sql": "do $$ declare t record; begin\n"
+                                  "  for t in select tablename from pg_tables where schemaname = 'public' loop\n"
+                                  "    if t.tablename like 'audit%' then\n"
+                                  "      execute format('alter table public.%I enable row level security', t.tablename);\n"
+                                  "    end if;\n"
+                                  "  end loop; end $$;\n",
+        "20250103000000_drop.sql": "drop table public.orders;\n",
+    })
+    runs = {}
+    for flags in ([], ["--learn"]):
+        res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realworld.py"), "--corpus", str(corpus),
+                              "--no-verify", *flags], capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        runs[tuple(flags)] = res.stdout
+    counts = {k: re.search(r"opaque history \(.*?\): (\d+) of (\d+)\.", out).groups() for k, out in runs.items()}
+    # the DO block's own rollback is manual either way; the drop's is manual only without the
+    # record (orders is distrusted), automatic once learn proved the loop left orders alone
+    assert int(counts[()][0]) == int(counts[("--learn",)][0]) + 1
+    assert "--learn` on" in runs[("--learn",)]
+    assert not list(corpus.rglob("rollback-oracle.json"))  # the corpus itself is left as it was
