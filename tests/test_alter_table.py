@@ -200,6 +200,32 @@ def test_validate_constraint_restores_not_valid() -> None:
     assert not cat.tables[("public", "t")].constraints["c"].not_valid
 
 
+# An opaque DO block that may drop a constraint and add it back NOT VALID: the catalog still
+# holds the constraint as it knew it (valid), and the table is distrusted.
+_OPAQUE_READD = """do $$ declare n text := (select 'c'); begin
+  execute format('alter table public.t drop constraint %I, add constraint %I check (a > 1) not valid', n, n);
+end $$;"""
+
+
+def test_validate_constraint_of_a_distrusted_table_is_manual_not_a_no_op() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    run(cat, _OPAQUE_READD, "2")
+    assert not cat.tables[("public", "t")].constraints["c"].not_valid  # what the catalog last knew
+    rb = run(cat, "alter table public.t validate constraint c;", "3")
+    [step] = rb.steps
+    assert step.manual and "whether constraint c was NOT VALID before this migration is not known" in step.manual
+    assert "DO block at 2_m.sql:1" in step.manual
+    [suggested] = step.sql
+    assert "pg_get_constraintdef" in suggested and "NOT VALID" in suggested
+    # a constraint the catalog never saw (the DO block may have added it) gets the same step
+    rb = run(cat, "alter table public.t validate constraint other;", "4")
+    assert [bool(s.manual) for s in rb.steps] == [True]
+
+
+def test_validate_an_already_valid_constraint_is_a_no_op() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    assert run(cat, "alter table public.t validate constraint c;", "2").steps == []
+
 def test_row_level_security() -> None:
     cat = table_cat()
     rb = run(cat, "alter table public.t enable row level security, force row level security, enable row level security;", "2")

@@ -785,22 +785,56 @@ def validate_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[
     """VALIDATE CONSTRAINT c → drop c and add it back NOT VALID (its state before).
 
     Validation changes no data; the inverse only restores the catalog flag, so that
-    the schema is exactly what it was.
+    the schema is exactly what it was. PostgreSQL cannot mark a validated constraint
+    NOT VALID again; dropping it and adding it back NOT VALID is the only way, and it
+    checks no row. Validating a constraint that is already valid changes nothing: no step.
+
+    Whether c was NOT VALID is read from the catalog, so a table (or constraint) that an
+    unanalysed statement may have changed makes that a manual step, even when the catalog
+    holds c as valid: that statement may have added it back NOT VALID (with another
+    definition), and "already valid, nothing to undo" would then leave it validated.
     """
+    q = qname(*key)
     table = ctx.catalog.tables[key]
     con = table.constraints.get(cmd.name)
+    reason = ctx.tainted_reason(("table", q)) or ctx.tainted_reason(constraint_ref(key, cmd.name))
+    if reason:
+        if con is not None:
+            con.not_valid = False  # whatever it was, it is valid now
+        return ctx.manual(
+            f"{reason}; whether constraint {quote_ident(cmd.name)} was NOT VALID before this migration is not "
+            "known. If it was, drop it and add it back NOT VALID (the suggested SQL does that with the definition "
+            "and comment it has when it runs); if it was already valid, VALIDATE changed nothing: delete this step",
+            sql=_unvalidate_sql(key, cmd.name),
+            title=f"Mark constraint {quote_ident(cmd.name)} on {q} NOT VALID again, if it was")
     if con is None:
-        raise Unsupported(f"constraint {cmd.name} of {qname(*key)} is not in the catalog")
+        raise Unsupported(f"constraint {cmd.name} of {q} is not in the catalog")
     if not con.not_valid:
         return []
-    reason = ctx.tainted_reason(("table", qname(*key)))
-    if reason:
-        raise Unsupported(reason)
     sql = [_alter(key, f"DROP CONSTRAINT {quote_ident(con.name)}"), add_constraint_sql(key, con)]
     sql += comment_restore(ctx.catalog, constraint_ref(key, con.name))
     con.not_valid = False
-    return [Step(title=f"Mark constraint {quote_ident(con.name)} on {qname(*key)} NOT VALID again",
+    return [Step(title=f"Mark constraint {quote_ident(con.name)} on {q} NOT VALID again",
                  group="Restore Constraints", sql=sql)]
+
+
+def _unvalidate_sql(key: Key, name: str) -> list[str]:
+    """SQL that drops constraint ``name`` of ``key`` and adds it back NOT VALID with the
+    definition (and comment) it has when it runs: for a manual step whose catalog is not trusted."""
+    q = qname(*key)
+    return [f"""DO $unvalidate$
+DECLARE
+  def text;
+  note text;
+BEGIN
+  SELECT pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint') INTO STRICT def, note
+    FROM pg_constraint c WHERE c.conrelid = {literal(q)}::regclass AND c.conname = {literal(name)};
+  EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s NOT VALID', {literal(q)}, {literal(name)}, {literal(name)}, def);
+  IF note IS NOT NULL THEN
+    EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', {literal(name)}, {literal(q)}, note);
+  END IF;
+END
+$unvalidate$;"""]
 
 
 # -- row level security, replica identity ---------------------------------------------------------
