@@ -234,6 +234,22 @@ def test_validate_constraint(roundtrip):
     assert "ADD CONSTRAINT c CHECK (id > 0) NOT VALID;" in sql
 
 
+def test_validate_constraints_added_by_the_same_migration(roundtrip):
+    """``ADD ... NOT VALID; VALIDATE`` (as ``supabase db diff`` writes them): the inverse of the
+    ADD drops the constraint; one renamed into an added name keeps its own NOT VALID inverse."""
+    rb, sql = roundtrip(
+        history=["create table public.p (id int primary key);"
+                 "create table public.t (id int primary key, p_id int, a int);"
+                 "alter table public.t add constraint e check (a > 0) not valid;"],
+        migration="alter table public.t add constraint t_p_fk foreign key (p_id) references public.p not valid;"
+                  "alter table public.t validate constraint t_p_fk;"
+                  "alter table public.t add constraint c check (a > 1) not valid;"
+                  "alter table public.t rename constraint c to d;"
+                  "alter table public.t rename constraint e to c;"
+                  "alter table public.t validate constraint c;",
+    )
+    assert "ADD CONSTRAINT t_p_fk" not in sql and "ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" in sql
+
 def test_validate_constraint_after_an_opaque_readd_runs_its_suggested_sql(roundtrip, pg_db):
     """The catalog holds the foreign key as valid, but a DO block it cannot follow may have
     added it back NOT VALID: the rollback is a manual step (never a silent no-op), and its
