@@ -455,6 +455,12 @@ class Catalog:
     file_start_relations: frozenset[Key] = frozenset()
     # Objects the file being replayed created (given default privileges): its rollback drops them.
     file_created: set[ObjRef] = field(default_factory=set)
+    # Constraints the file being replayed added (``generator.handlers.tables.note_added_constraint``):
+    # (table, name) -> (the Table, the Constraint then under that name or None, the distrust of
+    # the table and of the constraint that is no news: set then, grown by later ALTER TABLE
+    # statements the generator could not analyse). Its rollback drops them again.
+    file_constraints: dict[tuple[Key, str], tuple[Table, Constraint | None, set[str | None]]] = \
+        field(default_factory=dict)
     # pg_cron jobs scheduled by name in migrations: name -> (schedule, command).
     cron_jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
 

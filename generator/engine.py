@@ -309,6 +309,7 @@ def replay(
     catalog.notify_pgrst = False
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     catalog.file_created = set()
+    catalog.file_constraints = {}
     per_stmt: list[list[Step]] = []
     warnings: list[Ignored] = []
     if statements is None:

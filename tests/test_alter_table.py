@@ -200,6 +200,73 @@ def test_validate_constraint_restores_not_valid() -> None:
     assert not cat.tables[("public", "t")].constraints["c"].not_valid
 
 
+# An opaque DO block that may drop a constraint and add it back NOT VALID: the catalog still
+# holds the constraint as it knew it (valid), and the table is distrusted.
+_OPAQUE_READD = """do $$ declare n text := (select 'c'); begin
+  execute format('alter table public.t drop constraint %I, add constraint %I check (a > 1) not valid', n, n);
+end $$;"""
+
+
+def test_validate_constraint_of_a_distrusted_table_is_manual_not_a_no_op() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    run(cat, _OPAQUE_READD, "2")
+    assert not cat.tables[("public", "t")].constraints["c"].not_valid  # what the catalog last knew
+    rb = run(cat, "alter table public.t validate constraint c;", "3")
+    [step] = rb.steps
+    assert step.manual and "whether constraint c was NOT VALID before this migration is not known" in step.manual
+    assert "DO block at 2_m.sql:1" in step.manual
+    [suggested] = step.sql
+    assert "pg_get_constraintdef" in suggested and "NOT VALID" in suggested
+    # a constraint the catalog never saw (the DO block may have added it) gets the same step
+    rb = run(cat, "alter table public.t validate constraint other;", "4")
+    assert [bool(s.manual) for s in rb.steps] == [True]
+
+
+def test_validate_a_constraint_this_migration_added_needs_no_inverse_even_on_a_distrusted_table() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    run(cat, _OPAQUE_READD, "2")  # the catalog still has c; the table is distrusted
+    rb = run(cat, "alter table public.t add constraint d check (a > 2) not valid;"
+                  "alter table public.t validate constraint d;", "3")
+    assert sql_of(rb) == ["ALTER TABLE public.t DROP CONSTRAINT d;"]  # the inverse of the ADD only
+    # PostgreSQL accepted an ADD of c, so the DO block had dropped c: the ADD is a manual step
+    # (the catalog contradicts it) whose inverse drops c, whatever VALIDATE did to it
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    run(cat, _OPAQUE_READD, "2")
+    rb = run(cat, "alter table public.t add constraint c check (a > 3) not valid; alter table public.t validate constraint c;", "3")
+    [step] = rb.steps
+    assert step.manual and "already exists" in step.manual
+
+
+def test_validate_constraints_added_by_statements_the_generator_could_not_invert() -> None:
+    # each ADD is a manual step that distrusts the table again; none of them can rename a
+    # constraint, so the first one validated is still the one this migration added
+    cat = table_cat("create table public.t (id bigint primary key, a int);"
+                    "alter table public.t add constraint c check (a > 0), add constraint d check (a < 9);")
+    run(cat, _OPAQUE_READD, "2")
+    rb = run(cat, "alter table public.t add constraint c check (a > 1) not valid;\n"
+                  "alter table public.t add constraint d check (a < 8) not valid;\n"
+                  "alter table public.t validate constraint c;\nalter table public.t validate constraint d;", "3")
+    assert [("already exists" in (s.manual or "")) for s in rb.steps] == [True, True]
+
+def test_validate_after_a_rename_into_the_added_name_still_restores_not_valid() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint e check (a > 0) not valid;")
+    rb = run(cat, "alter table public.t add constraint c check (a > 1) not valid;"
+                  "alter table public.t rename constraint c to d;"
+                  "alter table public.t rename constraint e to c;"
+                  "alter table public.t validate constraint c;", "2")
+    assert sql_of(rb)[:2] == ["ALTER TABLE public.t DROP CONSTRAINT c;", "ALTER TABLE public.t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;"]
+
+
+def test_validate_after_a_later_opaque_statement_is_manual() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int);")
+    rb = run(cat, "alter table public.t add constraint c check (a > 0) not valid;" + _OPAQUE_READD
+                  + "alter table public.t validate constraint c;", "2")
+    assert "whether constraint c was NOT VALID" in (rb.steps[0].manual or "")
+
+def test_validate_an_already_valid_constraint_is_a_no_op() -> None:
+    cat = table_cat("create table public.t (id bigint primary key, a int); alter table public.t add constraint c check (a > 0);")
+    assert run(cat, "alter table public.t validate constraint c;", "2").steps == []
+
 def test_row_level_security() -> None:
     cat = table_cat()
     rb = run(cat, "alter table public.t enable row level security, force row level security, enable row level security;", "2")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from roundtrip import apply_migration, make_migrations
 
+from generator.snapshot import diff, snapshot
 from generator.steps import Hazard
 
 
@@ -231,6 +233,50 @@ def test_validate_constraint(roundtrip):
     )
     assert "ADD CONSTRAINT c CHECK (id > 0) NOT VALID;" in sql
 
+
+def test_validate_constraints_added_by_the_same_migration(roundtrip):
+    """``ADD ... NOT VALID; VALIDATE`` (as ``supabase db diff`` writes them): the inverse of the
+    ADD drops the constraint; one renamed into an added name keeps its own NOT VALID inverse."""
+    rb, sql = roundtrip(
+        history=["create table public.p (id int primary key);"
+                 "create table public.t (id int primary key, p_id int, a int);"
+                 "alter table public.t add constraint e check (a > 0) not valid;"],
+        migration="alter table public.t add constraint t_p_fk foreign key (p_id) references public.p not valid;"
+                  "alter table public.t validate constraint t_p_fk;"
+                  "alter table public.t add constraint c check (a > 1) not valid;"
+                  "alter table public.t rename constraint c to d;"
+                  "alter table public.t rename constraint e to c;"
+                  "alter table public.t validate constraint c;",
+    )
+    assert "ADD CONSTRAINT t_p_fk" not in sql and "ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" in sql
+
+def test_validate_constraint_after_an_opaque_readd_runs_its_suggested_sql(roundtrip, pg_db):
+    """The catalog holds the foreign key as valid, but a DO block it cannot follow may have
+    added it back NOT VALID: the rollback is a manual step (never a silent no-op), and its
+    suggested SQL, run as is, restores the NOT VALID state with the definition and comment."""
+    history = [
+        'create table public."Role" (id int primary key);'
+        'create table public."In vite" (id int primary key, role_id int constraint "role FK" references public."Role");',
+        """do $$ declare n text := (select 'role FK'); begin
+             execute format('alter table public."In vite" drop constraint %I, add constraint %I'
+                            ' foreign key (role_id) references public."Role" on delete cascade not valid', n, n);
+           end $$;
+           comment on constraint "role FK" on public."In vite" is 'it''s the role';""",
+    ]
+    migration = 'alter table public."In vite" validate constraint "role FK";'
+    rb, _ = roundtrip(history=history, migration=migration, expect_manual=True)
+    [step] = rb.manual_steps
+    migs = make_migrations(history, migration, "20990101000000")
+    with pg_db.connect() as conn:
+        for m in migs[:-1]:
+            apply_migration(conn, m)
+        before = snapshot(conn)
+        apply_migration(conn, migs[-1])
+        assert diff(before, snapshot(conn)).ok() is False  # the migration validated it
+        for sql in step.sql:
+            conn.execute(sql.encode())
+        d = diff(before, snapshot(conn))
+        assert d.ok(), str(d)
 
 def test_rls_toggles(roundtrip):
     rb, sql = roundtrip(

@@ -27,6 +27,7 @@ from .tables import (
     add_constraint_sql,
     add_new_constraints,
     add_sequence,
+    added_by_this_file,
     backup_name,
     build_column,
     collation_sql,
@@ -38,6 +39,7 @@ from .tables import (
     fk_target_columns,
     index_ref,
     index_sql,
+    note_added_constraint,
     owned_sequence,
     parse_constraint,
     parse_expr,
@@ -85,6 +87,17 @@ def subcommand_name(cmd: ast.AlterTableCmd) -> str:
 def alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
     """ALTER TABLE t a, b, c → the inverses of c, b, a, with a, b, c in the order PostgreSQL
     runs them (by pass, see alter_passes; ONLY makes no difference here)."""
+    try:
+        return _alter_table(node, ctx)
+    except Unsupported:
+        # the tables it names are distrusted from here on; but no ALTER TABLE renames a table
+        # or a constraint, so the constraints this file added are still the ones it added
+        for _, _, seen in ctx.catalog.file_constraints.values():
+            seen.add(ctx.stmt.where)
+        raise
+
+
+def _alter_table(node: ast.AlterTableStmt, ctx: Context) -> list[Step]:
     cat = ctx.catalog
     rv = node.relation
     key = cat.resolve_relation(rv.schemaname, rv.relname)
@@ -663,6 +676,15 @@ def add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
     constraint's: the constraint cannot be dropped under them, so the inverse drops them
     first and adds them back on the recreated index.
     """
+    try:
+        return _add_constraint(cmd, key, ctx)
+    except Unsupported:
+        if cmd.def_.conname:  # it ran all the same: a later VALIDATE of it needs no inverse
+            note_added_constraint(ctx, ctx.catalog.tables[key], cmd.def_.conname)
+        raise
+
+
+def _add_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
     cat = ctx.catalog
     table = cat.tables[key]
     con: ast.Constraint = cmd.def_
@@ -785,22 +807,63 @@ def validate_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[
     """VALIDATE CONSTRAINT c → drop c and add it back NOT VALID (its state before).
 
     Validation changes no data; the inverse only restores the catalog flag, so that
-    the schema is exactly what it was.
+    the schema is exactly what it was. PostgreSQL cannot mark a validated constraint
+    NOT VALID again; dropping it and adding it back NOT VALID is the only way, and it
+    checks no row. Validating a constraint that is already valid changes nothing: no step.
+    Nor is there one for a constraint this migration added (``ADD CONSTRAINT c ... NOT VALID;
+    VALIDATE CONSTRAINT c``, as ``supabase db diff`` writes them): the inverse of the ADD,
+    later in the rollback, drops it, even when that inverse is a manual step.
+
+    Whether c was NOT VALID is read from the catalog, so a table (or constraint) that an
+    unanalysed statement may have changed makes that a manual step, even when the catalog
+    holds c as valid: that statement may have added it back NOT VALID (with another
+    definition), and "already valid, nothing to undo" would then leave it validated.
     """
+    q = qname(*key)
     table = ctx.catalog.tables[key]
     con = table.constraints.get(cmd.name)
+    if added_by_this_file(ctx.catalog, key, cmd.name):
+        if con is not None:
+            con.not_valid = False
+        return []
+    reason = ctx.tainted_reason(("table", q)) or ctx.tainted_reason(constraint_ref(key, cmd.name))
+    if reason:
+        if con is not None:
+            con.not_valid = False  # whatever it was, it is valid now
+        return ctx.manual(
+            f"{reason}; whether constraint {quote_ident(cmd.name)} was NOT VALID before this migration is not "
+            "known. If it was, drop it and add it back NOT VALID (the suggested SQL does that with the definition "
+            "and comment it has when it runs); if it was already valid, VALIDATE changed nothing: delete this step",
+            sql=_unvalidate_sql(key, cmd.name),
+            title=f"Mark constraint {quote_ident(cmd.name)} on {q} NOT VALID again, if it was")
     if con is None:
-        raise Unsupported(f"constraint {cmd.name} of {qname(*key)} is not in the catalog")
+        raise Unsupported(f"constraint {cmd.name} of {q} is not in the catalog")
     if not con.not_valid:
         return []
-    reason = ctx.tainted_reason(("table", qname(*key)))
-    if reason:
-        raise Unsupported(reason)
     sql = [_alter(key, f"DROP CONSTRAINT {quote_ident(con.name)}"), add_constraint_sql(key, con)]
     sql += comment_restore(ctx.catalog, constraint_ref(key, con.name))
     con.not_valid = False
-    return [Step(title=f"Mark constraint {quote_ident(con.name)} on {qname(*key)} NOT VALID again",
+    return [Step(title=f"Mark constraint {quote_ident(con.name)} on {q} NOT VALID again",
                  group="Restore Constraints", sql=sql)]
+
+
+def _unvalidate_sql(key: Key, name: str) -> list[str]:
+    """SQL that drops constraint ``name`` of ``key`` and adds it back NOT VALID with the
+    definition (and comment) it has when it runs: for a manual step whose catalog is not trusted."""
+    q = qname(*key)
+    return [f"""DO $unvalidate$
+DECLARE
+  def text;
+  note text;
+BEGIN
+  SELECT pg_get_constraintdef(c.oid), obj_description(c.oid, 'pg_constraint') INTO STRICT def, note
+    FROM pg_constraint c WHERE c.conrelid = {literal(q)}::regclass AND c.conname = {literal(name)};
+  EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s NOT VALID', {literal(q)}, {literal(name)}, {literal(name)}, def);
+  IF note IS NOT NULL THEN
+    EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', {literal(name)}, {literal(q)}, note);
+  END IF;
+END
+$unvalidate$;"""]
 
 
 # -- row level security, replica identity ---------------------------------------------------------

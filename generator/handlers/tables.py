@@ -390,7 +390,30 @@ def record_constraint(con: ast.Constraint, table: Table, ctx: Context, column: s
             if c in table.columns:
                 table.columns[c].not_null = True
     table.constraints[name] = rec
+    note_added_constraint(ctx, table, name)
     return rec
+
+
+def note_added_constraint(ctx: Context, table: Table, name: str) -> None:
+    """Remember that the file being replayed added constraint ``name`` to ``table`` (also when
+    the statement could not be analysed: it ran, so the constraint exists since), with the
+    constraint the catalog then holds under that name and the distrust that is no news."""
+    cat, key = ctx.catalog, table.key
+    seen = {cat.tainted.get(("table", qname(*key))), cat.tainted.get(constraint_ref(key, name)), ctx.stmt.where}
+    cat.file_constraints[(key, name)] = (table, table.constraints.get(name), seen)
+
+
+def added_by_this_file(cat: Catalog, key: Key, name: str) -> bool:
+    """Is constraint ``name`` of ``key`` one the file being replayed added, so that the inverse
+    of that statement drops it again? Not if the table or the constraint under that name is
+    another object now (renamed in its place), or a later statement the generator could not
+    analyse may have changed either."""
+    entry = cat.file_constraints.get((key, name))
+    if entry is None:
+        return False
+    table, con, seen = entry
+    return (cat.tables.get(key) is table and table.constraints.get(name) is con
+            and cat.tainted.get(("table", qname(*key))) in seen and cat.tainted.get(constraint_ref(key, name)) in seen)
 
 
 def _definition(con: ast.Constraint) -> str:
