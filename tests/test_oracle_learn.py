@@ -96,12 +96,18 @@ def test_learn_proves_the_untouched_table(pg_server, tmp_path, request):
     _round_trip(pg_server, mig, request.node.name)
 
 
-def test_a_block_that_changed_the_table_keeps_it_untrusted(pg_server, tmp_path):
+def test_a_block_that_changed_the_table_is_imported(pg_server, tmp_path, request):
+    """It did change public.orders (RLS on): not unchanged, but imported with RLS on
+    (generator/oracle/imports.py), and the drop's rollback recreates it so."""
     mig = _migrations(tmp_path, ALL_RLS)
+    assert _drop_rollback(mig).manual_steps
     (entry,) = _learn(pg_server, mig).entries
     assert ("table", "public.orders") not in entry.unchanged
+    assert ("table", "public.orders") in entry.imported
     assert ("table", "public.settings") in entry.unchanged
-    assert _drop_rollback(mig).manual_steps
+    assert {"ref": ["table", "public.orders"], "set": {"row level security": True}} in entry.changes
+    assert _drop_rollback(mig).manual_steps == []
+    _round_trip(pg_server, mig, request.node.name)
 
 
 def test_a_loop_over_a_user_table_records_nothing(pg_server, tmp_path):

@@ -65,7 +65,8 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
     finally:
         server.stop()
     record.write(path, outcome.entries)
-    click.echo(f"{path}: {len(outcome.entries)} opaque statement(s), {outcome.proven} object(s) proven unchanged; "
+    click.echo(f"{path}: {len(outcome.entries)} opaque statement(s), {outcome.proven} object(s) proven unchanged, "
+               f"{outcome.imported} imported with what it changed; "
                f"{outcome.migrations} of {len(migrations)} migrations replayed in {outcome.seconds:.1f}s")
     if outcome.stopped is not None:
         click.echo(f"error: the history does not replay past {outcome.stopped}; the record keeps what was learned "

@@ -13,8 +13,8 @@ takes back the distrust the record proves needless (``record.Entry.untaint``), f
 entry whose chain hash still matches; stale, foreign or damaged entries are ignored with a
 one-line note. ``check``'s cache key includes the record's content hash.
 
-This first increment only proves *absence of change*. Objects an opaque statement created
-or changed stay distrusted as before (importing their definitions from PostgreSQL is the
-next step), and nothing is recorded for a statement whose effect may depend on rows, the
+Objects it changed only in attributes the catalog can take over exactly (RLS, policies,
+privileges, comments, function options, default privileges) are imported with their new
+values (``imports``); other changed or created objects stay distrusted, and nothing is recorded for a statement whose effect may depend on rows, the
 time or the server (``reads``). See docs/oracle.md.
 """

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
@@ -33,7 +33,7 @@ from ..catalog import Catalog, ObjRef
 from ..chain import chain_hashes
 from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
-from . import record
+from . import imports, record
 from .footprint import unchanged
 from .reads import why_not
 
@@ -52,6 +52,7 @@ class Outcome:
     migrations: int = 0  # applied
     opaque: int = 0
     proven: int = 0  # refs proven unchanged
+    imported: int = 0  # refs whose changes were imported
     seconds: float = 0.0
 
 
@@ -138,6 +139,7 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
         out.entries += [e for (name, _), e in old.entries.items() if name not in done]
     out.proven = sum(len(e.unchanged) for e in out.entries)
+    out.imported = sum(len(e.imported) for e in out.entries)
     out.seconds = time.monotonic() - started
     return out
 
@@ -164,12 +166,13 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
                     if o is not None:
                         entries.append(record.Entry(m.path.name, s.line, chain, not_learned=why or ""))
                     continue
-                before = after if after is not None else snapshot(conn)
+                before = after if after is not None else _snapshot(conn)
                 run_statements(conn, [s])
-                after = snapshot(conn)
+                after = _snapshot(conn)
                 proven = tuple(r for r in o.refs if unchanged(before, after, r))
                 same_defaults = o.defaults and before["default_acl"] == after["default_acl"]
-                entries.append(record.Entry(m.path.name, s.line, chain, proven, same_defaults))
+                entries.append(_imported(record.Entry(m.path.name, s.line, chain, proven, same_defaults),
+                                         o, before, after))
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and as_written:
                 conn.execute("ROLLBACK")
             _record(conn, m, stmts)
@@ -181,6 +184,45 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
             raise
     run.applied.append((m, stmts))
     return entries
+
+
+def _snapshot(conn: psycopg.Connection) -> Snapshot:
+    """``snapshot(conn)`` read with ``search_path`` = ``pg_catalog``: every name PostgreSQL
+    prints in a policy expression or a function definition is qualified, so the imported
+    text means the same under any path. The migration's own path is put back after."""
+    with conn.transaction():
+        (path,) = conn.execute("SELECT current_setting('search_path')").fetchone()  # type: ignore[misc]
+        conn.execute("SELECT set_config('search_path', 'pg_catalog', true)")
+        try:
+            return snapshot(conn)
+        finally:
+            conn.execute("SELECT set_config('search_path', %s, true)", (path,))
+
+
+def _imported(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot) -> record.Entry:
+    """``entry`` with what the statement changed that the catalog can take over (imports)."""
+    changes: dict[str, dict] = {}
+    trusted: list[ObjRef] = []
+    skipped: list[tuple[str, str]] = []
+    for ref in o.refs:
+        if ref in entry.unchanged:
+            continue
+        try:
+            got = imports.observe(before, after, ref)
+        except imports.NotImportable as exc:
+            skipped.append((f"{ref[0]} {ref[1]}", str(exc)))
+            continue
+        trusted.append(ref)
+        changes.update((imports.sort_key(c), c) for c in got)
+    defaults = False
+    if o.defaults and not entry.defaults_unchanged:
+        try:
+            changes.update((imports.sort_key(c), c) for c in imports.defaults(before, after))
+            defaults = True
+        except imports.NotImportable as exc:
+            skipped.append(("default privileges", str(exc)))
+    return replace(entry, imported=tuple(trusted), changes=tuple(changes[k] for k in sorted(changes)),
+                   defaults_imported=defaults, not_imported=tuple(sorted(skipped)))
 
 
 def record_file(migrations_dir: Path) -> Path:

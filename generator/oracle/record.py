@@ -69,6 +69,13 @@ class Entry:
     unchanged: tuple[ObjRef, ...] = ()
     defaults_unchanged: bool = False
     not_learned: str = ""  # why nothing was proven ("" when the server was asked)
+    # What the statement changed, imported (generator/oracle/imports.py): the refs trusted
+    # again once ``changes`` are applied, the changes, and whether they include every
+    # change of the default privileges. ``not_imported``: "kind identity" -> why not.
+    imported: tuple[ObjRef, ...] = ()
+    changes: tuple[dict, ...] = ()
+    defaults_imported: bool = False
+    not_imported: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict:
         out: dict = {
@@ -77,6 +84,14 @@ class Entry:
         }
         if self.not_learned:
             out["not_learned"] = self.not_learned
+        if self.imported:  # (optional keys: a reader without them trusts only "unchanged")
+            out["imported"] = [list(r) for r in sorted(set(self.imported))]
+        if self.changes:
+            out["changes"] = sorted(self.changes, key=lambda c: json.dumps(c, sort_keys=True))
+        if self.defaults_imported:
+            out["defaults_imported"] = True
+        if self.not_imported:
+            out["not_imported"] = dict(sorted(self.not_imported))
         return out
 
     @staticmethod
@@ -89,36 +104,60 @@ class Entry:
         if not (isinstance(name, str) and isinstance(line, int) and isinstance(chain, str) and isinstance(refs, list)
                 and isinstance(defaults, bool)):
             raise ValueError("an entry lacks its migration, line, chain or unchanged list")
-        out: list[ObjRef] = []
-        for r in refs:
-            if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r)):
-                raise ValueError(f"{name}:{line}: not an object reference: {r!r}")
-            out.append((r[0], r[1]))
         why = data.get("not_learned", "")
-        return Entry(name, line, chain, tuple(out), defaults, why if isinstance(why, str) else "")
+        changes, skipped = data.get("changes", []), data.get("not_imported", {})
+        if not (isinstance(changes, list) and all(isinstance(c, dict) for c in changes) and isinstance(skipped, dict)):
+            raise ValueError(f"{name}:{line}: damaged changes")
+        return Entry(name, line, chain, _refs(refs, name, line), defaults, why if isinstance(why, str) else "",
+                     _refs(data.get("imported", []), name, line), tuple(changes),
+                     data.get("defaults_imported") is True, tuple((str(k), str(v)) for k, v in skipped.items()))
 
     # -- use by the engine --------------------------------------------------------------------
 
     def before(self, catalog: Catalog) -> tuple[dict[ObjRef, str | None], dict[str, str]]:
-        """What must be put back after the statement: the taint of the proven refs and the
-        uncertain default privileges, as they were before it."""
-        return {r: catalog.tainted.get(r) for r in self.unchanged}, dict(catalog.uncertain_defaults)
+        """What must be put back after the statement: the taint of the proven and imported
+        refs and the uncertain default privileges, as they were before it."""
+        refs = (*self.unchanged, *self.imported)
+        return {r: catalog.tainted.get(r) for r in refs}, dict(catalog.uncertain_defaults)
 
     def untaint(self, catalog: Catalog, where: str, saved: tuple[dict[ObjRef, str | None], dict[str, str]]) -> None:
         """After the statement at ``where``: the distrust it added to what it provably did not
         change is taken back (a taint from an earlier statement is kept)."""
         taints, defaults = saved
+        imported = False
+        if self.changes or self.imported or self.defaults_imported:
+            from .imports import ImportFailed, apply
+
+            try:
+                apply(catalog, list(self.changes))
+                imported = True
+            except ImportFailed:  # the catalog does not hold what the record changes: trust nothing more
+                pass
+        trusted = set(self.unchanged) | (set(self.imported) if imported else set())
         mine = (where, DO_BLOCK + where)
         for ref, old in taints.items():
+            if ref not in trusted:
+                continue
             if catalog.tainted.get(ref) in mine:
                 if old is None:
                     del catalog.tainted[ref]
                 else:
                     catalog.tainted[ref] = old
-        if self.defaults_unchanged:
+        if self.defaults_unchanged or (self.defaults_imported and imported):
             for schema, why in list(catalog.uncertain_defaults.items()):
                 if schema not in defaults and why.endswith(f" at {where}"):
                     del catalog.uncertain_defaults[schema]
+
+
+def _refs(refs: object, name: object, line: object) -> tuple[ObjRef, ...]:
+    if not isinstance(refs, list):
+        raise ValueError(f"{name}:{line}: not a list of object references")
+    out: list[ObjRef] = []
+    for r in refs:
+        if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r)):
+            raise ValueError(f"{name}:{line}: not an object reference: {r!r}")
+        out.append((r[0], r[1]))
+    return tuple(out)
 
 
 @dataclass
