@@ -39,6 +39,53 @@ def is_opaque(where: str, catalog: Catalog) -> bool:
     return any(v.endswith(tail) for v in catalog.uncertain_defaults.values())
 
 
+class WatchedTaints(dict):
+    """``Catalog.tainted`` as ``Unrecorded`` sees it: a dict that remembers the values written
+    since the last look (``written``), so that finding out whether a statement tainted
+    anything costs nothing per statement instead of a scan of every taint."""
+
+    def _seen(self, value: object) -> None:
+        written = self.__dict__.get("written")  # (absent while pickle or copy fills the items)
+        if written is not None:
+            written.add(value)
+
+    def __setitem__(self, key, value) -> None:
+        self._seen(value)
+        super().__setitem__(key, value)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self._seen(default)
+        return super().setdefault(key, default)
+
+    def update(self, *args, **kwargs) -> None:
+        other = dict(*args, **kwargs)
+        for v in other.values():
+            self._seen(v)
+        super().update(other)
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+
+def _tainted_now(where: str, catalog: Catalog) -> bool:
+    """Whether the statement at ``where`` just tainted something (a full scan the first time,
+    or when the catalog replaced its dict; then only what was written since)."""
+    taints = catalog.tainted
+    if type(taints) is WatchedTaints and isinstance(taints.__dict__.get("written"), set):
+        written = taints.written
+        hit = where in written or DO_BLOCK + where in written
+        written.clear()
+        return hit
+    values = taints.values()
+    hit = where in values or DO_BLOCK + where in values
+    watched = WatchedTaints(taints)
+    watched.written = set()
+    catalog.tainted = watched
+    return hit
+
+
 @dataclass
 class Unrecorded:
     """Collects the opaque statements without a record entry (``observe`` is the engine's hook)."""
@@ -47,7 +94,9 @@ class Unrecorded:
     found: dict[str, list[str]] = field(default_factory=dict)  # migration file name -> ["path:line", ...]
 
     def observe(self, stmt: Statement, catalog: Catalog) -> None:
-        if not is_opaque(stmt.where, catalog):
+        where = stmt.where
+        tail = f" at {where}"
+        if not (_tainted_now(where, catalog) or any(v.endswith(tail) for v in catalog.uncertain_defaults.values())):
             return
         if self.oracle is not None and self.oracle.at(stmt.path.name, stmt.line) is not None:
             return
