@@ -227,10 +227,12 @@ def _rollbacks(
 
 
 def _iter_rollbacks(
-    selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None
+    selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None,
+    unrecorded=None,
 ) -> Iterator[Rollback]:
     """``_rollbacks`` one at a time, as each is replayed: the folder's in order, then the
-    files from outside the folder."""
+    files from outside the folder. ``unrecorded`` (generator.oracle.status.Unrecorded):
+    collects the folder's opaque statements without an entry in the oracle record."""
     from .engine import iter_generate
 
     inside = {id(m) for m in migrations}
@@ -238,7 +240,9 @@ def _iter_rollbacks(
     if wanted:
         last = max(migrations.index(t) for t in wanted)
         ids = {id(t) for t in wanted}  # (a version can be shared by a file that was not asked for)
-        yield from (rb for rb in iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule)
+        extra = {} if unrecorded is None else {"oracle": unrecorded.oracle, "observe": unrecorded.observe}
+        yield from (rb for rb in iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule,
+                                               **extra)
                     if id(rb.migration) in ids)
     for target, history in selected:
         if id(target) not in inside:
@@ -484,8 +488,13 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
                 write_error = exc
 
     broken: list[str] = []  # the errors of the migrations that do not parse (no rollback)
+    from .engine import load_oracle
+    from .oracle.status import Unrecorded
+
+    unrecorded = Unrecorded(load_oracle(migrations, warn))
+    manual_reasons: list[tuple[str, list[str]]] = []  # (version, reasons): for the oracle's note
     try:
-        for rb in _iter_rollbacks(selected, migrations, manual_rule):
+        for rb in _iter_rollbacks(selected, migrations, manual_rule, unrecorded):
             for w in rb.warnings:
                 warn(str(w))
             if id(rb.migration) in inside:
@@ -504,6 +513,8 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
             status = "written" if any(o.status == "written" for o in outs) else "unchanged"
             written += status == "written"
             n, manual = len(rb.steps), len(rb.manual_steps)
+            if id(rb.migration) in inside:
+                manual_reasons.append((rb.migration.version, [s.manual for s in rb.manual_steps]))
             summary.append((
                 (rb.migration.version, rb.migration.path.name),
                 f"{status:<9}  risk {rb.risk:<6}  {n:>3} step{'s' if n != 1 else ' '}  {manual:>2} manual  "
@@ -538,8 +549,20 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
     click.echo(f"{written} written, {len(summary) - written - len(broken)} unchanged in {out_dir}"
                + (f"; {len(broken)} migration{'s' if len(broken) != 1 else ''} without a rollback (see below)"
                   if broken else ""))
+    _oracle_notes(migrations_dir, migrations, unrecorded, manual_reasons)
     if broken:
         raise InputError("\nerror: ".join(broken) + "\n" + _BROKEN_NOTE)
+
+
+def _oracle_notes(migrations_dir: Path, migrations: list[Migration], unrecorded, manual_reasons) -> None:
+    """The note on opaque statements the oracle record has no entry for (stderr; the exit
+    status does not change: generator.oracle.status)."""
+    from .oracle.record import record_path
+    from .oracle.status import notes
+
+    per_migration = [(m.path.name, unrecorded.of(m.path.name)) for m in migrations]
+    for line in notes(record_path(migrations_dir), per_migration, manual_reasons):
+        click.echo(f"note: {line}", err=True)
 
 
 _BROKEN_NOTE = (

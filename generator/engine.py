@@ -415,6 +415,7 @@ def generate(
     catalog: Catalog | None = None,
     on_replayed: Callable[[Migration, Catalog], None] | None = None,
     oracle: Oracle | None | bool = True,
+    observe: Callable[[Statement, Catalog], None] | None = None,
 ) -> list[Rollback]:
     """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
 
@@ -428,7 +429,7 @@ def generate(
     the record beside the history's migrations folder, when ``history`` starts from the
     baseline (``catalog`` None); None/False: none.
     """
-    return list(iter_generate(history, targets, manual_rule, catalog, on_replayed, oracle))
+    return list(iter_generate(history, targets, manual_rule, catalog, on_replayed, oracle, observe))
 
 
 def iter_generate(

@@ -21,7 +21,11 @@ Problems, one line each, exit 1:
 Steps acknowledged with ``-- rollback: irreversible <reason>`` are resolved. Comments
 that look like rollback annotations but are not well-formed ones (generator.annotations)
 are printed as ``warning:`` lines on stderr, as ``generate`` prints them; they do not
-make ``check`` fail: the rollback is complete without them. All fine:
+make ``check`` fail: the rollback is complete without them. Neither does the ``note:``
+line on statements the generator cannot follow that have no entry in the oracle record
+(``supabase/rollback-oracle.json`` missing or stale: generator.oracle.status): without the
+record every rollback is complete and honest, the record only makes more of it automatic.
+The cached entries keep those statements' locations, so a fully cached run prints it too. All fine:
 one line (``ok: 4 rollbacks up to date``), exit 0. ``--fix`` runs ``generate`` for what
 is missing or stale (files edited by hand only with ``--force``), then checks again.
 
@@ -60,7 +64,7 @@ from ..config import Config, ConfigError, Folders, resolve_folders
 
 EXIT_ACTION = 1
 EXIT_INPUT = 2
-_CACHE_FORMAT = 3  # 2: Expected.warnings; 3: Expected.broken
+_CACHE_FORMAT = 4  # 2: Expected.warnings; 3: Expected.broken; 4: Expected.unrecorded
 _KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
 _SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
 _RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
@@ -81,6 +85,9 @@ class Expected:
     irreversible: int
     warnings: tuple[str, ...] = ()  # "path:line: ..." of the comments ignored as rollback annotations
     broken: str = ""  # the migration is not valid SQL (the error): it gets no rollback
+    # "path:line" of its statements the generator cannot follow that have no entry in the
+    # oracle record (generator.oracle.status): for the note on a missing or stale record
+    unrecorded: tuple[str, ...] = ()
 
 
 @dataclass
@@ -101,6 +108,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     expected: list[Expected] = field(default_factory=list)
     replayed: int = 0  # migrations replayed (0: everything came from the cache)
+    notes: list[str] = field(default_factory=list)  # the oracle record is missing or stale: never a problem
 
     @property
     def warnings(self) -> list[str]:
@@ -222,7 +230,10 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
+        from dataclasses import replace
+
         from ..engine import generate, load_oracle
+        from ..oracle.status import Unrecorded
 
         # start from the latest snapshot before the first migration to compute
         start, catalog = 0, None
@@ -244,17 +255,19 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
                 new_snapshots[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
 
         todo = migrations[start:]
+        unrecorded = Unrecorded(load_oracle(migrations, _warn))  # built on the FULL history: todo may start mid-way
         rollbacks = generate(
             todo,
             {m.version for m in migrations[first_missing:]},
             cfg.manual_reason if cfg.manual else None,
             catalog=catalog,
             on_replayed=keep_snapshot,
-            oracle=load_oracle(migrations, _warn),  # built on the FULL history: todo may start mid-way
+            oracle=unrecorded.oracle,
+            observe=unrecorded.observe,
         )
         replayed = len(todo)
         for rb in rollbacks:
-            entries[chain[id(rb.migration)]] = _expected_of(rb, cfg)
+            entries[chain[id(rb.migration)]] = replace(_expected_of(rb, cfg), unrecorded=unrecorded.of(rb.migration.path.name))
         keep = set(hashes)
         cache["entries"] = {h: e for h, e in entries.items() if h in keep}
         cache["snapshots"] = new_snapshots
@@ -364,7 +377,7 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
     project = folders.root if folders.root is not None else folders.migrations_dir
     path = cache_path(project) if use_cache else None
     expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path)
-    report = Report(expected=expected, replayed=replayed)
+    report = Report(expected=expected, replayed=replayed, notes=_oracle_notes(folders.migrations_dir, migrations, expected))
     for m, e in zip(migrations, expected):
         if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
             report.findings.append(Finding(m.path, "broken", e.broken, m.version))
@@ -373,6 +386,19 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
     report.findings.extend(_duplicates(migrations))
     report.findings.extend(_orphans(migrations, folders.out_dir))
     return report
+
+
+def _oracle_notes(migrations_dir: Path, migrations: list, expected: list[Expected]) -> list[str]:
+    """The note on opaque statements without an entry in the oracle record, from the
+    (cached) expectations alone: no replay, no server (generator.oracle.status)."""
+    if not any(e.unrecorded for e in expected):
+        return []
+    from ..oracle.record import record_path
+    from ..oracle.status import notes
+
+    per_migration = [(m.path.name, e.unrecorded) for m, e in zip(migrations, expected)]
+    manual = [(m.version, [reason for _, reason, _ in e.manual]) for m, e in zip(migrations, expected)]
+    return notes(record_path(migrations_dir), per_migration, manual)
 
 
 def _duplicates(migrations: list) -> list[Finding]:
@@ -423,6 +449,11 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     are printed as warnings (as generate prints them) and do not fail the check.
     Nothing is written (except a cache in ~/.cache/supabase-rollback/) unless --fix.
 
+    When statements the generator cannot follow (DO blocks with dynamic SQL...)
+    have no entry in supabase/rollback-oracle.json, one note line says so and
+    to run `supabase-rollback learn`; it never fails the check (the rollbacks
+    are complete without the record: those steps are manual, with the reason).
+
     --fix writes the missing and stale rollbacks (never a file edited by hand
     unless --force) and exits 1 when it wrote anything, so that a pre-commit
     hook stops the commit until the new files are reviewed and added.
@@ -461,6 +492,8 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
+    for line in report.notes:  # the oracle record is missing or stale: a note, never a failure
+        click.echo(f"note: {line}", err=True)
     if written:
         # pre-commit's convention: a hook that changed files fails, so the change is reviewed
         for f in report.findings:

