@@ -811,10 +811,14 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str, str]]:
                 relation("index", index, "back")
         for index in _named_key_indexes(node):  # keys written on an added column
             relation("index", index, "back")
+        for seq in _named_sequences(node):
+            relation("sequence", seq, "back")
     elif isinstance(node, ast.CreateStmt):
         relation("table", _rel(node.relation), "back")
         for index in _named_key_indexes(node):
             relation("index", index, "back")
+        for seq in _named_sequences(node):
+            relation("sequence", seq, "back")
     elif isinstance(node, ast.CreateForeignTableStmt):
         relation("foreign table", _rel(node.base.relation), "back")
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
@@ -872,8 +876,9 @@ _INDEX_BACKED = (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType
 
 
 def _index_tables(node: ast.Node) -> dict[str, str]:
-    """Keys of the index checks a statement makes -> the table of the index, as the
-    checks spell them (a DROP TABLE later in the rollback takes those indexes with it)."""
+    """Keys of the index (and identity sequence) checks a statement makes -> the table of
+    the object, as the checks spell them (a DROP TABLE later in the rollback takes those
+    objects with it)."""
     if isinstance(node, ast.IndexStmt) and node.idxname:
         names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
         return {f"relation {_q(names)}": _q(_rel(node.relation))}
@@ -881,9 +886,10 @@ def _index_tables(node: ast.Node) -> dict[str, str]:
         rel = _rel(node.relation)
         made = {f"relation {_q(index)}": _q(rel) for cmd in node.cmds or ()
                 if (index := _constraint_index(rel, cmd)) is not None}
-        return made | {f"relation {_q(index)}": _q(rel) for index in _named_key_indexes(node)}
+        return made | {f"relation {_q(index)}": _q(rel) for index in _named_key_indexes(node) + _named_sequences(node)}
     if isinstance(node, ast.CreateStmt):
-        return {f"relation {_q(index)}": _q(_rel(node.relation)) for index in _named_key_indexes(node)}
+        return {f"relation {_q(index)}": _q(_rel(node.relation))
+                for index in _named_key_indexes(node) + _named_sequences(node)}
     return {}
 
 
@@ -929,7 +935,8 @@ def _derived_names(node: ast.Node) -> re.Pattern[str] | None:
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_AttachPartition and isinstance(cmd.def_, ast.PartitionCmd):
                 tables.append(cmd.def_.name.relname)
-            elif (cmd.subtype == AlterTableType.AT_AddIdentity
+            elif ((cmd.subtype == AlterTableType.AT_AddIdentity and isinstance(cmd.def_, ast.Constraint)
+                   and _sequence_name(cmd.def_) is None)
                   or (cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef)
                       and _makes_sequence(cmd.def_))
                   or (cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint)
@@ -952,9 +959,38 @@ _SERIALS = {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial
 
 
 def _makes_sequence(col: ast.ColumnDef) -> bool:
+    """The column makes a sequence whose name PostgreSQL derives (serial, identity without
+    SEQUENCE NAME)."""
     names = [n.sval for n in col.typeName.names] if col.typeName is not None else []
     serial = len(names) == 1 and names[0] in _SERIALS and not col.typeName.arrayBounds
-    return serial or any(c.contype == ConstrType.CONSTR_IDENTITY for c in col.constraints or ())
+    return serial or any(c.contype == ConstrType.CONSTR_IDENTITY and _sequence_name(c) is None
+                         for c in col.constraints or ())
+
+
+def _sequence_name(con: ast.Constraint) -> list[str] | None:
+    for opt in con.options or ():
+        if opt.defname == "sequence_name":
+            return [n.sval for n in opt.arg]
+    return None
+
+
+def _named_sequences(node: ast.Node) -> list[list[str]]:
+    """The sequences of the identity columns a CREATE TABLE or ALTER TABLE names with
+    SEQUENCE NAME (unqualified: in the table's schema)."""
+    if isinstance(node, ast.CreateStmt):
+        cols = [e for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
+        cons = [c for col in cols for c in col.constraints or ()]
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        cols = [cmd.def_ for cmd in node.cmds or () if cmd.subtype == AlterTableType.AT_AddColumn
+                and isinstance(cmd.def_, ast.ColumnDef)]
+        cons = [c for col in cols for c in col.constraints or ()]
+        cons += [cmd.def_ for cmd in node.cmds or () if cmd.subtype == AlterTableType.AT_AddIdentity
+                 and isinstance(cmd.def_, ast.Constraint)]
+    else:
+        return []
+    rel = _rel(node.relation)
+    named = [n for c in cons if c.contype == ConstrType.CONSTR_IDENTITY and (n := _sequence_name(c))]
+    return [n if len(n) > 1 else [*rel[:-1], *n] for n in named]
 
 
 _RENAMED_RELATIONS = {kind: _RELATION_KINDS[kind] for kind in _RELATION_KINDS if kind != ObjectType.OBJECT_INDEX}
