@@ -1240,6 +1240,8 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                     checks = {k: v for k, v in checks.items()
                               if not pattern.search(v[0]) and on_table.get(k) not in moved}
                     back &= checks.keys()
+                    if isinstance(raw.stmt, ast.RenameStmt) and (to := _arrival(raw.stmt)) is not None:
+                        on_table = {k: _q(to) if t in renamed else t for k, t in on_table.items()}
                 unnamed = _pct_type_routine(raw.stmt)
                 if unnamed is not None:
                     checks = {k: v for k, v in checks.items() if not unnamed.search(k)}

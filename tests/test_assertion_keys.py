@@ -313,3 +313,10 @@ def test_identity_sequence_of_a_recreated_table_is_asserted_back():
 
 def test_roundtrip_identity_sequence_name_taken_over_by_a_plain_sequence(roundtrip):
     roundtrip(history=[TICKETS], migration=TICKETS_TO_SEQUENCE)
+
+
+def test_indexes_follow_their_renamed_table_when_it_is_dropped():
+    rb = _rb_of("CREATE TABLE public.a (id int CONSTRAINT a_pkey PRIMARY KEY);", "CREATE INDEX a_x ON public.a (id);",
+                "ALTER TABLE public.a RENAME TO b;", "DROP TABLE public.b;")
+    checks = dict(verification_checks(rb, history=False))
+    assert list(checks) == ["table public.b is gone"], checks
