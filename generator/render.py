@@ -827,8 +827,16 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str, str]]:
                 out.append((what, f"{what} is back", _column_exists_sql(rel, cmd.def_.colname)))
             elif (index := _constraint_index(rel, cmd)) is not None:  # a key's index, named like it
                 relation("index", index, "back")
+        for index in _named_key_indexes(node):  # keys written on an added column
+            relation("index", index, "back")
+        for seq in _named_sequences(node):
+            relation("sequence", seq, "back")
     elif isinstance(node, ast.CreateStmt):
         relation("table", _rel(node.relation), "back")
+        for index in _named_key_indexes(node):
+            relation("index", index, "back")
+        for seq in _named_sequences(node):
+            relation("sequence", seq, "back")
     elif isinstance(node, ast.CreateForeignTableStmt):
         relation("foreign table", _rel(node.base.relation), "back")
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
@@ -861,6 +869,8 @@ def _statement_checks(node: ast.Node) -> list[tuple[str, str, str]]:
         new = [*names[:-1], node.newname]
         out.append((f"type {_q(names)}", f"type {_q(names)} is gone", _negate(_exists_sql("type", names))))
         back("type", new)
+    elif isinstance(node, (ast.RenameStmt, ast.AlterObjectSchemaStmt)):
+        out.extend(_arrival_checks(node))
     elif isinstance(node, ast.CreateFunctionStmt):
         kind = "procedure" if node.is_procedure else "function"
         names = _names(node.funcname)
@@ -884,29 +894,236 @@ _INDEX_BACKED = (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType
 
 
 def _index_tables(node: ast.Node) -> dict[str, str]:
-    """Keys of the index checks a statement makes -> the table of the index, as the
-    checks spell them (a DROP TABLE later in the rollback takes those indexes with it)."""
+    """Keys of the index (and identity sequence) checks a statement makes -> the table of
+    the object, as the checks spell them (a DROP TABLE later in the rollback takes those
+    objects with it)."""
     if isinstance(node, ast.IndexStmt) and node.idxname:
         names = ([node.relation.schemaname] if node.relation.schemaname else []) + [node.idxname]
         return {f"relation {_q(names)}": _q(_rel(node.relation))}
     if isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
         rel = _rel(node.relation)
-        return {f"relation {_q(index)}": _q(rel) for cmd in node.cmds or ()
+        made = {f"relation {_q(index)}": _q(rel) for cmd in node.cmds or ()
                 if (index := _constraint_index(rel, cmd)) is not None}
+        return made | {f"relation {_q(index)}": _q(rel) for index in _named_key_indexes(node) + _named_sequences(node)}
+    if isinstance(node, ast.CreateStmt):
+        return {f"relation {_q(index)}": _q(_rel(node.relation))
+                for index in _named_key_indexes(node) + _named_sequences(node)}
     return {}
+
+
+def _key_constraints(node: ast.Node) -> list[ast.Constraint]:
+    """The PRIMARY KEY, UNIQUE and EXCLUDE constraints a CREATE TABLE writes (on the table
+    or on a column) or an ALTER TABLE writes on the columns it adds: each makes an index."""
+    if isinstance(node, ast.CreateStmt):
+        elts = list(node.tableElts or ())
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        elts = [cmd.def_ for cmd in node.cmds or () if cmd.subtype == AlterTableType.AT_AddColumn]
+    else:
+        return []
+    cons = [e for e in elts if isinstance(e, ast.Constraint)]
+    cons += [c for e in elts if isinstance(e, ast.ColumnDef) for c in e.constraints or ()]
+    return [c for c in cons if c.contype in _INDEX_BACKED]
+
+
+def _named_key_indexes(node: ast.Node) -> list[list[str]]:
+    """The indexes of the named keys of ``_key_constraints`` (named like the constraint, in
+    the table's schema); an ALTER TABLE's ADD CONSTRAINT is ``_constraint_index``'s."""
+    rel = _rel(node.relation) if isinstance(node, (ast.CreateStmt, ast.AlterTableStmt)) else []
+    return [[*rel[:-1], c.conname] for c in _key_constraints(node) if c.conname]
+
+
+# PostgreSQL names an unnamed key's index, an identity or serial column's sequence, a
+# partition's copies of its parent's indexes <table>_<columns>_<label>, cutting the longer of
+# table and columns to fit 63 bytes: at least 27 bytes of the table's name survive.
+_KEPT_PREFIX = 24
+
+
+def _derived_names(node: ast.Node) -> re.Pattern[str] | None:
+    """Matches the descriptions of the index and sequence checks whose object ``node`` may
+    make under a name PostgreSQL derives from a table's (``t_pkey``, ``t_email_key``,
+    ``t_id_seq``, a partition's ``p_a_idx``): the statement does not say the name, so no
+    check can say whether such an object is gone."""
+    tables: list[str] = []
+    if isinstance(node, ast.CreateStmt):
+        cols = [e for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
+        if (node.partbound is not None or any(isinstance(e, ast.TableLikeClause) for e in node.tableElts or ())
+                or any(not c.conname for c in _key_constraints(node)) or any(_makes_sequence(c) for c in cols)):
+            tables.append(node.relation.relname)
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AttachPartition and isinstance(cmd.def_, ast.PartitionCmd):
+                tables.append(cmd.def_.name.relname)
+            elif ((cmd.subtype == AlterTableType.AT_AddIdentity and isinstance(cmd.def_, ast.Constraint)
+                   and _sequence_name(cmd.def_) is None)
+                  or (cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef)
+                      and _makes_sequence(cmd.def_))
+                  or (cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint)
+                      and cmd.def_.contype in _INDEX_BACKED and not cmd.def_.conname
+                      and not cmd.def_.indexname)):
+                tables.append(node.relation.relname)
+        if any(not c.conname for c in _key_constraints(node)):
+            tables.append(node.relation.relname)
+    if not tables:
+        return None
+    prefixes = []
+    for t in dict.fromkeys(tables):
+        whole = len(t.encode()) <= _KEPT_PREFIX
+        prefix = (t + "_") if whole else t.encode()[:_KEPT_PREFIX].decode(errors="ignore")
+        prefixes.append(re.escape(prefix.replace('"', '""')))
+    return re.compile(rf"^(?:index|sequence) (?:.*\.)?\"?(?:{'|'.join(prefixes)})")
+
+
+_SERIALS = {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"}
+
+
+def _makes_sequence(col: ast.ColumnDef) -> bool:
+    """The column makes a sequence whose name PostgreSQL derives (serial, identity without
+    SEQUENCE NAME)."""
+    names = [n.sval for n in col.typeName.names] if col.typeName is not None else []
+    serial = len(names) == 1 and names[0] in _SERIALS and not col.typeName.arrayBounds
+    return serial or any(c.contype == ConstrType.CONSTR_IDENTITY and _sequence_name(c) is None
+                         for c in col.constraints or ())
+
+
+def _sequence_name(con: ast.Constraint) -> list[str] | None:
+    for opt in con.options or ():
+        if opt.defname == "sequence_name":
+            return [n.sval for n in opt.arg]
+    return None
+
+
+def _named_sequences(node: ast.Node) -> list[list[str]]:
+    """The sequences of the identity columns a CREATE TABLE or ALTER TABLE names with
+    SEQUENCE NAME (unqualified: in the table's schema)."""
+    if isinstance(node, ast.CreateStmt):
+        cols = [e for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
+        cons = [c for col in cols for c in col.constraints or ()]
+    elif isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
+        cols = [cmd.def_ for cmd in node.cmds or () if cmd.subtype == AlterTableType.AT_AddColumn
+                and isinstance(cmd.def_, ast.ColumnDef)]
+        cons = [c for col in cols for c in col.constraints or ()]
+        cons += [cmd.def_ for cmd in node.cmds or () if cmd.subtype == AlterTableType.AT_AddIdentity
+                 and isinstance(cmd.def_, ast.Constraint)]
+    else:
+        return []
+    rel = _rel(node.relation)
+    named = [n for c in cons if c.contype == ConstrType.CONSTR_IDENTITY and (n := _sequence_name(c))]
+    return [n if len(n) > 1 else [*rel[:-1], *n] for n in named]
+
+
+_RENAMED_RELATIONS = {kind: _RELATION_KINDS[kind] for kind in _RELATION_KINDS if kind != ObjectType.OBJECT_INDEX}
+_ROUTINES = {ObjectType.OBJECT_FUNCTION: "function", ObjectType.OBJECT_PROCEDURE: "procedure",
+             ObjectType.OBJECT_ROUTINE: "function"}
+
+
+def _arrival_checks(node: ast.RenameStmt | ast.AlterObjectSchemaStmt) -> list[tuple[str, str, str | None]]:
+    """Checks that the object a rename or SET SCHEMA moves is back under its new name: a
+    check written earlier under that name (a drop of the object that stood there) no
+    longer says anything. Where the new identity is not in the text, ``_arrival_names``."""
+    kind = node.renameType if isinstance(node, ast.RenameStmt) else node.objectType
+    target = _arrival(node)
+    if target is None:
+        return []
+    if kind in _RENAMED_RELATIONS:
+        label = _RENAMED_RELATIONS[kind]
+        return [(f"relation {_q(target)}", f"{label} {_q(target)} is back", _exists_sql(label, target))]
+    if kind in _ROUTINES:
+        args = ", ".join(render(a) for a in node.object.objargs or ())
+        what = f"{_ROUTINES[kind]} {_q(target)}({args})"
+        return [(_routine_key(target, list(node.object.objargs or ())), f"{what} is back",
+                 _exists_sql(_ROUTINES[kind], target, args))]
+    if kind in (ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY):
+        said = "trigger" if kind == ObjectType.OBJECT_TRIGGER else "policy"
+        label = f"{quote_ident(target[-1])} on {_q(target[:-1])}"
+        return [(f"{said} {label}", f"{said} {label} is back", _exists_sql(said, target))]
+    if kind == ObjectType.OBJECT_COLUMN:
+        what = f"column {_q(target[:-1])}.{quote_ident(target[-1])}"
+        return [(what, f"{what} is back", _column_exists_sql(target[:-1], target[-1]))]
+    if kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
+        return [(f"type {_q(target)}", f"type {_q(target)} is back", _exists_sql("type", target))]
+    return []
+
+
+def _arrival(node: ast.RenameStmt | ast.AlterObjectSchemaStmt) -> list[str] | None:
+    """Where a rename or SET SCHEMA puts its object (trigger, policy: table + name; column:
+    table + column), when a check can name it exactly; otherwise None."""
+    if isinstance(node, ast.RenameStmt):
+        kind = node.renameType
+        if kind in _RENAMED_RELATIONS and node.relation is not None:
+            return [*_rel(node.relation)[:-1], node.newname]
+        if kind in (ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY, ObjectType.OBJECT_COLUMN) and node.relation:
+            return [*_rel(node.relation), node.newname]
+        if kind in _ROUTINES and _exact_routine(node.object):
+            return [*_names(node.object.objname)[:-1], node.newname]
+        if kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN) and node.object is not None:
+            return [*_names(node.object)[:-1], node.newname]
+        return None
+    kind = node.objectType
+    if kind in _RENAMED_RELATIONS and node.relation is not None:
+        return [node.newschema, node.relation.relname]
+    if kind in _ROUTINES and _exact_routine(node.object):
+        return [node.newschema, _names(node.object.objname)[-1]]
+    if kind in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN) and node.object is not None:
+        return [node.newschema, _names(node.object)[-1]]
+    return None
+
+
+def _exact_routine(obj: ast.Node | None) -> bool:
+    """The routine's argument types are written out (no bare name, no ``%TYPE``)."""
+    return (isinstance(obj, ast.ObjectWithArgs) and not obj.args_unspecified
+            and not any(a.pct_type for a in obj.objargs or ()))
+
+
+def _arrival_names(node: ast.Node) -> list[str]:
+    """Names (as the checks spell them) a rename or SET SCHEMA moves something to without
+    a check able to say exactly what: every check under that name is unknowable."""
+    if not isinstance(node, (ast.RenameStmt, ast.AlterObjectSchemaStmt)) or _arrival_checks(node):
+        return []
+    if isinstance(node, ast.RenameStmt):
+        if node.renameType == ObjectType.OBJECT_SCHEMA:
+            return [quote_ident(node.newname)]
+        if node.renameType == ObjectType.OBJECT_INDEX and node.relation is not None:
+            return [_q([*_rel(node.relation)[:-1], node.newname])]
+        if node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.relation is not None:
+            return [_q([*_rel(node.relation)[:-1], node.newname])]  # a key's index takes its new name
+        if isinstance(node.object, ast.ObjectWithArgs):
+            return [_q([*_names(node.object.objname)[:-1], node.newname])]
+        if node.object is not None and not isinstance(node.object, ast.String):
+            return [_q([*_names(node.object)[:-1], node.newname])]
+        return []
+    if node.relation is not None:
+        return [_q([node.newschema, node.relation.relname])]
+    if isinstance(node.object, ast.ObjectWithArgs):
+        return [_q([node.newschema, _names(node.object.objname)[-1]])]
+    if node.object is not None and not isinstance(node.object, ast.String):
+        return [_q([node.newschema, _names(node.object)[-1]])]
+    return []
+
+
+_PARTS = {ObjectType.OBJECT_TRIGGER: "trigger", ObjectType.OBJECT_POLICY: "policy", ObjectType.OBJECT_COLUMN: "column"}
 
 
 def _unsaid_names(node: ast.Node) -> list[str]:
     """Check keys a statement makes unknowable without saying what they are now: DROP
     CONSTRAINT c drops the index named c when c was a key, RENAME CONSTRAINT c renames it
-    (the SQL does not say whether c was a key)."""
+    (the SQL does not say whether c was a key), ADD CONSTRAINT c ... USING INDEX i renames
+    the index i to c (the check of c is ``_constraint_index``'s); a trigger, policy or
+    column renamed leaves its old name."""
     if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.relation:
         return [f"relation {_q([*_rel(node.relation)[:-1], node.subname])}"]
+    if isinstance(node, ast.RenameStmt) and node.renameType in _PARTS and node.relation:
+        rel = _q(_rel(node.relation))  # a trigger, policy or column renamed: its old name
+        if node.renameType == ObjectType.OBJECT_COLUMN:
+            return [f"column {rel}.{quote_ident(node.subname)}"]
+        return [f"{_PARTS[node.renameType]} {quote_ident(node.subname)} on {rel}"]
     if not (isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE):
         return []
     rel = _rel(node.relation)
     return [f"relation {_q([*rel[:-1], cmd.name])}" for cmd in node.cmds or ()
-            if cmd.subtype == AlterTableType.AT_DropConstraint and cmd.name]
+            if cmd.subtype == AlterTableType.AT_DropConstraint and cmd.name] + [
+        f"relation {_q([*rel[:-1], cmd.def_.indexname])}" for cmd in node.cmds or ()
+        if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint)
+        and cmd.def_.indexname and cmd.def_.indexname != cmd.def_.conname]
 
 
 def _pct_type_routine(node: ast.Node) -> re.Pattern[str] | None:
@@ -939,6 +1156,8 @@ def _renamed_names(node: ast.Node) -> list[str]:
     if isinstance(node, ast.RenameStmt):
         if node.renameType == ObjectType.OBJECT_SCHEMA:
             return [quote_ident(node.subname)]
+        if node.renameType in _PARTS and node.relation is not None:
+            return []  # the part's own check only: ``_unsaid_names``
         if node.relation is not None:
             return [_q(_rel(node.relation))]
         if isinstance(node.object, ast.ObjectWithArgs):
@@ -1022,6 +1241,15 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                 for key in unsaid:
                     checks.pop(key, None)
                     back.discard(key)
+                arrived = _arrival_names(raw.stmt)
+                if arrived:  # what now stands under the new name is not said
+                    pattern = _naming(arrived)
+                    checks = {k: v for k, v in checks.items() if not pattern.search(v[0])}
+                    back &= checks.keys()
+                derived = _derived_names(raw.stmt)
+                if derived is not None:  # indexes and sequences named after a table, the names unsaid
+                    checks = {k: v for k, v in checks.items() if not derived.search(v[0])}
+                    back &= checks.keys()
                 renamed = _renamed_names(raw.stmt)
                 if renamed:  # a check written under the old name no longer says anything
                     pattern = _naming(renamed)
@@ -1030,6 +1258,8 @@ def _verification_checks(rb: Rollback) -> list[tuple[str, str]]:
                     checks = {k: v for k, v in checks.items()
                               if not pattern.search(v[0]) and on_table.get(k) not in moved}
                     back &= checks.keys()
+                    if isinstance(raw.stmt, ast.RenameStmt) and (to := _arrival(raw.stmt)) is not None:
+                        on_table = {k: _q(to) if t in renamed else t for k, t in on_table.items()}
                 unnamed = _pct_type_routine(raw.stmt)
                 if unnamed is not None:
                     checks = {k: v for k, v in checks.items() if not unnamed.search(k)}
