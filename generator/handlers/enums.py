@@ -30,6 +30,8 @@ analyse made or changed (its columns, rules and dependents are not known).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dataclasses import dataclass, field
 
 from pglast import ast
@@ -132,9 +134,15 @@ def refuse_unknown_relations(ctx: Context, what: str) -> None:
 def _sql_body(f: Function) -> ast.Node | None:
     """The parsed body of a SQL-standard (``BEGIN ATOMIC`` / ``RETURN``) function, whose
     dependencies PostgreSQL records like a view's; None for a body kept as a string."""
-    if "atomic" not in f.definition.lower() and "return" not in f.definition.lower():
+    return _sql_body_of(f.definition)
+
+
+@lru_cache(maxsize=4096)
+def _sql_body_of(definition: str) -> ast.Node | None:
+    # (every ADD VALUE asks this of every function: parsed once per definition; read only)
+    if "atomic" not in definition.lower() and "return" not in definition.lower():
         return None
-    return fn_handlers.parse_definition(f.definition).sql_body
+    return fn_handlers.parse_definition(definition).sql_body
 
 
 def _creation_order(funcs: list[Function]) -> list[Function]:
@@ -267,8 +275,11 @@ def plan(ctx: Context, key: Key) -> Plan:
         ):
             p.indexes.append(idx)
     read = tables | set(p.views)
+    names_read = name_test(sorted({k[1] for k in read}))
     for pol in cat.policies.values():
         tk = (pol.schema, pol.table)
+        if tk not in tables and not any(names_read(e) or names_wanted(e) for e in (pol.using, pol.check)):
+            continue  # (a subquery can read a table or view only by naming it: cheap test first)
         exprs = [_expr_nodes(e) for e in (pol.using, pol.check) if e is not None]
         if (tk in tables and any(uses_columns(tk, e) for e in exprs)) or (
             # a subquery reading one of the tables: PostgreSQL records the columns it reads
