@@ -21,7 +21,10 @@ EXIT_INPUT = 2
 @click.command()
 @project_dir_option
 @migrations_dir_option
-def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
+@click.option("--stop-at-first-error", is_flag=True,
+              help="Stop at the first migration the server cannot apply (keep what was learned before it) "
+                   "instead of skipping it and going on.")
+def learn(project_dir: Path | None, migrations_dir: Path | None, stop_at_first_error: bool) -> None:
     """Prove on a throwaway PostgreSQL what opaque statements did not change.
 
     A DO block with dynamic SQL, or a statement the generator cannot follow,
@@ -34,12 +37,16 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
 
     Nothing is recorded for a statement whose effect may depend on rows, the
     time or the server (it reads user tables, calls functions that are not
-    built in). A migration the server cannot apply stops the replay: it is
-    reported (path:line, SQLSTATE) and what was learned before it is kept.
+    built in). A migration the server cannot apply (an extension it lacks) is
+    reported (path:line, SQLSTATE) and skipped, with the later ones that fail
+    because of it, and learning goes on; a statement that names what a skipped
+    migration would have created or changed is not learned.
 
     \b
-    Exit status: 0 done; 1 no server could be started, or a migration did not
-    apply (the record holds what was learned before it); 2 bad input.
+    Exit status: 0 done (also when migrations were skipped for the server's
+    environment or for one that was); 1 no server could be started, or a
+    migration failed by itself (with --stop-at-first-error: any migration did
+    not apply; the record holds what was learned); 2 bad input.
     """
     from ..oracle import learn as oracle_learn
     from ..oracle import record
@@ -58,16 +65,24 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ACTION)
     try:
-        outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True))
+        outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True),
+                                     stop_at_first_error=stop_at_first_error)
     except psycopg.OperationalError as exc:
         click.echo(f"error: the throwaway server failed: {str(exc).strip()}", err=True)
         sys.exit(EXIT_ACTION)
     finally:
         server.stop()
     record.write(path, outcome.entries)
+    for error, why in outcome.report:
+        click.echo(f"{error}\n  not applied here ({why}); learning goes on without it", err=True)
+    skipped = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""
     click.echo(f"{path}: {len(outcome.entries)} opaque statement(s), {outcome.proven} object(s) proven unchanged, "
                f"{outcome.imported} imported with what it changed; "
-               f"{outcome.migrations} of {len(migrations)} migrations replayed in {outcome.seconds:.1f}s")
+               f"{outcome.migrations} of {len(migrations)} migrations replayed{skipped} in {outcome.seconds:.1f}s")
+    if outcome.failed:
+        click.echo("error: a migration fails on the server by itself (see above): it was skipped, and what it would "
+                   "have touched was not learned", err=True)
+        sys.exit(EXIT_ACTION)
     if outcome.stopped is not None:
         click.echo(f"error: the history does not replay past {outcome.stopped}; the record keeps what was learned "
                    "before it", err=True)
