@@ -503,8 +503,9 @@ class _Fresh:
 
 
 @dataclass
-class _Blocker:
-    """An earlier migration that could not be applied: later errors are put down to it."""
+class Blocker:
+    """An earlier migration that could not be applied: later errors are put down to it
+    (``apply_failure``; ``learn`` skips migrations the same way)."""
 
     stem: str
     why: str
@@ -533,7 +534,7 @@ def verify_fresh(
     notes = notes if notes is not None else []
     run = _Fresh(server, dbname)
     results: list[Result] = []
-    blocker: _Blocker | None = None
+    blocker: Blocker | None = None
     current: Snapshot | None = None
     try:
         for m in history:
@@ -549,7 +550,7 @@ def verify_fresh(
                 if broken is not None:
                     broken.append(str(exc))
                 why = f"not valid SQL, so it fails on the server too and has no rollback: {str(exc).splitlines()[0]}"
-                blocker = blocker or _Blocker(m.path.name, why)
+                blocker = blocker or Blocker(m.path.name, why)
                 if c is None:
                     notes.append(f"{m.path.name} (history only) is {why}; not applied")
                 else:
@@ -566,7 +567,7 @@ def verify_fresh(
                     run.applied.append((m, stmts))
                     current = None
                 except SqlError as err:
-                    status, reason, blocker = _apply_failure(m, err, blocker)
+                    status, reason, blocker = apply_failure(m, err, blocker)
                     run.unapplied.append(m)
                     if c is None:
                         notes.append(f"{m.path.name} (history only) could not be applied: {reason}")
@@ -587,7 +588,7 @@ def verify_fresh(
                 if m not in run.applied_migrations():
                     run.unapplied.append(m)
                 if blocker is None:
-                    blocker = _Blocker(m.path.name, result.reason)
+                    blocker = Blocker(m.path.name, result.reason)
             result.seconds = time.monotonic() - started
             results.append(result)
     finally:
@@ -595,17 +596,21 @@ def verify_fresh(
     return results
 
 
-def _apply_failure(m: Migration, err: SqlError, blocker: _Blocker | None) -> tuple[Status, str, _Blocker | None]:
+def apply_failure(m: Migration, err: SqlError, blocker: Blocker | None) -> tuple[Status, str, Blocker | None]:
+    """Why ``m`` did not apply (``err``): SKIPPED for the environment (the server lacks an
+    extension, a library...) or for an earlier migration that could not be applied
+    (``blocker``), FAILED when the migration itself fails; the reason, and the blocker that
+    later failures are put down to. ``m`` is then not applied, and the history goes on."""
     env = environment_problem(err)
     if env:
-        return Status.SKIPPED, f"environment: {env}", blocker or _Blocker(m.path.name, env)
+        return Status.SKIPPED, f"environment: {env}", blocker or Blocker(m.path.name, env)
     if blocker is not None:
         return Status.SKIPPED, f"depends on {blocker.stem}, which could not be applied ({err.one_line()})", blocker
-    return Status.FAILED, f"the migration itself fails: {err.one_line()}", _Blocker(m.path.name, err.one_line())
+    return Status.FAILED, f"the migration itself fails: {err.one_line()}", Blocker(m.path.name, err.one_line())
 
 
 def _round_trip(
-    run: _Fresh, m: Migration, stmts: list[Statement], c: Candidate, s0: Snapshot | None, blocker: _Blocker | None,
+    run: _Fresh, m: Migration, stmts: list[Statement], c: Candidate, s0: Snapshot | None, blocker: Blocker | None,
 ) -> tuple[Result, Snapshot | None]:
     """Migration, rollback, migration again; returns the result and the schema now."""
     if s0 is None:
@@ -613,7 +618,7 @@ def _round_trip(
     try:
         run.apply(m, stmts)
     except SqlError as err:
-        status, reason, _ = _apply_failure(m, err, blocker)
+        status, reason, _ = apply_failure(m, err, blocker)
         return Result(m, c, status, reason, err.lines()), None
     run.applied.append((m, stmts))
     s1 = run.snap()
@@ -678,10 +683,10 @@ def _names_unapplied(difference: str, unapplied: list[Migration]) -> bool:
     if not names or not unapplied:
         return False
     generated = subject.startswith(("index ", "constraint ")) or " constraint " in subject
-    return all(any(_named_in(n, m.text, generated) for m in unapplied) for n in names)
+    return all(any(named_in(n, m.text, generated) for m in unapplied) for n in names)
 
 
-def _named_in(name: str, text: str, generated: bool) -> bool:
+def named_in(name: str, text: str, generated: bool = False) -> bool:
     """Whether ``text`` names ``name``; for an index or constraint (``generated``) also a
     name PostgreSQL derives from a table's (``t_pkey``, ``t_email_key``, ``t_a_idx``)."""
     if re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.I):

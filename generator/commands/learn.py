@@ -21,7 +21,10 @@ EXIT_INPUT = 2
 @click.command()
 @project_dir_option
 @migrations_dir_option
-def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
+@click.option("--stop-at-first-error", is_flag=True,
+              help="Stop at the first migration the server cannot apply (keep what was learned before it) "
+                   "instead of skipping it and going on.")
+def learn(project_dir: Path | None, migrations_dir: Path | None, stop_at_first_error: bool) -> None:
     """Prove on a throwaway PostgreSQL what opaque statements did not change.
 
     A DO block with dynamic SQL, or a statement the generator cannot follow,
@@ -40,13 +43,17 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
 
     Nothing is recorded for a statement whose effect may depend on rows, the
     time or the server (it reads user tables, calls functions that are not
-    built in). A migration the server cannot apply stops the replay: it is
-    reported (path:line, SQLSTATE) and what was learned before it is kept.
+    built in). A migration the server cannot apply (an extension it lacks) is
+    reported (path:line, SQLSTATE) and skipped, with the later ones that fail
+    because of it, and learning goes on; a statement that names what a skipped
+    migration would have created or changed is not learned.
 
     \b
-    Exit status: 0 done (also when the proof dropped entries); 1 no server
-    could be started (the record is left as it is), or a migration did not
-    apply (the record holds what was learned before it); 2 bad input.
+    Exit status: 0 done (also when the proof dropped entries, or migrations
+    were skipped for the server's environment or for one that was); 1 no
+    server could be started (the record is left as it is), or a migration
+    failed by itself (with --stop-at-first-error: any migration did not apply;
+    the record holds what was learned); 2 bad input.
     """
     from ..oracle import learn as oracle_learn
     from ..oracle import record
@@ -70,7 +77,8 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
         sys.exit(EXIT_ACTION)
     manual_rule = folders.config.manual_reason if folders.config.manual else None
     try:
-        outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True))
+        outcome = oracle_learn.learn(server, migrations, old, progress=lambda name: click.echo(f"  {name}", err=True),
+                                     stop_at_first_error=stop_at_first_error)
         entries, proof = prove(server, migrations, outcome.entries, manual_rule,
                                progress=lambda what: click.echo(f"  {what}", err=True))
     except psycopg.OperationalError as exc:
@@ -79,13 +87,20 @@ def learn(project_dir: Path | None, migrations_dir: Path | None) -> None:
     finally:
         server.stop()
     record.write(path, entries)
+    for error, why in outcome.report:
+        click.echo(f"{error}\n  not applied here ({why}); learning goes on without it", err=True)
+    skipped = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""
     proven = sum(len(e.unchanged) for e in entries)
     imported = sum(len(e.imported) for e in entries)
     click.echo(f"{path}: {len(entries)} opaque statement(s), {proven} object(s) proven unchanged, "
                f"{imported} imported with what it changed; "
-               f"{outcome.migrations} of {len(migrations)} migrations replayed in {outcome.seconds:.1f}s")
+               f"{outcome.migrations} of {len(migrations)} migrations replayed{skipped} in {outcome.seconds:.1f}s")
     for line in proof_lines(proof):
         click.echo(line)
+    if outcome.failed:
+        click.echo("error: a migration fails on the server by itself (see above): it was skipped, and what it would "
+                   "have touched was not learned", err=True)
+        sys.exit(EXIT_ACTION)
     if outcome.stopped is not None:
         click.echo(f"error: the history does not replay past {outcome.stopped}; the record keeps what was learned "
                    "before it", err=True)

@@ -13,10 +13,16 @@
    ``default_acl`` category is identical. A statement whose effect may depend on more
    than the schema (``reads``) gets an entry that proves nothing and says why.
 
-A migration the server cannot apply stops the replay: it is reported as ``path:line``
-with the SQLSTATE, what was learned before it is kept (and so are the entries of an
-earlier record for the migrations after it that still match the history), and the record
-is written whole (temporary file, then rename).
+The static replay runs in step with the server's (``iter_generate``'s ``on_replayed``):
+each migration is replayed statically, then applied on the server. A migration the
+server cannot apply is skipped, with those that then fail because of it, classified as
+``verify`` does (``verify.apply_failure``); the replay goes on, and what a skipped
+migration would have touched is not learned (``skipped``: its rules). A migration applies
+whole or not at all (one transaction); one with its own transaction control may stop
+half-way, and it is skipped the same way (what it left is named by its text, so rule 1
+keeps it out). ``stop_at_first_error`` keeps the older behaviour: stop there, keep what
+was learned before and the entries of an earlier record for the migrations after it that
+still match the history. The record is written whole (temporary file, then rename).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from ..catalog import Catalog, ObjRef
 from ..chain import chain_hashes
 from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
-from . import imports, record
+from . import imports, record, skipped
 from .footprint import unchanged
 from .reads import why_not
 
@@ -48,7 +54,10 @@ class Opaque:
 @dataclass
 class Outcome:
     entries: list[record.Entry] = field(default_factory=list)
-    stopped: str | None = None  # "path:line: SQLSTATE message" of the migration that did not apply
+    stopped: str | None = None  # stop_at_first_error: "path:line: SQLSTATE message" of the migration that did not apply
+    skipped: list[skipped.Skipped] = field(default_factory=list)  # migrations not applied on the server
+    report: list[tuple[str, str]] = field(default_factory=list)  # per skipped migration: its error, why skipped
+    failed: bool = False  # a migration failed by itself (not for the environment nor an earlier one)
     migrations: int = 0  # applied
     opaque: int = 0
     proven: int = 0  # refs proven unchanged
@@ -98,42 +107,52 @@ def _predicates(conn: psycopg.Connection) -> tuple[Callable[[str | None, str], b
 
 
 def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
-          progress: Callable[[str], None] | None = None) -> Outcome:
-    """Replay ``migrations`` (the folder's full history) on ``server``; the record's entries."""
-    from ..verify import SqlError, _Fresh, statements_of
+          progress: Callable[[str], None] | None = None, stop_at_first_error: bool = False) -> Outcome:
+    """Replay ``migrations`` (the folder's full history) on ``server``; the record's entries.
+
+    A migration the server cannot apply is skipped, with the later ones that fail because
+    of it, as ``verify`` does (``verify.apply_failure``), and the replay goes on; what the
+    skipped ones would have touched is not learned (``skipped``). ``stop_at_first_error``:
+    stop there instead, keeping an earlier record's entries for the migrations after it."""
+    from ..engine import DO_BLOCK, iter_generate
+    from ..verify import _Fresh
 
     started = time.monotonic()
     out = Outcome()
-    found = opaque_statements(migrations)
     hashes = dict(zip((m.path.name for m in migrations), chain_hashes(migrations)))
     run = _Fresh(server, "supabase_rollback_learn")
     done: set[str] = set()
+    found: list[Opaque] = []
+
+    def observe(stmt: Statement, cat: Catalog) -> None:
+        mine = (stmt.where, DO_BLOCK + stmt.where)
+        refs = [r for r, w in cat.tainted.items() if w in mine]
+        defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
+        if refs or defaults:
+            found.append(Opaque(stmt, sorted(refs), defaults))
+            why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
+            if why:
+                blocked[stmt.line] = why
+
+    blocked: dict[int, str] = {}  # line -> why an opaque statement of the migration is not learned
     try:
         with psycopg.connect(server.dsn(run.db), autocommit=True) as probe:
             is_catalog, is_builtin = _predicates(probe)
-            for m in migrations:
-                try:
-                    if m.unreadable:
-                        raise InputError(m.unreadable)
-                    stmts = statements_of(m.text, m.path)
-                except InputError as exc:
-                    out.stopped = f"{str(exc).splitlines()[0]} (not valid SQL)"
-                    break
-                opaque = {o.stmt.line: o for o in found.get(m.path.name, [])}
-                try:
-                    if not opaque:
-                        run.apply(m, stmts)
-                    else:
-                        if progress:
-                            progress(m.path.name)
-                        out.entries += _learn_file(run, m, stmts, opaque, hashes[m.path.name], is_catalog, is_builtin)
-                        out.opaque += len(opaque)
-                except SqlError as err:
-                    out.stopped = err.lines()[0]
-                    out.entries = [e for e in out.entries if e.migration != m.path.name]
-                    break
+            state = _State(run, out, hashes, is_catalog, is_builtin, progress, stop_at_first_error)
+
+            def on_replayed(m: Migration, cat: Catalog) -> None:
+                opaque = {o.stmt.line: o for o in found}
+                why = dict(blocked)
+                found.clear()
+                blocked.clear()
+                state.migration(m, opaque, why, cat)
                 done.add(m.path.name)
-                out.migrations += 1
+
+            try:
+                for _ in iter_generate(migrations, set(), oracle=None, observe=observe, on_replayed=on_replayed):
+                    pass
+            except _Stop:
+                pass
     finally:
         run.drop()
     if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
@@ -144,8 +163,74 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     return out
 
 
+class _Stop(Exception):
+    """``stop_at_first_error``: a migration did not apply."""
+
+
+@dataclass
+class _State:
+    run: object  # verify._Fresh
+    out: Outcome
+    hashes: dict[str, str]
+    is_catalog: Callable[[str | None, str], bool]
+    is_builtin: Callable[[str | None, str], bool]
+    progress: Callable[[str], None] | None
+    stop_at_first_error: bool
+    blocker: object = None  # verify.Blocker: the first migration that could not be applied
+
+    def migration(self, m: Migration, opaque: dict[int, Opaque], blocked: dict[int, str], cat: Catalog) -> None:
+        """Apply ``m`` on the server (learning around its opaque statements), or skip it."""
+        from ..verify import Blocker, SqlError, apply_failure, statements_of
+
+        out, chain = self.out, self.hashes[m.path.name]
+        try:
+            if m.unreadable:
+                raise InputError(m.unreadable)
+            stmts = statements_of(m.text, m.path)
+        except InputError as exc:
+            first = str(exc).splitlines()[0]
+            if self.stop_at_first_error:
+                out.stopped = f"{first} (not valid SQL)"
+                raise _Stop from None
+            why = f"not valid SQL: {first}"
+            self.blocker = self.blocker or Blocker(m.path.name, why)
+            self._skip(m, opaque, chain, cat, first, why, failed=True)
+            return
+        try:
+            if not opaque:
+                self.run.apply(m, stmts)  # type: ignore[attr-defined]
+            else:
+                if self.progress:
+                    self.progress(m.path.name)
+                out.entries += _learn_file(self.run, m, stmts, opaque, chain, self.is_catalog, self.is_builtin,
+                                           blocked, out.skipped)
+                out.opaque += len(opaque)
+        except SqlError as err:
+            out.entries = [e for e in out.entries if e.migration != m.path.name]
+            if self.stop_at_first_error:
+                out.stopped = err.lines()[0]
+                raise _Stop from None
+            status, reason, self.blocker = apply_failure(m, err, self.blocker)
+            reason = reason.removesuffix(f" ({err.one_line()})").removesuffix(f": {err.one_line()}")
+            self._skip(m, opaque, chain, cat, err.lines()[0], reason, failed=status.value == "failed")
+            return
+        out.migrations += 1
+
+    def _skip(self, m: Migration, opaque: dict[int, Opaque], chain: str, cat: Catalog, error: str, why: str,
+              failed: bool) -> None:
+        """Rule 3: its opaque statements are not learned; rules 1 and 2 for the later ones."""
+        self.run.unapplied.append(m)  # type: ignore[attr-defined]
+        self.out.skipped.append(skipped.skipped(m, why, cat))
+        self.out.report.append((error, why))
+        self.out.failed = self.out.failed or failed
+        here = f"in {m.path.name}, which could not be applied here"
+        self.out.entries += [record.Entry(m.path.name, line, chain, not_learned=here) for line in sorted(opaque)]
+        self.out.opaque += len(opaque)
+
+
 def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opaque], chain: str,
-                is_catalog, is_builtin) -> list[record.Entry]:
+                is_catalog, is_builtin, blocked: dict[int, str] | None = None,
+                skipped_: list[skipped.Skipped] | None = None) -> list[record.Entry]:
     """Apply ``m`` statement by statement (in one transaction, as ``supabase db push``
     does, unless the file controls its own), snapshotting around its opaque statements."""
     from ..verify import _record, non_transactional, run_statements
@@ -159,7 +244,7 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
             after: Snapshot | None = None
             for s in stmts:
                 o = opaque.get(s.line)
-                why = why_not(s.node, is_catalog, is_builtin) if o is not None else None
+                why = ((blocked or {}).get(s.line) or why_not(s.node, is_catalog, is_builtin)) if o is not None else None
                 if o is None or why:
                     run_statements(conn, [s])
                     after = None
@@ -169,6 +254,8 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
                 before = after if after is not None else _snapshot(conn)
                 run_statements(conn, [s])
                 after = _snapshot(conn)
+                if skipped_:  # rule 1: what a skipped migration names may differ here from the project's
+                    o = replace(o, refs=[r for r in o.refs if not skipped.touches(r, skipped_)])
                 proven = tuple(r for r in o.refs if unchanged(before, after, r))
                 same_defaults = o.defaults and before["default_acl"] == after["default_acl"]
                 entries.append(_imported(record.Entry(m.path.name, s.line, chain, proven, same_defaults),
