@@ -302,3 +302,22 @@ def test_array_and_string_retypes_stay_automatic() -> None:
     rb = run(cat, "alter table public.t alter column b type text[] using array[b];")
     assert not rb.manual_steps
     assert any("TYPE text USING b::text" in s for s in sql_of(rb))
+
+
+def test_retype_between_built_in_types_without_a_cast_is_a_manual_step() -> None:
+    # uuid has no cast to bigint (nor bigint to uuid): `USING NULL` was the way forward,
+    # and a generated `USING owner::bigint` would fail on the server
+    cat = table_cat()
+    run(cat, "alter table public.t add column owner bigint;", "2")
+    rb = run(cat, "alter table public.t alter column owner type uuid using null;", "3")
+    [step] = rb.steps
+    assert step.manual and "no cast from uuid to int8" in step.manual
+    assert any("TYPE bigint USING owner::bigint" in s for s in step.sql)  # the suggestion
+
+
+def test_retypes_with_built_in_casts_stay_automatic() -> None:
+    cat = table_cat()
+    run(cat, "alter table public.t add column at date, add column n numeric, add column flag int4;", "2")
+    rb = run(cat, "alter table public.t alter column at type timestamptz, alter column n type float8,"
+                  " alter column flag type boolean using flag <> 0;", "3")
+    assert not rb.manual_steps

@@ -409,3 +409,32 @@ def test_dropped_table_with_operator_syntax_defaults_comes_back(roundtrip) -> No
         migration="drop table public.polls;",
     )
     assert "DEFAULT (now() AT TIME ZONE 'utc')" in sql
+
+
+def test_the_cast_table_of_column_retypes_agrees_with_postgresql(pg_db) -> None:
+    # generator.handlers.alter_table._builtin_cast says which built-in types convert back with
+    # `USING c::old`; PostgreSQL itself is the authority, pair by pair
+    import psycopg
+
+    from generator.handlers.alter_table import _BUILTIN, _builtin_cast
+
+    disagree = []
+    with pg_db.connect() as conn:
+        for a in sorted(_BUILTIN):
+            for b in sorted(_BUILTIN):
+                try:
+                    with conn.transaction():
+                        conn.execute(f"SELECT NULL::{a}::{b}")
+                    ok = True
+                except psycopg.errors.CannotCoerce:
+                    ok = False
+                if ok != _builtin_cast(a, b):
+                    disagree.append(f"{a} -> {b}: PostgreSQL {'casts' if ok else 'does not cast'}")
+    assert not disagree, disagree
+
+
+def test_a_retype_with_no_cast_back_is_a_manual_step(roundtrip) -> None:
+    rb, sql = roundtrip(history=["create table public.docs (id bigint primary key, owner bigint);"],
+                        migration="alter table public.docs alter column owner type uuid using null;",
+                        expect_manual=True)
+    assert "no cast from uuid to int8" in rb.manual_steps[0].manual

@@ -444,11 +444,12 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
         _distrust(ctx, ("table", q))
     col.type = new_type
     col.collation = collation_sql(cd.collClause)
-    if _no_cast_back(old_type, new_type):
+    if _no_cast_back(old_type, new_type) or not _builtin_cast(new_type, old_type):
+        why = ("PostgreSQL has no cast from an array to a single value or back" if _no_cast_back(old_type, new_type)
+               else f"PostgreSQL has no cast from {type_shape(new_type)[0]} to {type_shape(old_type)[0]}")
         reason = (f"the migration converted {cq} from {old_type} to {new_type}"
                   + (f" with USING {render(cd.raw_default)}" if cd.raw_default is not None else "")
-                  + f"; PostgreSQL has no cast from an array to a single value or back, so the "
-                  f"expression that converts {cq} back must be written by hand")
+                  + f"; {why}, so the expression that converts {cq} back must be written by hand")
         manual = ctx.manual(reason, sql=step.sql, title=step.title)[0]
         manual.hazards.extend(h for h in step.hazards if h not in manual.hazards)
         return [manual]
@@ -461,6 +462,31 @@ def _no_cast_back(old_type: str, new_type: str) -> bool:
     through their text form; an array and a number or a uuid do not convert at all)."""
     (base_old, _, dims_old), (_, _, dims_new) = type_shape(old_type), type_shape(new_type)
     return bool(dims_old) != bool(dims_new) and not (base_old in _STRING_TYPES and not dims_old)
+
+
+# The built-in types whose casts are known here (pg_cast, plus the I/O conversion every
+# type has to and from the string types). A type outside this list (an extension's, a
+# domain, an enum: those go through text) is assumed castable, as before.
+_NUMBERS = {"int2", "int4", "int8", "numeric", "float4", "float8"}
+_CAST_STRINGS = {"text", "varchar", "bpchar", "name"}
+_KNOWN_CASTS = {  # (source, target) pairs beyond "same type", "a string" and "two numbers"
+    ("date", "timestamp"), ("date", "timestamptz"), ("timestamp", "date"), ("timestamptz", "date"),
+    ("timestamp", "timestamptz"), ("timestamptz", "timestamp"), ("timestamp", "time"), ("timestamptz", "time"),
+    ("timestamptz", "timetz"), ("time", "timetz"), ("timetz", "time"), ("time", "interval"), ("interval", "time"),
+    ("bool", "int4"), ("int4", "bool"), ("json", "jsonb"), ("jsonb", "json"), ("inet", "cidr"), ("cidr", "inet"),
+    *(("jsonb", t) for t in ("bool", "int2", "int4", "int8", "numeric", "float4", "float8")),
+}
+_BUILTIN = _NUMBERS | _CAST_STRINGS | {"date", "timestamp", "timestamptz", "time", "timetz", "interval", "bool",
+                                       "json", "jsonb", "uuid", "bytea", "inet", "cidr"}
+
+
+def _builtin_cast(source: str, target: str) -> bool:
+    """Whether ``value::target`` can work for a ``source`` value (False only when both are
+    built-in types this module knows and PostgreSQL has no such cast: uuid to bigint)."""
+    a, b = type_shape(source)[0], type_shape(target)[0]
+    if a not in _BUILTIN or b not in _BUILTIN or a == b or a in _CAST_STRINGS or b in _CAST_STRINGS:
+        return True
+    return (a in _NUMBERS and b in _NUMBERS) or (a, b) in _KNOWN_CASTS
 
 
 def _plain_cast(using: ast.Node | None, column: str) -> bool:
