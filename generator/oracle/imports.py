@@ -398,20 +398,53 @@ class ImportFailed(Exception):
 
 def apply(cat, changes: list[Change]) -> None:
     """Put ``changes`` into ``cat`` as the handlers store them (raises ImportFailed)."""
-    try:
-        for change in changes:
-            if "default privileges" in change:
-                _apply_defaults(cat, change["default privileges"])
-            elif change["ref"][0] == "policy":
-                _apply_policy(cat, change)
-            elif change["ref"][0] in ("function", "procedure"):
-                _apply_function(cat, change)
-            else:
-                _apply_object(cat, change)
-    except ImportFailed:
-        raise
-    except Exception as exc:  # a damaged record entry: never a crash of generate
-        raise ImportFailed(f"{type(exc).__name__}: {exc}") from None
+    failed = apply_each(cat, changes)
+    if failed:
+        raise ImportFailed(failed[0][1])
+
+
+def apply_each(cat, changes: list[Change]) -> list[tuple[Change, str]]:
+    """Put each of ``changes`` into ``cat``; the ones that do not fit (with why) are returned.
+    A structure change checks the catalog before changing anything; the refs of a change that
+    does not fit must stay distrusted (``owner``)."""
+    failed = []
+    for change in changes:
+        try:
+            _apply_one(cat, change)
+        except Exception as exc:  # a damaged record entry, or a catalog it does not fit: never a crash
+            failed.append((change, str(exc) if isinstance(exc, ImportFailed) else f"{type(exc).__name__}: {exc}"))
+    return failed
+
+
+def _apply_one(cat, change: Change) -> None:
+    if "default privileges" in change:
+        _apply_defaults(cat, change["default privileges"])
+    elif change["ref"][0] == "policy":
+        _apply_policy(cat, change)
+    elif change["ref"][0] in ("function", "procedure"):
+        _apply_function(cat, change)
+    else:
+        _apply_object(cat, change)
+
+
+def owner(ref: ObjRef | list[str], cat=None) -> str:
+    """The object whose change covers ``ref``: a table for its columns, constraints,
+    policies, triggers and (with ``cat``) indexes; the object itself otherwise."""
+    kind, ident = ref
+    if kind in ("constraint", "policy", "trigger"):
+        return ident.rpartition(" ON ")[2]
+    if kind == "column":
+        from ..refs import _split_column
+
+        return _split_column(ident)[0]
+    if kind == "index" and cat is not None:
+        key = tuple(split_name(ident))
+        idx = cat.indexes.get(key) if len(key) == 2 else None
+        if idx is not None:
+            from ..sqltext import qname
+
+            return qname(*idx.table)
+    return ident
 
 
 def _set_acl(cat, ref: ObjRef, acl: dict[str, list[str]]) -> None:
