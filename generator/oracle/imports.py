@@ -12,8 +12,8 @@ cannot be imported. Only attributes the catalog stores exactly are importable:
   DEFINER``, ``SET search_path``, volatility, ``STRICT``, ``LEAKPROOF``, ``PARALLEL``);
 - default privileges (``ALTER DEFAULT PRIVILEGES``): the whole ACL of each changed entry.
 
-Anything else (a new table or function, a column or constraint change, an index, trigger
-or rule change, an owner change, a change of the owner's own privileges) is not imported:
+Anything else (a new table or function, an owner change, a rule change: see structure.py for
+a table's columns, constraints, indexes and triggers; a change of the owner's own privileges) is not imported:
 the object stays distrusted, and the reason is recorded. Privileges are recorded per role
 whose privileges changed (``["SELECT", "UPDATE*"]``, ``*`` = WITH GRANT OPTION, ``[]`` =
 none), so what the catalog knew of the other roles is kept.
