@@ -12,8 +12,8 @@ cannot be imported. Only attributes the catalog stores exactly are importable:
   DEFINER``, ``SET search_path``, volatility, ``STRICT``, ``LEAKPROOF``, ``PARALLEL``);
 - default privileges (``ALTER DEFAULT PRIVILEGES``): the whole ACL of each changed entry.
 
-Anything else (a new table or function, a column or constraint change, an index, trigger
-or rule change, an owner change, a change of the owner's own privileges) is not imported:
+Anything else (a new table or function, an owner change, a rule change: see structure.py for
+a table's columns, constraints, indexes and triggers; a change of the owner's own privileges) is not imported:
 the object stays distrusted, and the reason is recorded. Privileges are recorded per role
 whose privileges changed (``["SELECT", "UPDATE*"]``, ``*`` = WITH GRANT OPTION, ``[]`` =
 none), so what the catalog knew of the other roles is kept.
@@ -81,9 +81,10 @@ def _table_objects(snap: Snapshot, key: str) -> dict[tuple[str, str], Any] | Non
     return out
 
 
-def objects(snap: Snapshot, ref: ObjRef) -> dict[tuple[str, str], Any] | None:
+def objects(snap: Snapshot, ref: ObjRef, table_of_index: str | None = None) -> dict[tuple[str, str], Any] | None:
     """The snapshot objects a ref's definition is made of (footprint.py's rules, flat);
-    a policy, trigger, column or constraint counts as its table. None: absent or unmapped."""
+    a policy, trigger, column or constraint counts as its table, and so does an index
+    when ``table_of_index`` names its table. None: absent or unmapped."""
     from .footprint import _BY_NAME, _RELATIONS, _table_of, _unquote
 
     kind, ident = ref
@@ -92,6 +93,8 @@ def objects(snap: Snapshot, ref: ObjRef) -> dict[tuple[str, str], Any] | None:
     if kind in ("column", "constraint", "policy", "trigger"):
         table = _table_of(ident, kind)
         return _table_objects(snap, table) if table else None
+    if kind == "index" and table_of_index is not None:  # an index is part of its table (structure.py)
+        return _table_objects(snap, table_of_index)
     if kind == "schema":
         if ident not in snap["schema"]:
             return None
@@ -145,7 +148,10 @@ def _fields(a: dict[str, Any], b: dict[str, Any], allowed: tuple[str, ...], what
     return out
 
 
-def _relation_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> Change:
+def _relation_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | None,
+                     a_objs: dict | None = None, b_objs: dict | None = None, snaps: list | None = None) -> Change:
+    from . import structure
+
     what = f"relation {key}"
     if a is None or b is None:
         raise NotImportable(f"{what} was {'created' if a is None else 'dropped'}")
@@ -153,14 +159,21 @@ def _relation_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
     if kind is None or a["kind"] != b["kind"]:
         raise NotImportable(f"{what}: a {a['kind']} is not imported")
     cols_a, cols_b = a.get("columns", {}), b.get("columns", {})
-    plain_a = {k: v for k, v in a.items() if k != "columns"}
-    plain_b = {k: v for k, v in b.items() if k != "columns"}
-    if set(cols_a) != set(cols_b):
-        raise NotImportable(f"{what}: its columns changed")
+    shape = ("columns", "column order", "constraints")
+    plain_a = {k: v for k, v in a.items() if k not in shape}
+    plain_b = {k: v for k, v in b.items() if k not in shape}
     change: Change = {"ref": [kind, key], "set": _fields(plain_a, plain_b, _REL_FIELDS, what, a.get("owner"))}
+    if a["kind"] == "table" and a_objs is not None and b_objs is not None:
+        got = structure.observe(key, a, b, a_objs, b_objs, snaps or [])
+        if got is not None:
+            change["structure"] = got
+    elif any(a.get(k) != b.get(k) for k in shape):
+        raise NotImportable(f"{what}: its {'constraints' if a.get('constraints') != b.get('constraints') else 'columns'} changed")
     columns = {}
-    for col in sorted(cols_a):
-        got = _fields(cols_a[col], cols_b[col], _COL_FIELDS, f"{what} column {col}", a.get("owner"))
+    for col in sorted(set(cols_a) & set(cols_b)):
+        x = {f: v for f, v in cols_a[col].items() if f in _COL_FIELDS or f not in structure._COL_STRUCT}
+        y = {f: v for f, v in cols_b[col].items() if f in _COL_FIELDS or f not in structure._COL_STRUCT}
+        got = _fields(x, y, _COL_FIELDS, f"{what} column {col}", a.get("owner"))
         if got:
             columns[col] = got
     if columns:
@@ -310,12 +323,31 @@ _CHANGE = {"relation": _relation_change, "policy": _policy_change, "function": _
            "schema": _schema_change, "default_acl": _default_change}
 
 
-def diff_changes(a: dict[tuple[str, str], Any], b: dict[tuple[str, str], Any]) -> list[Change]:
-    """The changes that turn objects ``a`` into ``b``; NotImportable when one cannot be imported."""
+def _index_table(category: str, key: str, old: dict | None, new: dict | None) -> str:
+    if category == "index":
+        return (old or new or {})["table"]
+    return key.rpartition(" on ")[2]
+
+
+def diff_changes(a: dict[tuple[str, str], Any], b: dict[tuple[str, str], Any],
+                 snaps: list | None = None) -> list[Change]:
+    """The changes that turn objects ``a`` into ``b``; NotImportable when one cannot be imported.
+    An index or trigger change is part of its table's change (structure.py)."""
     out = []
+    tables: set[str] = set()
     for category, key in sorted(set(a) | set(b)):
         old, new = a.get((category, key)), b.get((category, key))
         if old == new:
+            continue
+        if category in ("index", "trigger"):
+            table = _index_table(category, key, old, new)
+            if ("relation", table) not in a or ("relation", table) not in b:
+                label = category.replace("_", " ")
+                raise NotImportable(f"{label} {key} was {'created' if old is None else 'dropped' if new is None else 'changed'}")
+            tables.add(table)
+            continue
+        if category == "relation":
+            tables.add(key)
             continue
         make = _CHANGE.get(category)
         if make is None:
@@ -325,16 +357,24 @@ def diff_changes(a: dict[tuple[str, str], Any], b: dict[tuple[str, str], Any]) -
         if change.get("set") == {} and "columns" not in change:
             continue
         out.append(change)
+    for table in sorted(tables):
+        change = _relation_change(table, a.get(("relation", table)), b.get(("relation", table)), a, b, snaps)
+        if change.get("set") == {} and "columns" not in change and "structure" not in change:
+            continue
+        out.append(change)
     return out
 
 
 def observe(before: Snapshot, after: Snapshot, ref: ObjRef) -> list[Change]:
     """What the statement changed in ``ref``'s definition, as importable changes (raises
     NotImportable with the reason otherwise)."""
-    a, b = objects(before, ref), objects(after, ref)
+    table = None
+    if ref[0] == "index":
+        table = (before["index"].get(ref[1]) or after["index"].get(ref[1]) or {}).get("table")
+    a, b = objects(before, ref, table), objects(after, ref, table)
     if a is None or b is None:
         raise NotImportable(f"{ref[0]} {ref[1]} was {'created' if a is None else 'dropped'}")
-    return diff_changes(a, b)
+    return diff_changes(a, b, [before, after])
 
 
 def defaults(before: Snapshot, after: Snapshot) -> list[Change]:
@@ -358,20 +398,53 @@ class ImportFailed(Exception):
 
 def apply(cat, changes: list[Change]) -> None:
     """Put ``changes`` into ``cat`` as the handlers store them (raises ImportFailed)."""
-    try:
-        for change in changes:
-            if "default privileges" in change:
-                _apply_defaults(cat, change["default privileges"])
-            elif change["ref"][0] == "policy":
-                _apply_policy(cat, change)
-            elif change["ref"][0] in ("function", "procedure"):
-                _apply_function(cat, change)
-            else:
-                _apply_object(cat, change)
-    except ImportFailed:
-        raise
-    except Exception as exc:  # a damaged record entry: never a crash of generate
-        raise ImportFailed(f"{type(exc).__name__}: {exc}") from None
+    failed = apply_each(cat, changes)
+    if failed:
+        raise ImportFailed(failed[0][1])
+
+
+def apply_each(cat, changes: list[Change]) -> list[tuple[Change, str]]:
+    """Put each of ``changes`` into ``cat``; the ones that do not fit (with why) are returned.
+    A structure change checks the catalog before changing anything; the refs of a change that
+    does not fit must stay distrusted (``owner``)."""
+    failed = []
+    for change in changes:
+        try:
+            _apply_one(cat, change)
+        except Exception as exc:  # a damaged record entry, or a catalog it does not fit: never a crash
+            failed.append((change, str(exc) if isinstance(exc, ImportFailed) else f"{type(exc).__name__}: {exc}"))
+    return failed
+
+
+def _apply_one(cat, change: Change) -> None:
+    if "default privileges" in change:
+        _apply_defaults(cat, change["default privileges"])
+    elif change["ref"][0] == "policy":
+        _apply_policy(cat, change)
+    elif change["ref"][0] in ("function", "procedure"):
+        _apply_function(cat, change)
+    else:
+        _apply_object(cat, change)
+
+
+def owner(ref: ObjRef | list[str], cat=None) -> str:
+    """The object whose change covers ``ref``: a table for its columns, constraints,
+    policies, triggers and (with ``cat``) indexes; the object itself otherwise."""
+    kind, ident = ref
+    if kind in ("constraint", "policy", "trigger"):
+        return ident.rpartition(" ON ")[2]
+    if kind == "column":
+        from ..refs import _split_column
+
+        return _split_column(ident)[0]
+    if kind == "index" and cat is not None:
+        key = tuple(split_name(ident))
+        idx = cat.indexes.get(key) if len(key) == 2 else None
+        if idx is not None:
+            from ..sqltext import qname
+
+            return qname(*idx.table)
+    return ident
 
 
 def _set_acl(cat, ref: ObjRef, acl: dict[str, list[str]]) -> None:
@@ -406,6 +479,10 @@ def _apply_object(cat, change: Change) -> None:
         if len(key) != 2 or cat.relation_kind(key) != kind:
             raise ImportFailed(f"{kind} {ident} is not in the catalog")
         ref = (kind, ident)
+        if "structure" in change:  # first: it checks the catalog before changing anything
+            from . import structure
+
+            structure.apply(cat, key, change["structure"])
         if "row level security" in values:
             cat.tables[key].rls_enabled = bool(values["row level security"])
         if "forced row level security" in values:

@@ -50,6 +50,15 @@ def drop(e: record.Entry, why: str) -> record.Entry:
                    not_learned=why)
 
 
+def unimport(e: record.Entry, why: str) -> record.Entry:
+    """The entry without what it imported (what it proved unchanged stays): an import that
+    exposes an inverter's gap costs only itself; a second failure drops the rest."""
+    skipped = dict(e.not_imported) | {f"{r[0]} {r[1]}": why for r in e.imported}
+    if e.defaults_imported:
+        skipped["default privileges"] = why
+    return replace(e, imported=(), changes=(), defaults_imported=False, not_imported=tuple(sorted(skipped.items())))
+
+
 def _oracle(entries: list[record.Entry]) -> record.Oracle:
     return record.Oracle({(e.migration, e.line): e for e in entries})
 
@@ -130,9 +139,11 @@ def prove(server, migrations: list[Migration], entries: list[record.Entry], manu
         for r in failed:
             why = (f"the rollback of {r.migration.path.name} this entry made automatic did not round-trip on the "
                    f"server: {r.reason}")
-            for bad in culprits(migrations, entries, r.migration, manual_rule):
+            bad_ones = culprits(migrations, entries, r.migration, manual_rule)
+            importing = [b for b in bad_ones if b.imported or b.changes or b.defaults_imported]
+            for bad in importing or bad_ones:  # their imports first; what they proved unchanged next round
                 i = next(k for k, e in enumerate(entries) if e is bad)
-                entries[i] = drop(bad, why)
+                entries[i] = unimport(bad, why) if importing else drop(bad, why)
                 proof.dropped.append(entries[i])
         if len(proof.dropped) == dropped:  # (cannot happen: a changed rollback has an effective entry behind it)
             break
@@ -153,7 +164,7 @@ def proof_lines(proof: Proof) -> list[str]:
     if proof.dropped:
         k = len(proof.dropped)
         where = ", ".join(sorted({f"{e.migration}:{e.line}" for e in proof.dropped}))
-        out.append(f"proof: {k} entr{'y' if k == 1 else 'ies'} dropped (now not_learned, with the difference): {where}")
+        out.append(f"proof: {k} entr{'y' if k == 1 else 'ies'} dropped (now not_learned, or without their imports, with the difference): {where}")
     if proof.unproven:
         k = len(proof.unproven)
         out.append(f"proof: {k} changed rollback{'s' if k != 1 else ''} not round-tripped (a manual step left, or "

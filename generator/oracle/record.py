@@ -125,15 +125,19 @@ class Entry:
         change is taken back (a taint from an earlier statement is kept)."""
         taints, defaults = saved
         imported = False
+        trusted = set(self.unchanged)
         if self.changes or self.imported or self.defaults_imported:
-            from .imports import ImportFailed, apply
+            from .imports import apply_each, owner
 
-            try:
-                apply(catalog, list(self.changes))
-                imported = True
-            except ImportFailed:  # the catalog does not hold what the record changes: trust nothing more
-                pass
-        trusted = set(self.unchanged) | (set(self.imported) if imported else set())
+            owners = [(r, owner(r, catalog)) for r in self.imported]  # (before the changes: an index's table)
+            failed = apply_each(catalog, list(self.changes))
+            if not failed:
+                trusted |= set(self.imported)
+            else:  # some change does not fit the catalog: trust only the objects a fitting change covers
+                bad = {owner(c["ref"]) for c, _ in failed if "ref" in c}
+                done = {owner(c["ref"]) for c in self.changes if "ref" in c} - bad
+                trusted |= {r for r, o in owners if o in done}
+            imported = not any("default privileges" in c for c, _ in failed)
         mine = (where, DO_BLOCK + where)
         for ref, old in taints.items():
             if ref not in trusted:
