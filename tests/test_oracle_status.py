@@ -90,3 +90,22 @@ def test_learn_without_a_server_says_so(tmp_path, monkeypatch):
     assert "generate and check work without a server" in res.output
     assert not (root / "supabase" / "rollback-oracle.json").exists()
     assert run("generate").exit_code == 0
+
+
+def test_check_s_cache_sees_a_record_written_after_it(tmp_path, monkeypatch):
+    # the record is part of check's cache key (by size and modification time): a record
+    # written after a cached check makes the rollback it changes stale, then up to date
+    root = _root(tmp_path, monkeypatch)
+    mig = root / "supabase" / "migrations"
+    (mig / "20240103000000_drop.sql").write_text(DROP)
+    assert run("generate").exit_code == 0
+    assert run("check").exit_code == 1  # the drop's manual step (orders is distrusted)
+    chain = chain_hashes(list_migrations(mig))[1]
+    entry = {"chain": chain, "defaults_unchanged": False, "format": 1, "line": 1,
+             "migration": "20240102000000_block.sql", "unchanged": [["table", "public.orders"]]}
+    (root / "supabase" / "rollback-oracle.json").write_text(json.dumps({"entries": [entry], "format": 1}))
+    res = run("check")
+    assert res.exit_code == 1 and "stale" in res.output, res.output
+    assert run("generate").exit_code == 0
+    res = run("check")
+    assert res.exit_code == 0, res.output

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..chain import chain_hashes, sha
+from ..chain import chain_hashes
 
 if TYPE_CHECKING:  # (check imports this module on its fast path: no catalog, no pglast)
     from ..catalog import Catalog
@@ -54,11 +54,14 @@ def record_path(migrations_dir: Path) -> Path:
 
 
 def record_fingerprint(migrations_dir: Path) -> str:
-    """sha256 of the record's bytes ("" when there is none): part of ``check``'s cache key."""
+    """The record's size and modification time ("" when there is none): part of ``check``'s
+    cache key, as the generator's own files are (reading a large record on every warm
+    ``check`` would cost more than the check itself; any write changes the time)."""
     try:
-        return sha(record_path(migrations_dir).read_bytes().decode("utf-8", "replace"))
+        st = record_path(migrations_dir).stat()
     except OSError:
         return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 @dataclass(frozen=True)
