@@ -16,6 +16,7 @@ from generator.render import render_sql
 from generator.snapshot import diff, snapshot
 
 from _cli_support import project, run
+from _oracle_support import AUDIT_RLS, lend_server
 from roundtrip import apply_migration, db_name, run_psql
 
 pytestmark = pytest.mark.pg
@@ -24,16 +25,6 @@ INIT = ("create table public.orders (id bigint primary key, total numeric not nu
         "create table public.audit_log (id bigint primary key, msg text);\n"
         "create table public.settings (k text primary key, v text);\n"
         "insert into public.settings values ('audited', 'audit_log');\n")
-AUDIT_RLS = """do $$
-declare r record;
-begin
-  for r in select schemaname, tablename from pg_tables where schemaname = 'public' loop
-    if r.tablename like 'audit_%' then
-      execute format('alter table %I.%I enable row level security', r.schemaname, r.tablename);
-    end if;
-  end loop;
-end $$;
-"""
 ALL_RLS = AUDIT_RLS.replace("r.tablename like 'audit_%'", "r.tablename <> 'settings'")
 FROM_USER_TABLE = """do $$
 declare r record;
@@ -120,14 +111,7 @@ def test_a_loop_over_a_user_table_records_nothing(pg_server, tmp_path):
 
 
 def test_cli_learn(pg_server, tmp_path, monkeypatch):
-    class Borrowed:  # the session's server, not stopped by the command
-        def __getattr__(self, name):
-            return getattr(pg_server, name)
-
-        def stop(self) -> None:
-            pass
-
-    monkeypatch.setattr("generator.commands.learn.start", lambda: Borrowed())
+    lend_server(monkeypatch, pg_server)
     root = tmp_path / "p"
     project(root, {"20240101000000_init.sql": INIT, "20240102000000_loop.sql": AUDIT_RLS,
                    "20240103000000_drop.sql": DROP})
@@ -229,14 +213,7 @@ def test_stop_at_first_error_keeps_the_old_behaviour(pg_server, tmp_path):
 
 
 def test_cli_learn_reports_what_it_skipped(pg_server, tmp_path, monkeypatch):
-    class Borrowed:
-        def __getattr__(self, name):
-            return getattr(pg_server, name)
-
-        def stop(self) -> None:
-            pass
-
-    monkeypatch.setattr("generator.commands.learn.start", lambda: Borrowed())
+    lend_server(monkeypatch, pg_server)
     root = tmp_path / "p"
     _skipping(root, ("20240102100000_names.sql", NAMES_IT))
     res = run("learn", "--project-dir", str(root))

@@ -16,6 +16,7 @@ from generator.oracle.prove import proof_lines, prove
 from generator.project import list_migrations
 
 from _cli_support import project, run
+from _oracle_support import lend_server
 
 pytestmark = pytest.mark.pg
 
@@ -71,14 +72,7 @@ def test_a_wrong_entry_is_dropped_by_the_proof(pg_server, tmp_path):
 
 
 def test_learn_keeps_right_entries_after_proving_them(pg_server, tmp_path, monkeypatch):
-    class Borrowed:  # the session's server, not stopped by the command
-        def __getattr__(self, name):
-            return getattr(pg_server, name)
-
-        def stop(self) -> None:
-            pass
-
-    monkeypatch.setattr("generator.commands.learn.start", lambda: Borrowed())
+    lend_server(monkeypatch, pg_server)
     root = tmp_path / "p"
     # the block touches audit_ tables only: orders is proven unchanged, its drop is automatic
     block = ADD_NOTE.replace("    execute format", "    continue when r.tablename not like 'audit_%';\n    execute format")

@@ -13,16 +13,8 @@ from generator.oracle import record
 from generator.oracle.reads import why_not
 from generator.project import list_migrations
 
-LOOP = """do $$
-declare r record;
-begin
-  for r in select schemaname, tablename from pg_tables where schemaname = 'public' loop
-    if r.tablename like 'audit_%' then
-      execute format('alter table %I.%I enable row level security', r.schemaname, r.tablename);
-    end if;
-  end loop;
-end $$;
-"""
+from _oracle_support import AUDIT_RLS
+
 
 
 def _project(tmp_path: Path) -> Path:
@@ -31,7 +23,7 @@ def _project(tmp_path: Path) -> Path:
     (mig / "20240101000000_init.sql").write_text(
         "create table public.orders (id bigint primary key, total numeric);\n"
         "create table public.audit_log (id bigint primary key);\n")
-    (mig / "20240102000000_rls.sql").write_text(LOOP)
+    (mig / "20240102000000_rls.sql").write_text(AUDIT_RLS)
     (mig / "20240103000000_drop.sql").write_text("drop table public.orders;\n")
     return mig
 
@@ -121,7 +113,7 @@ def test_reads_rule():
     def why(sql):
         return why_not(pglast.parse_sql(sql)[0].stmt, _cat, _builtin)
 
-    assert why(LOOP) is None
+    assert why(AUDIT_RLS) is None
     assert "public.tenants" in why("do $$ declare r record; begin for r in select name from public.tenants loop "
                                    "execute format('create schema %I', r.name); end loop; end $$")
     assert "my_func" in why("select my_func()")
