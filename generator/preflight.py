@@ -48,7 +48,7 @@ from pglast.enums import ObjectType
 from pglast.parser import ParseError
 
 from .catalog import DEFAULT_SEARCH_PATH, Catalog
-from .sqltext import literal, parsed, qname, quote_ident, regprocedure_sql, render
+from .sqltext import dollar_tag, literal, parsed, qname, quote_ident, regprocedure_sql, render
 
 
 @dataclass(frozen=True)
@@ -474,10 +474,7 @@ def expectations(steps, catalog: Catalog, migration_file: str) -> list[Expectati
 
 
 def _dollar(text: str, base: str = "q") -> str:
-    tag, n = f"${base}$", 0
-    while tag in text:
-        n += 1
-        tag = f"${base}{n}$"
+    tag = dollar_tag(text, base)
     return f"{tag}{text}{tag}"
 
 

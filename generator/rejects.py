@@ -33,7 +33,7 @@ from pglast.enums import FunctionParameterMode, VariableSetKind
 from pglast.parser import ParseError, parse_sql
 
 from .parse import Statement
-from .sqltext import render
+from .sqltext import dollar_tag, render
 
 M = FunctionParameterMode
 _INPUT = frozenset({M.FUNC_PARAM_IN, M.FUNC_PARAM_INOUT, M.FUNC_PARAM_VARIADIC, M.FUNC_PARAM_DEFAULT})
@@ -69,14 +69,6 @@ def defaults_error(node: ast.CreateFunctionStmt) -> str | None:
 
 def _option(options: Iterable[ast.DefElem] | None, name: str) -> ast.DefElem | None:
     return next((o for o in options or () if o.defname == name), None)
-
-
-def _dollar(body: str) -> str:
-    tag, n = "$rejects$", 0
-    while tag in body:
-        n += 1
-        tag = f"$rejects{n}$"
-    return tag
 
 
 def plpgsql_error(statement: str) -> str | None:
@@ -124,7 +116,7 @@ def rejection(node: ast.Node, check_bodies: bool = True, sql: str | None = None)
         body = _option(node.args, "as")
         if body is None or (language is not None and language.arg.sval.lower() != "plpgsql"):
             return None
-        tag = _dollar(body.arg.sval)
+        tag = dollar_tag(body.arg.sval, "rejects")
         return plpgsql_error(f"CREATE FUNCTION pg_temp.do_block() RETURNS void LANGUAGE plpgsql AS {tag}{body.arg.sval}{tag}")
     return None
 

@@ -96,6 +96,15 @@ def _parenthesized(printer):  # noqa: ANN001, ANN202 (pglast's printer signature
     return paren
 
 
+def dollar_tag(text: str, base: str) -> str:
+    """``$base$`` (then ``$base1$``, ``$base2$``...): a dollar-quote tag ``text`` does not hold."""
+    tag, n = f"${base}$", 0
+    while tag in text:
+        n += 1
+        tag = f"${base}{n}$"
+    return tag
+
+
 def render(node: ast.Node) -> str:
     """Render a pglast node (statement, expression, type name...) back to SQL."""
     return _Stream()(node)

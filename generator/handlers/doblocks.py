@@ -42,7 +42,7 @@ from ..catalog import Catalog
 from ..catalog_query import decide, select_exists
 from ..engine import DO_BLOCK, Context, Unsupported, _taint_referenced, handle_statement, handles
 from ..parse import Statement
-from ..sqltext import qname
+from ..sqltext import dollar_tag, qname
 from ..steps import Step
 from . import doscope
 from .functions import identity_args
@@ -79,14 +79,6 @@ class _NotLast(Exception):
     """A dry run (``_Run.dry``) met something that runs after the block's first statement."""
 
 
-def _dollar(body: str) -> str:
-    tag, n = "$body$", 0
-    while tag in body:
-        n += 1
-        tag = f"$body{n}$"
-    return tag
-
-
 def _body(node: ast.DoStmt) -> str:
     return next((a.arg.sval for a in node.args or () if a.defname == "as"), "")
 
@@ -99,7 +91,7 @@ def parse_do(node: ast.DoStmt) -> dict[str, Any]:
         raise Unsupported("the DO block has no body")
     if language.lower() != "plpgsql":
         raise Unsupported(f"the DO block is written in {language}, which the generator cannot read")
-    tag = _dollar(body)
+    tag = dollar_tag(body, "body")
     try:
         tree = pglast.parse_plpgsql(f"CREATE FUNCTION pg_temp.do_block() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}")
     except ParseError as exc:

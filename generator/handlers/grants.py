@@ -173,7 +173,7 @@ def _targets(node: ast.GrantStmt, ctx: Context) -> list[Target]:
 
 def _privileges(node: ast.GrantStmt, kind: str) -> tuple[set[str], dict[str, set[str]]]:
     """(object-level privileges, {column: privileges}) the statement names for ``kind``."""
-    allp = set(ALL_PRIVILEGES["table" if kind in ("view", "materialized view") else kind])
+    allp = set(ALL_PRIVILEGES[_acl_kind(kind)])
     if not node.privileges:
         return allp, {}
     obj: set[str] = set()
