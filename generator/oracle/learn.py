@@ -41,6 +41,7 @@ from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
 from . import imports, record, skipped
 from .footprint import unchanged
+from .callees import server_callee
 from .reads import why_not
 
 
@@ -244,7 +245,9 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
             after: Snapshot | None = None
             for s in stmts:
                 o = opaque.get(s.line)
-                why = ((blocked or {}).get(s.line) or why_not(s.node, is_catalog, is_builtin)) if o is not None else None
+                why = ((blocked or {}).get(s.line)
+                       or why_not(s.node, is_catalog, is_builtin, server_callee(conn, is_catalog, is_builtin))
+                       ) if o is not None else None
                 if o is None or why:
                     run_statements(conn, [s])
                     after = None

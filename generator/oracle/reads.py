@@ -11,13 +11,17 @@ the templates of its dynamic SQL)
   changes rows (INSERT, UPDATE, DELETE, MERGE, COPY, CREATE TABLE AS);
 - calls a function that is not built in (``select my_func()``, ``auth.uid()``: its body
   may read anything), or one whose result depends on the time, on chance or on the
-  server (``now()``, ``random()``, ``current_setting(...)``, ``version()``...);
+  server (``now()``, ``random()``, ``current_setting(...)``, ``version()``...). A function
+  the history itself defined is judged by its body as the server holds it at that point
+  (``callee``): ``select audit.enable_tracking('public.t')``, whose PL/pgSQL creates
+  triggers from templates and reads only ``pg_trigger``, is learned like the DO block it
+  amounts to; one whose body reads rows is not, and says why;
 - catches every error (``EXCEPTION WHEN OTHERS``: a failure caught on one database and not
   on the other may depend on rows), or is not PL/pgSQL.
 
 DDL met in that SQL (``ALTER TABLE %I ENABLE ROW LEVEL SECURITY``, ``CREATE POLICY ...
 USING (...)``) is not a read: its expressions are stored, not evaluated.
-``why_not(node, is_catalog, is_builtin)`` returns the reason in words, or None.
+``why_not(node, is_catalog, is_builtin, callee)`` returns the reason in words, or None.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from ..sqltext import walk
 
 IsCatalog = Callable[[str | None, str], bool]  # (schema or None, relation name): a system relation?
 IsBuiltin = Callable[[str | None, str], bool]  # (schema or None, function name): built into PostgreSQL?
+# (schema or None, function name) -> why calling that non-built-in function may depend on
+# more than the schema, or None when every function of that name is known to read nothing else
+Callee = Callable[[str | None, str], "str | None"]
 
 # built-in, but their result depends on the time, on chance or on the server
 _UNSTABLE = frozenset({
@@ -48,14 +55,19 @@ _HOLE = re.compile(r"%(\d+\$)?[-]?[ILs]")
 _READING_WORD = re.compile(r"\s*\(?\s*(select|insert|update|delete|merge|copy|call|with|values|table|do|perform)\b", re.I)
 
 
-def why_not(node: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+def why_not(node: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee | None = None) -> str | None:
     """Why what ``node`` did on an empty database may not be what it did on the real one."""
+    callee = callee or _unknown
     if isinstance(node, ast.DoStmt):
-        return _do_block(node, is_catalog, is_builtin)
-    return _executed(node, is_catalog, is_builtin)
+        return _do_block(node, is_catalog, is_builtin, callee)
+    return _executed(node, is_catalog, is_builtin, callee)
 
 
-def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+def _unknown(schema: str | None, name: str) -> str:
+    return f"it calls {f'{schema}.' if schema else ''}{name}(), which is not built into PostgreSQL: its body may read anything"
+
+
+def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
     from ..engine import Unsupported
     from ..handlers.doblocks import parse_do
 
@@ -64,6 +76,11 @@ def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin) ->
     except Unsupported as exc:
         return f"its body cannot be read ({exc})"
     body = next((a.arg.sval for a in node.args or () if a.defname == "as"), "")
+    return plpgsql_reads(fn, body, is_catalog, is_builtin, callee)
+
+
+def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
+    """``why_not`` for a PL/pgSQL tree (a DO block's, or a function's) and its source text."""
     if re.search(r"\bwhen\s+others\b", body, re.I):
         return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
     for query, mode in _expressions(fn):
@@ -73,9 +90,22 @@ def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin) ->
         except ParseError:
             return f"its SQL `{_short(query)}` cannot be read"
         for stmt in stmts:
-            why = _executed(stmt, is_catalog, is_builtin)
+            why = _executed(stmt, is_catalog, is_builtin, callee)
             if why:
                 return why
+    return None
+
+
+def sql_reads(body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
+    """``why_not`` for the body of a function written in SQL."""
+    try:
+        stmts = [raw.stmt for raw in parse_sql(body)]
+    except ParseError:
+        return f"its SQL `{_short(body)}` cannot be read"
+    for stmt in stmts:
+        why = _executed(stmt, is_catalog, is_builtin, callee)
+        if why:
+            return why
     return None
 
 
@@ -91,7 +121,7 @@ def _expressions(tree: Any) -> Iterator[tuple[str, int]]:
             yield from _expressions(value)
 
 
-def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
     """Why a statement that runs (a top-level one, or SQL a DO block runs) depends on more
     than the schema. DDL is judged by the strings it holds that read as SQL only."""
     reading = isinstance(stmt, _READING)
@@ -110,17 +140,19 @@ def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> s
             if name.lower() in _UNSTABLE:
                 return f"it calls {name}(), whose result depends on the time, on chance or on the server"
             if not is_builtin(schema, name):
-                return f"it calls {'.'.join(parts)}(), which is not built into PostgreSQL: its body may read anything"
+                why = callee(schema, name)
+                if why:
+                    return why
         if reading and isinstance(n, ast.SQLValueFunction) and ("TIME" in n.op.name or "DATE" in n.op.name):
             return "it reads the current time"
         if isinstance(n, ast.A_Const) and isinstance(n.val, ast.String):
-            why = _template(n.val.sval, is_catalog, is_builtin)
+            why = _template(n.val.sval, is_catalog, is_builtin, callee)
             if why:
                 return why
     return None
 
 
-def _template(text: str, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | None:
+def _template(text: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
     """A string that may be SQL the block runs (``format('... %I ...', ...)``)."""
     if len(text) < 6 or not re.search(r"\s", text):
         return None
@@ -132,7 +164,7 @@ def _template(text: str, is_catalog: IsCatalog, is_builtin: IsBuiltin) -> str | 
             return f"its dynamic SQL `{_short(text)}` may read or change rows"
         return None
     for stmt in stmts:
-        why = _executed(stmt, is_catalog, is_builtin)
+        why = _executed(stmt, is_catalog, is_builtin, callee)
         if why:
             return why
     return None
