@@ -57,6 +57,8 @@ import run as run_benchmarks  # noqa: E402  (benchmarks/run.py: the machine's fa
 DEFAULT_CORPUS = ROOT.parent / "realworld-corpus"
 MIGRATION = re.compile(r"^([0-9]+)_(.*)\.sql$")
 MANUAL = re.compile(r"^-- MANUAL STEP \d+: (.*)$")
+UNDOES = re.compile(r"^-- Undoes (\S+\.sql):(\d+)")
+WHERE = re.compile(r"([^\s(]+\.sql):(\d+)")
 STATUSES = ("verified", "column_order", "failed", "manual", "skipped", "unappliable")
 
 
@@ -70,6 +72,7 @@ class Row:
     learn_s: float = 0.0
     learn_exit: int | None = None
     opaque_manual: int = 0  # manual steps caused by opaque history (``opaque_history``)
+    opaque_origins: Counter = field(default_factory=Counter)  # those steps by what learn made of their cause
     verify_s: float = 0.0
     statuses: Counter = field(default_factory=Counter)
     manual_reasons: Counter = field(default_factory=Counter)
@@ -125,6 +128,44 @@ def opaque_history(reason: str) -> bool:
     return any(p in reason for p in OPAQUE_HISTORY)
 
 
+def _record_entries(project: Path) -> dict[tuple[str, int], dict] | None:
+    """The oracle record's entries by (migration file, line), or None without a record."""
+    path = project / "supabase" / "rollback-oracle.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {(e.get("migration", ""), int(e.get("line", 0))): e for e in data.get("entries", []) if isinstance(e, dict)}
+
+
+ORIGINS = {
+    "own": "the opaque statement's own rollback (what the DO block or call did is not inverted from what learn saw)",
+    "learned": "its cause was learned, but not everything it changed could be imported",
+    "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one",
+    "edge": "its cause depends on rows, the time or functions learn cannot judge (the honest edge)",
+    "no entry": "its cause has no entry in the record (no record, or not an opaque statement learn replayed)",
+    "unnamed": "no cause named: the object is not in the catalog (never created by the history, or by an opaque statement)",
+}
+
+
+def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tuple[str, int], dict] | None) -> str:
+    """What ``learn`` made of the statement behind an opaque-history manual step (``ORIGINS``)."""
+    w = WHERE.search(reason)
+    if reason.startswith("the DO block cannot be decided statically") or w is None and "SELECT calls" in reason:
+        where = undoes
+    else:
+        where = (Path(w.group(1)).name, int(w.group(2))) if w else None
+    if where is None:
+        return "unnamed"
+    entry = (entries or {}).get(where)
+    if entry is None:
+        return "no entry"
+    why = entry.get("not_learned", "")
+    if why:
+        return "unapplied" if "could not be applied" in why else "edge"
+    return "own" if where == undoes else "learned"
+
+
 def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, str, float]:
     start = time.perf_counter()
     try:
@@ -164,12 +205,19 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
             row.crashed = f"generate: traceback: {_last(err)}"
         rollbacks = [f for f in out.glob("rollback_*.sql") if f.is_file()]
         row.written = len(rollbacks)
+        entries = _record_entries(project)
         for f in rollbacks:
+            undoes: tuple[str, int] | None = None
             for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+                u = UNDOES.match(line)
+                if u:
+                    undoes = (Path(u.group(1)).name, int(u.group(2)))
                 m = MANUAL.match(line)
                 if m:
                     row.manual_reasons[reason_class(m.group(1))] += 1
-                    row.opaque_manual += opaque_history(m.group(1))
+                    if opaque_history(m.group(1)):
+                        row.opaque_manual += 1
+                        row.opaque_origins[origin_class(m.group(1), undoes, entries)] += 1
         if verify and not row.crashed:
             _verify(row, project, out, tool, timeout)
     except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run
@@ -281,6 +329,12 @@ def reasons(rows: list[Row], most: int) -> str:
     """The manual steps of the written rollbacks and the skipped migrations, by reason."""
     out = [f"Manual steps caused by opaque history (an earlier statement the generator could not follow): "
            f"{sum(r.opaque_manual for r in rows)} of {sum(sum(r.manual_reasons.values()) for r in rows)}."]
+    origins: Counter = Counter()
+    for r in rows:
+        origins.update(r.opaque_origins)
+    if origins:
+        out.append("\n".join(["Those steps by what `learn` made of their cause:", "", "| steps | cause |", "|---:|---|"]
+                             + [f"| {n} | {ORIGINS.get(k, k)} |" for k, n in origins.most_common()]))
     for attr, what, unit in (("failure_reasons", "migrations whose rollback FAILED verification", "migrations"),
                              ("manual_reasons", "manual steps in the written rollbacks", "steps"),
                              ("skip_reasons", "migrations skipped by verify or that do not apply", "migrations")):
