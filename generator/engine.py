@@ -206,12 +206,29 @@ def _as_manual(ctx: Context, steps: list[Step], reason: str) -> list[Step]:
     return [step]
 
 
+def _observed_steps(stmt: Statement, undo: tuple[str, ...]) -> list[Step]:
+    """The steps of a statement the generator could not invert, from what ``learn`` saw it do
+    on a replay of the history (the SQL is read under ``search_path`` = ``pg_catalog``: every
+    name in it is qualified)."""
+    if not undo:
+        return []  # it changed nothing on the schema
+    step = Step(title=f"Undo what `{_first_line(stmt.sql, 50)}` was observed to do (recorded by `learn`)",
+                group="Undo What Learn Observed", sql=list(undo), search_path=("pg_catalog",))
+    if any(sql.startswith(("ALTER TABLE", "DROP TRIGGER", "DROP POLICY", "CREATE TRIGGER", "CREATE POLICY")) for sql in undo):
+        step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, "the tables it changes are locked against reads and writes until "
+                    "the rollback commits")
+    if any(" DROP COLUMN " in sql for sql in undo):
+        step.hazard(Hazard.DELETES_DATA, "drops the columns the statement added, with the values written to them since")
+    return [step]
+
+
 def handle_statement(
     stmt: Statement,
     catalog: Catalog,
     migration: Migration | None,
     manual_rule: ManualRule | None = None,
     warnings: list[Ignored] | None = None,
+    observed: tuple[str, ...] | None = None,
 ) -> list[Step]:
     """The inverse steps of ``stmt`` (and its effect on ``catalog``).
 
@@ -220,7 +237,8 @@ def handle_statement(
     (an opaque statement still taints what it names). Without an annotation, a statement
     matching the team's ``manual_rule`` (supabase/rollback.toml) becomes a manual step.
     A comment that looks like an annotation but is not a well-formed one is ignored and
-    added to ``warnings``.
+    added to ``warnings``. ``observed``: the statement's own rollback from what ``learn``
+    saw it do (generator/oracle/undo.py), used when the inferred steps are all manual.
     """
     annotation = read_annotation(stmt)
     if isinstance(annotation, Ignored):
@@ -243,6 +261,8 @@ def handle_statement(
         except Unsupported as exc:
             steps = ctx.manual(str(exc))
             _taint_referenced(stmt.node, ctx)
+    if observed is not None and steps and all(s.manual for s in steps):
+        steps = _observed_steps(stmt, observed)
     if catalog.unparsed:
         doubt = uncertainty(catalog, stmt.node)
         if doubt:
@@ -330,7 +350,8 @@ def replay(
         entry = oracle.at(migration.path.name, stmt.line) if oracle is not None and oracle.entries else None
         saved = entry.before(catalog) if entry is not None else None
         try:
-            per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule, warnings))
+            per_stmt.append(handle_statement(stmt, catalog, migration, manual_rule, warnings,
+                                             entry.undo if entry is not None else None))
             if entry is not None and saved is not None:
                 entry.untaint(catalog, stmt.where, saved)
             if observe is not None:  # generator.oracle.learn: what this statement left distrusted

@@ -43,6 +43,7 @@ from . import imports, record, skipped
 from .footprint import unchanged
 from .callees import server_callee
 from .reads import why_not
+from .undo import observed_undo
 
 
 @dataclass
@@ -261,8 +262,9 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
                     o = replace(o, refs=[r for r in o.refs if not skipped.touches(r, skipped_)])
                 proven = tuple(r for r in o.refs if unchanged(before, after, r))
                 same_defaults = o.defaults and before["default_acl"] == after["default_acl"]
-                entries.append(_imported(record.Entry(m.path.name, s.line, chain, proven, same_defaults),
-                                         o, before, after))
+                entry = _imported(record.Entry(m.path.name, s.line, chain, proven, same_defaults), o, before, after)
+                undo = observed_undo(before, after)
+                entries.append(replace(entry, undo=None if undo is None else tuple(undo)))
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and as_written:
                 conn.execute("ROLLBACK")
             _record(conn, m, stmts)

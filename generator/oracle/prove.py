@@ -41,22 +41,27 @@ class Proof:
 
 def effective(e: record.Entry) -> bool:
     """Whether the entry changes anything in a replay (a not_learned entry does not)."""
-    return bool(e.unchanged) or e.defaults_unchanged or bool(e.imported) or bool(e.changes) or e.defaults_imported
+    return (bool(e.unchanged) or e.defaults_unchanged or bool(e.imported) or bool(e.changes) or e.defaults_imported
+            or e.undo is not None)
 
 
 def drop(e: record.Entry, why: str) -> record.Entry:
     """The entry with nothing proven and the reason."""
     return replace(e, unchanged=(), defaults_unchanged=False, imported=(), changes=(), defaults_imported=False,
-                   not_learned=why)
+                   undo=None, not_learned=why)
 
 
 def unimport(e: record.Entry, why: str) -> record.Entry:
-    """The entry without what it imported (what it proved unchanged stays): an import that
+    """The entry without what it imported and its own rollback (what it proved unchanged
+    stays): an import that
     exposes an inverter's gap costs only itself; a second failure drops the rest."""
     skipped = dict(e.not_imported) | {f"{r[0]} {r[1]}": why for r in e.imported}
     if e.defaults_imported:
         skipped["default privileges"] = why
-    return replace(e, imported=(), changes=(), defaults_imported=False, not_imported=tuple(sorted(skipped.items())))
+    if e.undo is not None:
+        skipped["its own rollback"] = why
+    return replace(e, imported=(), changes=(), defaults_imported=False, undo=None,
+                   not_imported=tuple(sorted(skipped.items())))
 
 
 def _oracle(entries: list[record.Entry]) -> record.Oracle:
@@ -140,7 +145,7 @@ def prove(server, migrations: list[Migration], entries: list[record.Entry], manu
             why = (f"the rollback of {r.migration.path.name} this entry made automatic did not round-trip on the "
                    f"server: {r.reason}")
             bad_ones = culprits(migrations, entries, r.migration, manual_rule)
-            importing = [b for b in bad_ones if b.imported or b.changes or b.defaults_imported]
+            importing = [b for b in bad_ones if b.imported or b.changes or b.defaults_imported or b.undo is not None]
             for bad in importing or bad_ones:  # their imports first; what they proved unchanged next round
                 i = next(k for k, e in enumerate(entries) if e is bad)
                 entries[i] = unimport(bad, why) if importing else drop(bad, why)

@@ -79,6 +79,9 @@ class Entry:
     changes: tuple[dict, ...] = ()
     defaults_imported: bool = False
     not_imported: tuple[tuple[str, str], ...] = ()
+    # The statement's own rollback, from what it was observed to do (generator/oracle/undo.py):
+    # used in place of its manual step. None: not known; empty: it changed nothing.
+    undo: tuple[str, ...] | None = None
 
     def to_json(self) -> dict:
         out: dict = {
@@ -95,6 +98,8 @@ class Entry:
             out["defaults_imported"] = True
         if self.not_imported:
             out["not_imported"] = dict(sorted(self.not_imported))
+        if self.undo is not None:
+            out["undo"] = list(self.undo)
         return out
 
     @staticmethod
@@ -111,9 +116,14 @@ class Entry:
         changes, skipped = data.get("changes", []), data.get("not_imported", {})
         if not (isinstance(changes, list) and all(isinstance(c, dict) for c in changes) and isinstance(skipped, dict)):
             raise ValueError(f"{name}:{line}: damaged changes")
+        undo = data.get("undo")
+        if undo is not None and not (isinstance(undo, list) and all(isinstance(u, str) and u.rstrip().endswith(";")
+                                                                    for u in undo)):
+            raise ValueError(f"{name}:{line}: damaged undo")
         return Entry(name, line, chain, _refs(refs, name, line), defaults, why if isinstance(why, str) else "",
                      _refs(data.get("imported", []), name, line), tuple(changes),
-                     data.get("defaults_imported") is True, tuple((str(k), str(v)) for k, v in skipped.items()))
+                     data.get("defaults_imported") is True, tuple((str(k), str(v)) for k, v in skipped.items()),
+                     None if undo is None else tuple(undo))
 
     # -- use by the engine --------------------------------------------------------------------
 

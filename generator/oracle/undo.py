@@ -1,0 +1,186 @@
+"""The inverse of what an opaque statement was observed to do (``learn``).
+
+The static generator cannot invert a DO block it cannot decide, nor ``select f()`` whose
+body runs DDL: their own rollback is a manual step. ``learn`` snapshots the whole schema
+right before and after such a statement, so it knows exactly what the statement did there.
+``observed_undo(before, after)`` writes the SQL that takes the schema back from ``after``
+to ``before``, or returns None when one difference has no inverse this module knows with
+certainty; then the statement's rollback stays manual. What it inverts:
+
+- columns added (dropped again: the rows written since lose that column), a column's
+  default, NOT NULL and comment;
+- constraints, indexes, triggers and policies added, dropped or changed (each recreated
+  from the definition PostgreSQL printed before the statement);
+- a table's row level security (enabled, forced) and comment;
+- functions created (dropped again) or replaced (the earlier definition, as
+  ``pg_get_functiondef`` printed it, is a ``CREATE OR REPLACE``).
+
+Anything else (a table or view created or dropped, a column dropped or retyped, privileges,
+owners, types, schemas, extensions, default privileges...) is not inverted here. The
+snapshots are read with ``search_path`` = ``pg_catalog`` (``learn._snapshot``): every name
+in a printed definition is qualified, and the SQL runs under that path. Data is not in a
+snapshot: ``learn`` records nothing for a statement that changes rows (``reads``).
+
+The SQL is in run order: first what the statement added is dropped (policies, triggers,
+constraints, indexes, then columns and functions), then what it changed or dropped is put
+back (functions, columns' settings, constraints, indexes, triggers, policies, tables'
+settings). ``learn`` then round-trips every rollback this changes (``prove``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..sqltext import quote_ident
+
+Snapshot = dict[str, dict[str, dict[str, Any]]]
+
+# categories a difference may be in and still be inverted here; any other difference
+# (schema, type, extension, default_acl, publication, role, rule...) means: no undo
+_CATEGORIES = ("relation", "index", "trigger", "policy", "function")
+_TABLE_FIELDS = {"row level security", "forced row level security", "comment", "columns", "column order", "constraints"}
+_COLUMN_FIELDS = {"default", "not null", "comment"}
+
+
+class _NoUndo(Exception):
+    """A difference without a certain inverse."""
+
+
+def observed_undo(before: Snapshot, after: Snapshot) -> list[str] | None:
+    """The SQL that takes the schema from ``after`` back to ``before`` (None: not known)."""
+    for category in set(before) | set(after):
+        if category not in _CATEGORIES and before.get(category) != after.get(category):
+            return None
+    u = _Undo()
+    try:
+        rels_a, rels_b = before.get("relation", {}), after.get("relation", {})
+        for key in sorted(set(rels_a) | set(rels_b)):
+            if rels_a.get(key) != rels_b.get(key):
+                u.relation(key, rels_a.get(key), rels_b.get(key))
+        for category in ("index", "trigger", "policy", "function"):
+            a, b = before.get(category, {}), after.get(category, {})
+            for key in sorted(set(a) | set(b)):
+                if a.get(key) != b.get(key):
+                    getattr(u, category)(key, a.get(key), b.get(key))
+    except _NoUndo:
+        return None
+    return u.sql()
+
+
+class _Undo:
+    def __init__(self) -> None:
+        # run order: drop what was added, then put back what was changed or dropped
+        self.drops: dict[str, list[str]] = {k: [] for k in ("policy", "trigger", "constraint", "index", "column", "function")}
+        self.backs: dict[str, list[str]] = {k: [] for k in ("function", "column", "constraint", "index", "trigger", "policy", "table")}
+        self.constraint_indexes: set[str] = set()  # schema-qualified indexes a constraint step handles
+
+    def sql(self) -> list[str]:
+        return [s for group in (*self.drops.values(), *self.backs.values()) for s in group]
+
+    def relation(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        if a is None or b is None or a.get("kind") != "table" or b.get("kind") != "table":
+            raise _NoUndo  # created, dropped, or not a plain table
+        changed = {f for f in set(a) | set(b) if a.get(f) != b.get(f)}
+        if changed - _TABLE_FIELDS:
+            raise _NoUndo
+        for flag, on, off in (("row level security", "ENABLE", "DISABLE"), ("forced row level security", "FORCE", "NO FORCE")):
+            if flag in changed:
+                self.backs["table"].append(f"ALTER TABLE {key} {on if a[flag] else off} ROW LEVEL SECURITY;")
+        if "comment" in changed:
+            self.backs["table"].append(f"COMMENT ON TABLE {key} IS {_literal(a.get('comment'))};")
+        self._columns(key, a, b)
+        self._constraints(key, a.get("constraints", {}), b.get("constraints", {}))
+
+    def _columns(self, key: str, a: dict[str, Any], b: dict[str, Any]) -> None:
+        oa, ob = list(a.get("column order", [])), list(b.get("column order", []))
+        added = [c for c in ob if c not in oa]
+        if oa + added != ob:
+            raise _NoUndo  # a column dropped, renamed or reordered
+        for name in added:
+            self.drops["column"].append(f"ALTER TABLE {key} DROP COLUMN {quote_ident(name)};")
+        for name in oa:
+            x, y = a["columns"][name], b["columns"][name]
+            fields = {f for f in set(x) | set(y) if x.get(f) != y.get(f)}
+            if fields - _COLUMN_FIELDS:
+                raise _NoUndo
+            col = f"ALTER TABLE {key} ALTER COLUMN {quote_ident(name)}"
+            if "default" in fields:
+                self.backs["column"].append(f"{col} SET DEFAULT {x['default']};" if x.get("default") is not None
+                                            else f"{col} DROP DEFAULT;")
+            if "not null" in fields:
+                self.backs["column"].append(f"{col} {'SET' if x['not null'] else 'DROP'} NOT NULL;")
+            if "comment" in fields:
+                self.backs["column"].append(f"COMMENT ON COLUMN {key}.{quote_ident(name)} IS {_literal(x.get('comment'))};")
+
+    def _constraints(self, key: str, ca: dict[str, Any], cb: dict[str, Any]) -> None:
+        schema = key.rpartition(".")[0]
+        for name in sorted(set(ca) | set(cb)):
+            old, new = ca.get(name), cb.get(name)
+            if old == new:
+                continue
+            con = f"{key} {{}} CONSTRAINT {quote_ident(name)}"
+            self.constraint_indexes.add(f"{schema}.{quote_ident(name)}")
+            if new is not None:
+                self.drops["constraint"].append(f"ALTER TABLE {con.format('DROP')};")
+            if old is not None:
+                self.backs["constraint"].append(f"ALTER TABLE {con.format('ADD')} {old['definition']};")
+                if old.get("comment") is not None:
+                    self.backs["constraint"].append(
+                        f"COMMENT ON CONSTRAINT {quote_ident(name)} ON {key} IS {_literal(old['comment'])};")
+
+    def index(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        if key in self.constraint_indexes:
+            return  # dropped or recreated with its constraint
+        for x in (a, b):
+            if x is not None and (not x.get("valid", True) or x.get("clustered") or x.get("tablespace") or x.get("options")):
+                raise _NoUndo
+        if b is not None:
+            self.drops["index"].append(f"DROP INDEX {key};")
+        if a is not None:
+            self.backs["index"].append(f"{a['definition']};")
+            if a.get("comment") is not None:
+                self.backs["index"].append(f"COMMENT ON INDEX {key} IS {_literal(a['comment'])};")
+
+    def trigger(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        name, _, table = key.rpartition(" on ")
+        if b is not None:
+            self.drops["trigger"].append(f"DROP TRIGGER {name} ON {table};")
+        if a is not None:
+            if a.get("enabled") != "enabled":
+                raise _NoUndo
+            self.backs["trigger"].append(f"{a['definition']};")
+            if a.get("comment") is not None:
+                self.backs["trigger"].append(f"COMMENT ON TRIGGER {name} ON {table} IS {_literal(a['comment'])};")
+
+    def policy(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        name, _, table = key.rpartition(" on ")
+        if b is not None:
+            self.drops["policy"].append(f"DROP POLICY {name} ON {table};")
+        if a is not None:
+            roles = ", ".join(r if r == "public" else quote_ident(r) for r in a.get("roles") or ["public"])
+            sql = f"CREATE POLICY {name} ON {table} AS {a['permissive']} FOR {a['command']} TO {roles}"
+            if a.get("using") is not None:
+                sql += f" USING ({a['using']})"
+            if a.get("with check") is not None:
+                sql += f" WITH CHECK ({a['with check']})"
+            self.backs["policy"].append(sql + ";")
+            if a.get("comment") is not None:
+                self.backs["policy"].append(f"COMMENT ON POLICY {name} ON {table} IS {_literal(a['comment'])};")
+
+    def function(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        x = a if a is not None else b
+        assert x is not None
+        if x.get("kind") not in ("function", "procedure"):
+            raise _NoUndo
+        if b is not None and a is None:
+            self.drops["function"].append(f"DROP {b['kind'].upper()} {key};")
+            return
+        if a is None or b is None or {f for f in set(a) | set(b) if a.get(f) != b.get(f)} != {"definition"}:
+            raise _NoUndo  # dropped, or its owner, privileges or comment changed too
+        self.backs["function"].append(a["definition"].rstrip().rstrip(";") + ";")
+
+
+def _literal(text: str | None) -> str:
+    if text is None:
+        return "NULL"
+    return "'" + text.replace("'", "''") + "'"
