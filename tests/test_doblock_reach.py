@@ -283,3 +283,17 @@ def test_sequence_grant_loop_distrusts_the_sequences(later):
     texts = [HISTORY + "create sequence public.s; grant usage on sequence public.s to anon;", SEQUENCE_LOOP, later]
     ms = [Migration(str(i + 1), f"m{i}", Path(f"supabase/migrations/{i + 1}_m{i}.sql"), t) for i, t in enumerate(texts)]
     _manual_naming_block(generate(ms)[2])
+
+
+def test_a_block_creating_a_domain_is_read_by_its_own_name():
+    """CREATE DOMAIN's ``typeName`` is its base type, not its name: reading it as the name
+    crashed generate (a DO block the generator cannot decide, creating a domain)."""
+    block = """do $$
+begin
+  if (select count(*) = 0 from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typname = 'positive') then
+    create domain public.positive as int check (value > 0);
+  end if;
+end $$;"""
+    rb = _rollbacks("drop domain public.positive;", block=block)[1]
+    (step,) = rb.steps
+    assert step.manual and "cannot be decided statically" in step.manual

@@ -616,7 +616,8 @@ def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: t
     if isinstance(stmt, ast.AlterObjectSchemaStmt):
         return [_object_reach(stmt.objectType, stmt.relation or stmt.object, n)]
     if isinstance(stmt, (ast.AlterEnumStmt, ast.CreateEnumStmt, ast.AlterDomainStmt, ast.CreateDomainStmt)):
-        parts = _names(getattr(stmt, "typeName", None) or stmt.domainname)
+        # CreateDomainStmt's typeName is its base type: its own name is domainname
+        parts = _names(stmt.domainname if isinstance(stmt, ast.CreateDomainStmt) else stmt.typeName)
         return [n.pair(parts[-2] if len(parts) > 1 else None, parts[-1], "type", "type")]
     if isinstance(stmt, (ast.CreateExtensionStmt, ast.AlterExtensionStmt, ast.AlterExtensionContentsStmt)):
         return [Reach("extension", None, n.part(stmt.extname, "extension"))]
