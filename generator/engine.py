@@ -217,8 +217,9 @@ def _observed_steps(stmt: Statement, undo: tuple[str, ...]) -> list[Step]:
     if any(sql.startswith(("ALTER TABLE", "DROP TRIGGER", "DROP POLICY", "CREATE TRIGGER", "CREATE POLICY")) for sql in undo):
         step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK, "the tables it changes are locked against reads and writes until "
                     "the rollback commits")
-    if any(" DROP COLUMN " in sql for sql in undo):
-        step.hazard(Hazard.DELETES_DATA, "drops the columns the statement added, with the values written to them since")
+    if any(" DROP COLUMN " in sql or sql.startswith(("DROP TABLE", "DROP MATERIALIZED VIEW")) for sql in undo):
+        step.hazard(Hazard.DELETES_DATA, "drops the tables and columns the statement added, with the rows and values "
+                    "written to them since")
     return [step]
 
 

@@ -64,6 +64,22 @@ CHANGES = _when(HAS_ORDERS, """
     alter table public.orders alter column total drop default;
     alter table public.orders alter column total drop not null;
     create or replace function public.version_of(t text) returns int language sql as $f$ select 2 $f$;""")
+CREATES = _when(HAS_ORDERS, """
+    create type public.mood as enum ('calm', 'busy');
+    create domain public.positive as int check (value > 0);
+    create table public.notes (id serial primary key, order_id bigint references public.orders (id),
+                               m public.mood, n public.positive, body text);
+    create table public.tags (id bigint generated always as identity primary key, note_id int references public.notes (id));
+    create index notes_order on public.notes (order_id);
+    alter table public.notes enable row level security;
+    create policy notes_read on public.notes for select using (true);
+    create trigger notes_stamp before update on public.notes for each row execute function public.stamp();
+    create view public.order_notes as select o.id, n.body from public.orders o join public.notes n on n.order_id = o.id;
+    create sequence public.ticket_seq;
+    grant select on public.orders to anon;
+    revoke all on public.events from authenticated;
+    grant update (at) on public.events to anon;
+    revoke execute on function public.version_of(text) from public;""")
 NOTHING = _when("not " + HAS_ORDERS, "    alter table public.orders add column never int;")
 DROPS_A_COLUMN = _when(HAS_ORDERS, "    alter table public.orders drop column note;")
 
@@ -107,7 +123,7 @@ def _round_trip(pg_server, mig: Path, name: str) -> str:
 
 
 @pytest.mark.pg
-@pytest.mark.parametrize("block", [ADDS, CHANGES], ids=["adds", "changes"])
+@pytest.mark.parametrize("block", [ADDS, CHANGES, CREATES], ids=["adds", "changes", "creates"])
 def test_the_block_is_undone_from_what_it_was_seen_to_do(pg_server, tmp_path, request, block):
     mig = _project(tmp_path, block)
     assert "cannot be decided statically" in _block_rollback(mig).manual_steps[0].manual
@@ -141,5 +157,9 @@ def test_differences_outside_what_it_inverts_give_no_undo():
     assert observed_undo({"relation": {"public.t": table}}, {"relation": {"public.t": table | {"row level security": True}}}) \
         == ["ALTER TABLE public.t DISABLE ROW LEVEL SECURITY;"]
     assert observed_undo({"schema": {}}, {"schema": {"s": {"owner": "postgres"}}}) is None  # a schema created
-    assert observed_undo({"relation": {}}, {"relation": {"public.t": table}}) is None  # a table created
-    assert observed_undo({"relation": {"public.t": table}}, {"relation": {"public.t": table | {"acl": {"anon": "r"}}}}) is None
+    assert observed_undo({"relation": {}}, {"relation": {"public.t": table}}) == ["DROP TABLE public.t;"]
+    assert observed_undo({"relation": {"public.t": table}}, {"relation": {}}) is None  # a table dropped: its rows
+    owned = {"public.t": table | {"owner": "postgres", "acl": {"postgres": "SELECT"}}}
+    assert observed_undo({"relation": owned}, {"relation": {"public.t": owned["public.t"] | {"acl": {}}}}) is None
+    seq = {"kind": "sequence", "owned by": "public.t.id"}  # owned by a column that was there before
+    assert observed_undo({"relation": {"public.t": table}}, {"relation": {"public.t": table, "public.s": seq}}) is None

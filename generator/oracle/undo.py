@@ -13,18 +13,26 @@ certainty; then the statement's rollback stays manual. What it inverts:
   from the definition PostgreSQL printed before the statement);
 - a table's row level security (enabled, forced) and comment;
 - functions created (dropped again) or replaced (the earlier definition, as
-  ``pg_get_functiondef`` printed it, is a ``CREATE OR REPLACE``).
+  ``pg_get_functiondef`` printed it, is a ``CREATE OR REPLACE``);
+- tables, views, materialized views, sequences and types (enum, domain, composite,
+  range) created: dropped again, with what came with them (a created table's indexes,
+  triggers, policies and the sequences its columns own go with it);
+- the privileges of a table, a column, a view, a sequence or a function: each role whose
+  privileges changed gets exactly its earlier ones back (``REVOKE ALL``, then ``GRANT``),
+  unless it is the owner, or holds column privileges on a table whose own privileges
+  changed for it (``REVOKE ALL`` on a table takes those too).
 
-Anything else (a table or view created or dropped, a column dropped or retyped, privileges,
-owners, types, schemas, extensions, default privileges...) is not inverted here. The
+Anything else (a table, view or type dropped or altered, a column dropped or retyped,
+owners, schemas, extensions, default privileges...) is not inverted here. The
 snapshots are read with ``search_path`` = ``pg_catalog`` (``learn._snapshot``): every name
 in a printed definition is qualified, and the SQL runs under that path. Data is not in a
 snapshot: ``learn`` records nothing for a statement that changes rows (``reads``).
 
 The SQL is in run order: first what the statement added is dropped (policies, triggers,
-constraints, indexes, then columns and functions), then what it changed or dropped is put
-back (functions, columns' settings, constraints, indexes, triggers, policies, tables'
-settings). ``learn`` then round-trips every rollback this changes (``prove``).
+constraints, indexes, columns, views, tables, sequences, functions, types: views and
+tables each in one ``DROP`` so that dependencies among them do not matter), then what it
+changed or dropped is put back (functions, columns' settings, constraints, indexes,
+triggers, policies, tables' settings, privileges). ``learn`` then round-trips every rollback this changes (``prove``).
 """
 
 from __future__ import annotations
@@ -37,9 +45,11 @@ Snapshot = dict[str, dict[str, dict[str, Any]]]
 
 # categories a difference may be in and still be inverted here; any other difference
 # (schema, type, extension, default_acl, publication, role, rule...) means: no undo
-_CATEGORIES = ("relation", "index", "trigger", "policy", "function")
-_TABLE_FIELDS = {"row level security", "forced row level security", "comment", "columns", "column order", "constraints"}
-_COLUMN_FIELDS = {"default", "not null", "comment"}
+_CATEGORIES = ("relation", "index", "trigger", "policy", "function", "type")
+_TABLE_FIELDS = {"row level security", "forced row level security", "comment", "columns", "column order", "constraints", "acl"}
+_DROP = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW", "table": "TABLE"}
+_TYPE_DROP = {"enum": "TYPE", "composite type": "TYPE", "range type": "TYPE", "domain": "DOMAIN"}
+_COLUMN_FIELDS = {"default", "not null", "comment", "acl"}
 
 
 class _NoUndo(Exception):
@@ -54,10 +64,12 @@ def observed_undo(before: Snapshot, after: Snapshot) -> list[str] | None:
     u = _Undo()
     try:
         rels_a, rels_b = before.get("relation", {}), after.get("relation", {})
+        u.created = {k for k, r in rels_b.items() if k not in rels_a and r.get("kind") == "table"}
         for key in sorted(set(rels_a) | set(rels_b)):
             if rels_a.get(key) != rels_b.get(key):
                 u.relation(key, rels_a.get(key), rels_b.get(key))
-        for category in ("index", "trigger", "policy", "function"):
+        u.owned_sequences(rels_a, rels_b)
+        for category in ("index", "trigger", "policy", "function", "type"):
             a, b = before.get(category, {}), after.get(category, {})
             for key in sorted(set(a) | set(b)):
                 if a.get(key) != b.get(key):
@@ -70,19 +82,36 @@ def observed_undo(before: Snapshot, after: Snapshot) -> list[str] | None:
 class _Undo:
     def __init__(self) -> None:
         # run order: drop what was added, then put back what was changed or dropped
-        self.drops: dict[str, list[str]] = {k: [] for k in ("policy", "trigger", "constraint", "index", "column", "function")}
-        self.backs: dict[str, list[str]] = {k: [] for k in ("function", "column", "constraint", "index", "trigger", "policy", "table")}
+        self.drops: dict[str, list[str]] = {k: [] for k in (
+            "policy", "trigger", "constraint", "index", "column", "view", "materialized view", "table", "sequence",
+            "function", "type")}
+        self.backs: dict[str, list[str]] = {k: [] for k in (
+            "function", "column", "constraint", "index", "trigger", "policy", "table", "acl")}
         self.constraint_indexes: set[str] = set()  # schema-qualified indexes a constraint step handles
+        self.created: set[str] = set()  # tables the statement created: what is on them goes with them
+        self.added_columns: set[str] = set()  # "schema.table.column" (as a sequence's "owned by" names it)
+        self.new_sequences: list[tuple[str, dict[str, Any]]] = []
 
     def sql(self) -> list[str]:
-        return [s for group in (*self.drops.values(), *self.backs.values()) for s in group]
+        out: list[str] = []
+        for kind, group in self.drops.items():
+            if kind in _DROP and group:  # one DROP: dependencies among them do not matter
+                out.append(f"DROP {_DROP[kind]} {', '.join(group)};")
+            else:
+                out += group
+        return out + [s for group in self.backs.values() for s in group]
 
     def relation(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        if a is None and b is not None:
+            self._created(key, b)
+            return
         if a is None or b is None or a.get("kind") != "table" or b.get("kind") != "table":
-            raise _NoUndo  # created, dropped, or not a plain table
+            raise _NoUndo  # dropped, or not a plain table
         changed = {f for f in set(a) | set(b) if a.get(f) != b.get(f)}
         if changed - _TABLE_FIELDS:
             raise _NoUndo
+        if "acl" in changed:
+            self._acl("TABLE", key, a, b)
         for flag, on, off in (("row level security", "ENABLE", "DISABLE"), ("forced row level security", "FORCE", "NO FORCE")):
             if flag in changed:
                 self.backs["table"].append(f"ALTER TABLE {key} {on if a[flag] else off} ROW LEVEL SECURITY;")
@@ -91,6 +120,52 @@ class _Undo:
         self._columns(key, a, b)
         self._constraints(key, a.get("constraints", {}), b.get("constraints", {}))
 
+    def _created(self, key: str, b: dict[str, Any]) -> None:
+        kind = b.get("kind")
+        if kind == "table":
+            if b.get("inherits") or b.get("partition bound") or b.get("partition key"):
+                raise _NoUndo
+            self.drops["table"].append(key)
+        elif kind in ("view", "materialized view"):
+            self.drops[kind].append(key)
+        elif kind == "sequence":
+            self.new_sequences.append((key, b))
+        else:
+            raise _NoUndo
+
+    def owned_sequences(self, rels_a: dict[str, Any], rels_b: dict[str, Any]) -> None:
+        """A new sequence goes with the table or column owning it; another is dropped."""
+        for key, seq in self.new_sequences:
+            owner = (seq.get("owned by") or "").removesuffix(" (identity)")
+            table = owner.rpartition(".")[0]
+            if owner and (table in self.created or owner in self.added_columns):
+                continue
+            if owner:
+                raise _NoUndo  # owned by a column that was there before: not ours to drop
+            self.drops["sequence"].append(f"DROP SEQUENCE {key};")
+
+    def _acl(self, on: str, key: str, a: dict[str, Any], b: dict[str, Any], column: str = "") -> None:
+        """Each role whose privileges changed gets exactly its earlier ones back (on the
+        object, or on one ``column`` of a table: ``a``/``b`` are then the column's)."""
+        before, after = a.get("acl") or {}, b.get("acl") or {}
+        cols = f" ({column})" if column else ""
+        for grantee in sorted(set(before) | set(after)):
+            old = sorted(p for p in (before.get(grantee) or "").split(",") if p)
+            if old == sorted(p for p in (after.get(grantee) or "").split(",") if p):
+                continue
+            if not column and (grantee == a.get("owner") or any(
+                    grantee in (c.get("acl") or {}) for x in (a, b) for c in (x.get("columns") or {}).values())):
+                raise _NoUndo  # the owner's own, or a role with column privileges (REVOKE ALL takes them)
+            role = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
+            self.backs["acl"].append(f"REVOKE ALL{cols} ON {on} {key} FROM {role};")
+            plain = [p for p in old if not p.endswith("*")]
+            granting = [p.rstrip("*") for p in old if p.endswith("*")]
+            if plain:
+                self.backs["acl"].append(f"GRANT {', '.join(p + cols for p in plain)} ON {on} {key} TO {role};")
+            if granting:
+                self.backs["acl"].append(
+                    f"GRANT {', '.join(p + cols for p in granting)} ON {on} {key} TO {role} WITH GRANT OPTION;")
+
     def _columns(self, key: str, a: dict[str, Any], b: dict[str, Any]) -> None:
         oa, ob = list(a.get("column order", [])), list(b.get("column order", []))
         added = [c for c in ob if c not in oa]
@@ -98,6 +173,7 @@ class _Undo:
             raise _NoUndo  # a column dropped, renamed or reordered
         for name in added:
             self.drops["column"].append(f"ALTER TABLE {key} DROP COLUMN {quote_ident(name)};")
+            self.added_columns.add(f"{key}.{quote_ident(name)}")
         for name in oa:
             x, y = a["columns"][name], b["columns"][name]
             fields = {f for f in set(x) | set(y) if x.get(f) != y.get(f)}
@@ -111,6 +187,8 @@ class _Undo:
                 self.backs["column"].append(f"{col} {'SET' if x['not null'] else 'DROP'} NOT NULL;")
             if "comment" in fields:
                 self.backs["column"].append(f"COMMENT ON COLUMN {key}.{quote_ident(name)} IS {_literal(x.get('comment'))};")
+            if "acl" in fields:
+                self._acl("TABLE", key, x, y, column=quote_ident(name))
 
     def _constraints(self, key: str, ca: dict[str, Any], cb: dict[str, Any]) -> None:
         schema = key.rpartition(".")[0]
@@ -129,8 +207,8 @@ class _Undo:
                         f"COMMENT ON CONSTRAINT {quote_ident(name)} ON {key} IS {_literal(old['comment'])};")
 
     def index(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
-        if key in self.constraint_indexes:
-            return  # dropped or recreated with its constraint
+        if key in self.constraint_indexes or (a is None and b is not None and b.get("table") in self.created):
+            return  # dropped or recreated with its constraint, or with its table
         for x in (a, b):
             if x is not None and (not x.get("valid", True) or x.get("clustered") or x.get("tablespace") or x.get("options")):
                 raise _NoUndo
@@ -143,6 +221,8 @@ class _Undo:
 
     def trigger(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
         name, _, table = key.rpartition(" on ")
+        if table in self.created:
+            return
         if b is not None:
             self.drops["trigger"].append(f"DROP TRIGGER {name} ON {table};")
         if a is not None:
@@ -154,6 +234,8 @@ class _Undo:
 
     def policy(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
         name, _, table = key.rpartition(" on ")
+        if table in self.created:
+            return
         if b is not None:
             self.drops["policy"].append(f"DROP POLICY {name} ON {table};")
         if a is not None:
@@ -175,9 +257,20 @@ class _Undo:
         if b is not None and a is None:
             self.drops["function"].append(f"DROP {b['kind'].upper()} {key};")
             return
-        if a is None or b is None or {f for f in set(a) | set(b) if a.get(f) != b.get(f)} != {"definition"}:
-            raise _NoUndo  # dropped, or its owner, privileges or comment changed too
-        self.backs["function"].append(a["definition"].rstrip().rstrip(";") + ";")
+        if a is None or b is None:
+            raise _NoUndo  # dropped
+        changed = {f for f in set(a) | set(b) if a.get(f) != b.get(f)}
+        if changed - {"definition", "acl"}:
+            raise _NoUndo  # its owner or comment changed too
+        if "definition" in changed:
+            self.backs["function"].append(a["definition"].rstrip().rstrip(";") + ";")
+        if "acl" in changed:
+            self._acl(a["kind"].upper(), key, a, b)
+
+    def type(self, key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> None:
+        if a is not None or b is None or b.get("kind") not in _TYPE_DROP:
+            raise _NoUndo  # changed (an enum value added...) or dropped
+        self.drops["type"].append(f"DROP {_TYPE_DROP[b['kind']]} {key};")
 
 
 def _literal(text: str | None) -> str:
