@@ -477,6 +477,21 @@ class Catalog:
                 out.append(s)
         return out
 
+    def signature_path(self, ref: ObjRef) -> tuple[str, ...] | None:
+        """The search_path a function's or procedure's signature (``ref``) was written under,
+        so a step naming it resolves its argument types as that signature did (an
+        extension's type in a schema not on the default path: ``vector`` in ``rag_data``);
+        None for other refs, unknown functions and the default path (a step without a path
+        of its own runs under the default one)."""
+        if ref[0] not in ("function", "procedure"):
+            return None
+        from .oracle.imports import split_name
+
+        head, _, args = ref[1].partition("(")
+        parts = split_name(head)
+        f = self.functions.get((parts[0], parts[1], args[:-1])) if len(parts) == 2 else None
+        return f.search_path if f is not None and f.search_path != DEFAULT_SEARCH_PATH else None
+
     def creation_schema(self) -> str:
         """Where an unqualified CREATE puts its object: the first existing schema on the path."""
         path = self.effective_path()

@@ -223,3 +223,17 @@ def test_body_accepted_with_checks_off_is_restored(roundtrip) -> None:
     )
     assert not rb.manual_steps
     assert "SET LOCAL check_function_bodies = off;" in sql
+
+
+def test_signature_types_resolve_under_the_path_they_were_written_in(roundtrip) -> None:
+    """A function whose argument type lives in a schema the default path does not hold (an
+    extension installed WITH SCHEMA rag, as pgvector often is): the rollback's DROP, COMMENT
+    and REVOKE name the signature as written, so they run under the migration's path."""
+    history = ["create schema rag; create extension if not exists citext with schema rag;"]
+    migration = ("set search_path to rag, public;\n"
+                 "create function public.search(q citext, k int) returns int language sql as $$ select k $$;\n"
+                 "comment on function public.search(citext, int) is 'nearest neighbours';\n"
+                 "grant execute on function public.search(citext, int) to anon;\n")
+    rb, sql = roundtrip(history=history, migration=migration)
+    assert "DROP FUNCTION public.search(citext, integer);" in sql
+    assert "SET LOCAL search_path TO rag, public;" in sql

@@ -152,5 +152,6 @@ def comment(node: ast.CommentStmt, ctx: Context) -> list[Step]:
             title=f"{'Restore' if old is not None else 'Remove'} comment on {ref[0]} {ref[1]}",
             group="Restore Comments",
             sql=[comment_sql(ref[0], ref[1], old)],
+            search_path=ctx.catalog.signature_path(ref),
         )
     ]

@@ -301,7 +301,8 @@ def create_function(node: ast.CreateFunctionStmt, ctx: Context) -> list[Step]:
     if old is None:
         cat.functions[new.key] = new
         cat.apply_default_privileges(kind, schema, function_ref(new))
-        return [Step(title=f"Drop {kind} {new.signature}", group="Drop Functions", sql=[_drop_sql(new)])]
+        return [Step(title=f"Drop {kind} {new.signature}", group="Drop Functions", sql=[_drop_sql(new)],
+                     search_path=cat.signature_path(function_ref(new)))]  # its argument types resolve as they did
     if not node.replace:
         raise Unsupported(f"{old.signature} already exists according to the migration history")
     reason = ctx.tainted_reason(function_ref(old))

@@ -253,7 +253,8 @@ def _restore_steps(cat: Catalog, before: dict[tuple[str, str], tuple[Acl, Acl]])
         if not sql:
             continue
         sql += _column_regrants(cat, ref, (old, old_opts), (new, new_opts), before)
-        step = Step(title=f"Restore privileges on {ref[0]} {ref[1]}", group="Restore Grants", sql=sql)
+        step = Step(title=f"Restore privileges on {ref[0]} {ref[1]}", group="Restore Grants", sql=sql,
+                    search_path=cat.signature_path(ref))
         grants = [s for s in sql if s.startswith("GRANT")]
         revokes = [s for s in sql if s.startswith("REVOKE")]
         if revokes and not grants:
