@@ -22,7 +22,10 @@ a fresh process with a time limit, as a user would:
 
 With ``--learn``, each project is first copied to a temporary folder (the corpus stays as
 it is) and ``supabase-rollback learn`` writes its oracle record there, so ``generate`` and
-``verify`` then use it; its time and exit status are counted.
+``verify`` then use it; its time and exit status are counted. The project is also
+generated once without its record, and the opaque-history steps of both are counted by
+what the record says of the statement behind each (``ORIGINS``): the before and after of
+issue 13, on the same causes.
 
 Manual steps are also counted by cause: those caused by *opaque history* (an earlier
 statement the generator could not follow: ``opaque_history`` lists the phrases) apart from
@@ -73,6 +76,8 @@ class Row:
     learn_exit: int | None = None
     opaque_manual: int = 0  # manual steps caused by opaque history (``opaque_history``)
     opaque_origins: Counter = field(default_factory=Counter)  # those steps by what learn made of their cause
+    # --learn: the opaque-history steps of the same project generated without its record, classified by it
+    opaque_origins_static: Counter = field(default_factory=Counter)
     verify_s: float = 0.0
     statuses: Counter = field(default_factory=Counter)
     manual_reasons: Counter = field(default_factory=Counter)
@@ -140,8 +145,8 @@ def _record_entries(project: Path) -> dict[tuple[str, int], dict] | None:
 
 
 ORIGINS = {
-    "own": "the opaque statement's own rollback (what the DO block or call did is not inverted from what learn saw)",
-    "learned": "its cause was learned, but not everything it changed could be imported",
+    "own": "the opaque statement's own rollback; learn saw what it did (with the record: not all of it invertible)",
+    "learned": "a later rollback; learn saw what its cause did (with the record: not all of it importable)",
     "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one",
     "edge": "its cause depends on rows, the time or functions learn cannot judge (the honest edge)",
     "no entry": "its cause has no entry in the record (no record, or not an opaque statement learn replayed)",
@@ -207,18 +212,25 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
         rollbacks = [f for f in out.glob("rollback_*.sql") if f.is_file()]
         row.written = len(rollbacks)
         entries = _record_entries(project)
-        for f in rollbacks:
-            undoes: tuple[str, int] | None = None
-            for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
-                u = UNDOES.match(line)
-                if u:
-                    undoes = (Path(u.group(1)).name, int(u.group(2)))
-                m = MANUAL.match(line)
-                if m:
-                    row.manual_reasons[reason_class(m.group(1))] += 1
-                    if opaque_history(m.group(1)):
-                        row.opaque_manual += 1
-                        row.opaque_origins[origin_class(m.group(1), undoes, entries)] += 1
+        for reason, undoes in _manual_steps(rollbacks):
+            row.manual_reasons[reason_class(reason)] += 1
+            if opaque_history(reason):
+                row.opaque_manual += 1
+                row.opaque_origins[origin_class(reason, undoes, entries)] += 1
+        if learn and entries is not None and not row.crashed:
+            # the same project without its record, its steps classified by that record: before/after by cause
+            record = project / "supabase" / "rollback-oracle.json"
+            aside = record.with_name("rollback-oracle.json.aside")
+            record.rename(aside)
+            static = out.parent / "static"
+            static.mkdir()
+            try:
+                _run([*tool, "generate", "--project-dir", str(project), "--out-dir", str(static)], timeout, project)
+            finally:
+                aside.rename(record)
+            for reason, undoes in _manual_steps([f for f in static.glob("rollback_*.sql") if f.is_file()]):
+                if opaque_history(reason):
+                    row.opaque_origins_static[origin_class(reason, undoes, entries)] += 1
         if verify and not row.crashed:
             _verify(row, project, out, tool, timeout)
     except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run
@@ -226,6 +238,21 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
     finally:
         shutil.rmtree(out if not learn else out.parent, ignore_errors=True)
     return row
+
+
+def _manual_steps(rollbacks: list[Path]) -> list[tuple[str, tuple[str, int] | None]]:
+    """Every MANUAL STEP's reason in ``rollbacks``, with the forward statement it undoes."""
+    out = []
+    for f in rollbacks:
+        undoes: tuple[str, int] | None = None
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+            u = UNDOES.match(line)
+            if u:
+                undoes = (Path(u.group(1)).name, int(u.group(2)))
+            m = MANUAL.match(line)
+            if m:
+                out.append((m.group(1), undoes))
+    return out
 
 
 def _verify(row: Row, project: Path, out: Path, tool: list[str], timeout: float) -> None:
@@ -271,6 +298,10 @@ def _first_difference(migration: dict) -> str:
 def _last(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else ""
+
+
+def _change(before: int, after: int) -> str:
+    return f"{100 * (after - before) / before:+.0f}%" if before else "-"
 
 
 def _pct(n: int, total: int) -> str:
@@ -331,9 +362,19 @@ def reasons(rows: list[Row], most: int) -> str:
     out = [f"Manual steps caused by opaque history (an earlier statement the generator could not follow): "
            f"{sum(r.opaque_manual for r in rows)} of {sum(sum(r.manual_reasons.values()) for r in rows)}."]
     origins: Counter = Counter()
+    static: Counter = Counter()
     for r in rows:
         origins.update(r.opaque_origins)
-    if origins:
+        static.update(r.opaque_origins_static)
+    if static:
+        keys = sorted(set(origins) | set(static), key=lambda k: -static[k])
+        out.append("\n".join(
+            ["Those steps by what `learn` made of their cause, without the record and with it:", "",
+             "| cause | without | with | change |", "|---|---:|---:|---:|"]
+            + [f"| {ORIGINS.get(k, k)} | {static[k]} | {origins[k]} | {_change(static[k], origins[k])} |" for k in keys]
+            + [f"| **all** | {sum(static.values())} | {sum(origins.values())} | "
+               f"{_change(sum(static.values()), sum(origins.values()))} |"]))
+    elif origins:
         out.append("\n".join(["Those steps by what `learn` made of their cause:", "", "| steps | cause |", "|---:|---|"]
                              + [f"| {n} | {ORIGINS.get(k, k)} |" for k, n in origins.most_common()]))
     for attr, what, unit in (("failure_reasons", "migrations whose rollback FAILED verification", "migrations"),

@@ -110,5 +110,7 @@ def test_the_runner_learns_on_a_copy_and_counts_manual_steps_of_opaque_history(t
     # automatic (learn proved the loop left orders alone)
     assert (int(counts[()][0]), int(counts[("--learn",)][0])) == (2, 0)
     assert "| 2 | its cause has no entry in the record" in runs[()]
+    # the same project without the record, classified by it: both steps' causes were learned
+    assert "| **all** | 2 | 0 | -100% |" in runs[("--learn",)], runs[("--learn",)]
     assert "--learn` on" in runs[("--learn",)]
     assert not list(corpus.rglob("rollback-oracle.json"))  # the corpus itself is left as it was
