@@ -120,6 +120,11 @@ def test_reads_rule():
     assert "now" in why("do $$ begin if now() > '2020-01-01' then execute 'create table a (x int)'; end if; end $$")
     assert "WHEN OTHERS" in why("do $$ begin execute 'create table a (x int)'; exception when others then null; end $$")
     assert "rows" in why("do $$ begin execute 'insert into t values (1)'; end $$")
+    # changes no snapshot sees: the block's own rollback would otherwise say "nothing to undo"
+    assert "rows" in why("do $$ begin execute format('truncate table %I', 't'); end $$")
+    assert "rows" in why("do $$ begin execute 'refresh materialized view public.mv'; end $$")
+    assert "setval" in why("do $$ begin perform setval('public.s', 100); end $$")
+    assert "sequence" in why("do $$ begin execute 'alter sequence public.s restart with 1'; end $$")
     # DDL's expressions are stored, not run: a policy template that names a user table is fine
     assert why("do $$ begin execute format('create policy p on %I using (exists (select 1 from m))', 't'); end $$") is None
 

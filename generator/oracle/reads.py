@@ -47,10 +47,13 @@ _UNSTABLE = frozenset({
     "gen_random_uuid", "current_setting", "version", "pg_postmaster_start_time", "inet_server_addr",
     "inet_server_port", "txid_current", "pg_current_xact_id", "pg_backend_pid", "current_database",
     "pg_read_file", "pg_ls_dir", "pg_stat_file", "setseed", "random_normal", "uuid_generate_v4",
+    # built in, but they read or change a sequence's value: state no snapshot holds
+    "nextval", "setval", "currval", "lastval",
 })
 _READING = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt,
             ast.CreateTableAsStmt, ast.CallStmt, ast.ExplainStmt, ast.DoStmt)
-_ROWS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt, ast.CreateTableAsStmt)
+_ROWS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt, ast.CreateTableAsStmt,
+         ast.TruncateStmt, ast.RefreshMatViewStmt)
 _HOLE = re.compile(r"%(\d+\$)?[-]?[ILs]")
 _READING_WORD = re.compile(r"\s*\(?\s*(select|insert|update|delete|merge|copy|call|with|values|table|do|perform)\b", re.I)
 
@@ -129,6 +132,8 @@ def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, call
         return "it runs a nested DO block"
     if isinstance(stmt, _ROWS):
         return "it changes or copies rows"
+    if isinstance(stmt, ast.AlterSeqStmt) and any(o.defname == "restart" for o in stmt.options or ()):
+        return "it restarts a sequence: its value is state no snapshot holds"
     ctes = {c.ctename for n in walk(stmt) if isinstance(n, ast.WithClause) for c in n.ctes or ()}
     for n in walk(stmt):
         if reading and isinstance(n, ast.RangeVar) and n.relname not in ctes and not is_catalog(n.schemaname, n.relname):
