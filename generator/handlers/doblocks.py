@@ -519,6 +519,9 @@ def _appears_to(fn: dict[str, Any]) -> str:
     return f"it appears to run: {shown}{more}"
 
 
+_WORD = re.compile(r"[\w$]+")
+
+
 def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
     """Distrust everything the block may have changed; returns what that is, in words.
 
@@ -534,8 +537,15 @@ def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
         except ParseError:
             continue
     cat = ctx.catalog
+    words = set(_WORD.findall(body))  # each name is a whole word of the text: one scan, not one per name
+    lowered = {w.lower() for w in words}
     for key in list(cat.tables) + list(cat.views):
-        if re.search(rf"(?<![\w$]){re.escape(key[1])}(?![\w$])", body, re.IGNORECASE if key[1].islower() else 0):
+        name = key[1]
+        if _WORD.fullmatch(name) and name.isascii():
+            hit = name.lower() in lowered if name.islower() else name in words
+        else:
+            hit = re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", body, re.IGNORECASE if name.islower() else 0) is not None
+        if hit:
             ctx.taint(("table" if key in cat.tables else "view", qname(*key)))
     reach = doscope.block_reach(fn, cat) if fn else [doscope.Reach("all")]
     where = f"{DO_BLOCK}{ctx.stmt.where}"
