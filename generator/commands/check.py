@@ -29,19 +29,17 @@ The cached entries keep those statements' locations, so a fully cached run print
 one line (``ok: 4 rollbacks up to date``), exit 0. ``--fix`` runs ``generate`` for what
 is missing or stale (files edited by hand only with ``--force``), then checks again.
 
-Speed. Results are cached in the user's cache folder (``$SUPABASE_ROLLBACK_CACHE_DIR``,
-else ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback``), one file
-per project, so the repository never gets an untracked file. Each migration gets a chain
-hash: sha256 of the previous chain hash, its file name and its content, so editing a
-migration changes the hash of it and of every later one. The cache maps chain hashes to
-the sha256 of the files ``generate`` would write (and their manual steps), under a key
-made of the tool version, the generator's source files (size and mtime), the migrations
-folder and the configuration that affects output. It also keeps pickled catalog snapshots
-after each of the three newest migrations (and the one a run started from), so a run
-after editing or adding the newest migration replays only that one. With everything
-cached, ``check`` imports neither the handlers nor jinja2 nor psycopg: it reads the
-migrations, hashes them and compares hashes with the files on disk. A cache that cannot
-be read is ignored; the cache folder keeps the files of the 64 most recently checked projects.
+Speed. Results are cached in the project's cache file (generator/cache.py: the user's
+cache folder, one file per project, shared with ``generate``): for each migration's chain
+hash (generator.chain: editing a migration changes the hash of it and of every later one),
+the sha256 of the files ``generate`` would write and their manual steps, under a key made
+of the tool version, the generator's source files, the migrations folder, the
+configuration and the oracle record; and catalog snapshots after the newest migrations, so
+a run after editing or adding the newest migration replays only that one. A ``generate``
+fills the cache for ``check`` and the other way round. With everything cached, ``check``
+imports neither the handlers nor jinja2 nor psycopg: it reads the migrations, hashes them
+and compares hashes with the files on disk. A cache file that cannot be used is ignored
+with one ``note:`` line and rewritten.
 """
 
 from __future__ import annotations
