@@ -43,10 +43,30 @@ NEW = "create table public.bench_added_{n} (id bigint primary key, note text, cr
 EDIT = "create table public.bench_added_{n} (id bigint primary key, note text not null default '', kept int);\n"
 
 
+CPU: list[float] = []  # user + system seconds of each timed process, in order
+
+
 def timed(args: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall-clock seconds of a fresh process (its CPU seconds go to ``CPU``)."""
     t0 = time.perf_counter()
-    res = subprocess.run([*cli(), *args], cwd=cwd, env=env, capture_output=True)
-    return time.perf_counter() - t0, res
+    p = subprocess.Popen([*cli(), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate()
+    took = time.perf_counter() - t0
+    CPU.append(_children_cpu())
+    return took, subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+_SEEN = [0.0]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the child processes reaped since the last call."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = r.ru_utime + r.ru_stime
+    took, _SEEN[0] = total - _SEEN[0], total
+    return took
 
 
 def migrations(root: Path) -> Path:
@@ -64,19 +84,27 @@ def bench(root: Path, reps: int, env: dict) -> dict[str, str]:
     cold, res = timed(["generate", "--no-cache"], root, env)
     assert res.returncode in (0, 1, 2), res.stderr[-2000:]
     first, _ = timed(["generate"], root, env)  # fills the cache (a replay of everything)
-    added, edited = [], []
+    added, edited, cpu_added, cpu_edited = [], [], [], []
     for i in range(reps):
         add(root, i, NEW)
         t, res = timed(["generate"], root, env)
         assert b"1 written" in res.stdout, res.stdout[-500:]
         added.append(t)
+        cpu_added.append(CPU[-1])
         add(root, i, EDIT)
         t, res = timed(["generate"], root, env)
         edited.append(t)
-    checks = [timed(["check"], root, env)[0] for _ in range(reps)]
-    fmt = lambda ts: f"{min(ts):.2f} (median {statistics.median(ts):.2f})"  # noqa: E731
-    return {"n": str(n), "cold": f"{cold:.1f}", "first": f"{first:.1f}", "added": fmt(added), "edited": fmt(edited),
-            "check": fmt(checks)}
+        cpu_edited.append(CPU[-1])
+    checks, cpu_checks = [], []
+    for _ in range(reps):
+        checks.append(timed(["check"], root, env)[0])
+        cpu_checks.append(CPU[-1])
+
+    def fmt(ts: list[float], cpu: list[float]) -> str:
+        return f"{min(ts):.2f} (median {statistics.median(ts):.2f}; CPU {statistics.median(cpu):.2f})"
+
+    return {"n": str(n), "cold": f"{cold:.1f}", "first": f"{first:.1f}", "added": fmt(added, cpu_added),
+            "edited": fmt(edited, cpu_edited), "check": fmt(checks, cpu_checks)}
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -136,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(t)
         env["SUPABASE_ROLLBACK_CACHE_DIR"] = str(tmp / "cache")
         subprocess.run([*cli(), "--help"], env=env, capture_output=True)  # (bytecode)
+        _children_cpu()
         projects = []
         if args.corpus:
             dst = tmp / "corpus" / args.corpus.name
@@ -152,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["### Incremental generate (issue 14)", "",
              f"`python benchmarks/incremental.py{' --corpus ' + str(args.corpus) if args.corpus else ''} --size {args.size} "
              f"--reps {args.reps}`. Wall-clock seconds of a fresh process (start-up included); best of {args.reps} "
-             "(median in brackets), each repetition adding a different migration.", "",
+             "(in brackets: the median, and the median CPU seconds, user + system, which a busy machine does not "
+             "inflate), each repetition adding a different migration.", "",
              "| Machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in info.items()), "",
              "| project | migrations | generate --no-cache s | generate, first run with the cache s | generate after adding one s "
              "| generate after editing the newest s | check, nothing changed s |",
