@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from .engine import Rollback
+    from .resume import Resume
 
 # The engine, the renderer (jinja2) and the commands' modules (psycopg...) are imported
 # only by the code that needs them, so that a fast command such as `check` starts fast.
@@ -103,6 +104,8 @@ def cli() -> None:
               help="Leave out the pre-flight checks that stop the rollback when the database drifted from what the migration left.")
 @click.option("--no-assertions", is_flag=True,
               help="Leave out the post-rollback assertions that roll the transaction back when an object is not gone or back.")
+@click.option("--no-cache", is_flag=True,
+              help="Replay the whole history; do not read or write the cache (~/.cache/supabase-rollback/).")
 def generate(
     migration: tuple[str, ...],
     project_dir: Path | None,
@@ -114,6 +117,7 @@ def generate(
     backup_schema: str | None,
     no_preflight: bool = False,
     no_assertions: bool = False,
+    no_cache: bool = False,
 ) -> None:
     """Write the rollback of each MIGRATION (default: every migration).
 
@@ -125,6 +129,11 @@ def generate(
     Files are only rewritten when their content changes. A rollback file
     edited by hand (for instance to resolve a MANUAL STEP) is never
     overwritten without --force: the run then stops and writes nothing.
+
+    A run after adding or editing the newest migration replays only that one:
+    the catalog after the newest migrations and a hash of what was written for
+    every migration are kept in ~/.cache/supabase-rollback/ (one file per
+    project, shared with check). The output is the same as with --no-cache.
 
     Defaults for the output folder, the backup schema, backups on/off and
     statements to leave to a person come from supabase/rollback.toml when
@@ -163,6 +172,7 @@ def generate(
         _generate(
             migration, project_dir, migrations_dir, out_dir, to_stdout, force, False if no_backup else None, backup_schema,
             preflight=False if no_preflight else None, assertions=False if no_assertions else None,
+            use_cache=not no_cache,
         )
     except (InputError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -174,6 +184,10 @@ def generate(
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
 
 
 def _folders(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path | None) -> tuple[Path, Path]:
@@ -228,22 +242,29 @@ def _rollbacks(
 
 def _iter_rollbacks(
     selected: list[tuple[Migration, list[Migration]]], migrations: list[Migration], manual_rule=None,
-    unrecorded=None,
+    unrecorded=None, resume: Resume | None = None,
 ) -> Iterator[Rollback]:
     """``_rollbacks`` one at a time, as each is replayed: the folder's in order, then the
     files from outside the folder. ``unrecorded`` (generator.oracle.status.Unrecorded):
-    collects the folder's opaque statements without an entry in the oracle record."""
+    collects the folder's opaque statements without an entry in the oracle record.
+    ``resume`` (generator.resume): the folder's replay starts at ``resume.start``, from its
+    catalog (the rollbacks before it are not yielded), and keeps snapshots for the cache."""
     from .engine import iter_generate
 
-    inside = {id(m) for m in migrations}
+    inside = {id(m): i for i, m in enumerate(migrations)}
     wanted = [t for t, _ in selected if id(t) in inside]
     if wanted:
-        last = max(migrations.index(t) for t in wanted)
+        last = max(inside[id(t)] for t in wanted)
         ids = {id(t) for t in wanted}  # (a version can be shared by a file that was not asked for)
-        extra = {} if unrecorded is None else {"oracle": unrecorded.oracle, "observe": unrecorded.observe}
-        yield from (rb for rb in iter_generate(migrations[: last + 1], {t.version for t in wanted}, manual_rule,
-                                               **extra)
-                    if id(rb.migration) in ids)
+        extra: dict = {} if unrecorded is None else {"oracle": unrecorded.oracle, "observe": unrecorded.observe}
+        start = 0
+        if resume is not None:
+            start = resume.start
+            extra.update(catalog=resume.catalog, on_replayed=resume.on_replayed)
+        if start <= last:
+            yield from (rb for rb in iter_generate(migrations[start: last + 1], {t.version for t in wanted},
+                                                   manual_rule, **extra)
+                        if id(rb.migration) in ids)
     for target, history in selected:
         if id(target) not in inside:
             *_, rb = iter_generate(history, {target.version}, manual_rule)
@@ -399,10 +420,12 @@ def _generate(
     preflight: bool | None = None,
     assertions: bool | None = None,
     warn: Callable[[str], None] = _warn,
+    use_cache: bool = True,
 ) -> None:
     """``backup``/``backup_schema``/``preflight``/``assertions`` None: as supabase/rollback.toml
     says (default: on, supabase_rollback_backup, on, on). ``warn`` prints the warnings (files
-    skipped, comments ignored as rollback annotations)."""
+    skipped, comments ignored as rollback annotations). ``use_cache``: replay only what the
+    project's cache does not know (generator/cache.py, generator/resume.py)."""
     folders = resolve_folders(project_dir, migrations_dir, out_dir)
     cfg = folders.config.override(backup=backup, backup_schema=backup_schema, preflight=preflight, assertions=assertions)
     migrations_dir, out_dir = folders.migrations_dir, folders.out_dir
@@ -429,7 +452,13 @@ def _generate(
     # trees and its rendered text: all of them at once is hundreds of MB on a long history).
     try:
         with _signals_raise():
-            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule, warn)
+            cache_file = None
+            if use_cache:
+                from .cache import cache_path
+
+                cache_file = cache_path(folders.root if folders.root is not None else migrations_dir)
+            _generate_files(selected, migrations, migrations_dir, out_dir, cfg, force, manual_rule, warn,
+                            cache_file, _note)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was written.", err=True)
         sys.exit(130)
@@ -461,11 +490,15 @@ def _signals_raise():
 
 
 def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, cfg: Config, force: bool,
-                    manual_rule, warn: Callable[[str], None] = _warn) -> None:
+                    manual_rule, warn: Callable[[str], None] = _warn, cache_file: Path | None = None,
+                    note: Callable[[str], None] | None = None) -> None:
     """The files of ``generate``: every rollback rendered as it is replayed, staged, then all
     renamed into place, or none. The comments ignored as rollback annotations are warned
-    about as their migration is replayed."""
+    about as their migration is replayed. ``cache_file`` (generator/cache.py): replay only
+    what the project's cache does not already know, and keep what this run learns; what is
+    printed and written is the same (generator/resume.py)."""
     from .index import facts
+    from .resume import facts_of
 
     inside = {id(m) for m in migrations}
     staged = _Staged()
@@ -493,19 +526,39 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
 
     unrecorded = Unrecorded(load_oracle(migrations, warn))
     manual_reasons: list[tuple[str, list[str]]] = []  # (version, reasons): for the oracle's note
+    resume = _resume(selected, migrations, migrations_dir, out_dir, cfg, cache_file, note) if cache_file else None
     try:
-        for rb in _iter_rollbacks(selected, migrations, manual_rule, unrecorded):
+        if resume is not None:  # the migrations before the replay's start, from the cache: all unchanged
+            for m, e, row in _from_cache(selected, migrations, resume, unrecorded):
+                for w in e.warnings:
+                    warn(w)
+                index_facts.append(facts_of(row))
+                if e.broken:
+                    broken.append(e.broken)
+                    summary.append(((m.version, m.path.name),
+                                    f"{'error':<9}  {'no rollback (see the error below)':<34}  {m.path.name}"))
+                    continue
+                manual_reasons.append((m.version, [reason for _, reason, _ in e.manual]))
+                summary.append(((m.version, m.path.name),
+                                f"{'unchanged':<9}  risk {e.risk:<6}  {e.steps:>3} step{'s' if e.steps != 1 else ' '}  "
+                                f"{len(e.manual):>2} manual  {e.sql_name}"))
+        for rb in _iter_rollbacks(selected, migrations, manual_rule, unrecorded, resume):
             for w in rb.warnings:
                 warn(str(w))
-            if id(rb.migration) in inside:
-                index_facts.append(facts(rb))
+            rb_facts = facts(rb) if id(rb.migration) in inside else None
+            if rb_facts is not None:
+                index_facts.append(rb_facts)
             if rb.broken is not None:
                 broken.append(rb.broken)
                 summary.append(((rb.migration.version, rb.migration.path.name),
                                 f"{'error':<9}  {'no rollback (see the error below)':<34}  {rb.migration.path.name}"))
+                if resume is not None and rb_facts is not None:
+                    resume.record(rb, None, unrecorded.of(rb.migration.path.name), rb_facts)
                 continue
             rb.by_statement = []  # the parse trees: the largest part of a rollback, not needed to render
             (sql_name, sql), (md_name, md) = render_files(rb, cfg)
+            if resume is not None and rb_facts is not None:
+                resume.record(rb, ((sql_name, sql), (md_name, md)), unrecorded.of(rb.migration.path.name), rb_facts)
             outs = [_plan(out_dir / sql_name, sql, force), _plan(out_dir / md_name, md, force)]
             problems += [o.why for o in outs if o.status == "blocked"]
             refused += [str(o.path) for o in outs if o.status == "refused"]
@@ -521,6 +574,10 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
                 f"{outs[0].path.name}",
             ))
             del rb, outs, sql, md
+        if resume is not None:
+            resume.save()
+            if len(index_facts) != len(migrations):  # some migrations were not asked for: the cache may know them
+                index_facts = _all_facts(index_facts, migrations, resume)
         index = _index_plan(index_facts, migrations, migrations_dir, out_dir, cfg, force)
         if index is not None:
             problems += [index.why] if index.status == "blocked" else []
@@ -552,6 +609,54 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
     _oracle_notes(migrations_dir, migrations, unrecorded, manual_reasons)
     if broken:
         raise InputError("\nerror: ".join(broken) + "\n" + _BROKEN_NOTE)
+
+
+def _resume(selected, migrations: list[Migration], migrations_dir: Path, out_dir: Path, cfg: Config,
+            cache_file: Path, note: Callable[[str], None] | None) -> Resume | None:
+    """Where the replay of the folder's migrations can start (generator/resume.py); None when
+    no migration of the folder is asked for."""
+    from .cache import Cache, cache_key
+    from .chain import chain_hashes
+    from .resume import plan
+
+    inside = {id(m): i for i, m in enumerate(migrations)}
+    wanted = {inside[id(t)] for t, _ in selected if id(t) in inside}
+    if not wanted:
+        return None
+    cache = Cache.load(cache_file, cache_key(cfg, migrations_dir), note)
+    return plan(cache, migrations, chain_hashes(migrations), wanted, max(wanted), out_dir)
+
+
+def _from_cache(selected, migrations: list[Migration], resume: Resume, unrecorded):
+    """(migration, cache entry) of each migration asked for before the replay's start; the
+    opaque statements without an oracle entry of every migration before it go to ``unrecorded``."""
+    inside = {id(m) for m in migrations}
+    ids = {id(t) for t, _ in selected if id(t) in inside}
+    last = max(i for i, m in enumerate(migrations) if id(m) in ids)
+    for i, m in enumerate(migrations[: min(resume.start, last + 1)]):
+        e, row = resume.entry(i)
+        if e.unrecorded:
+            unrecorded.found[m.path.name] = list(e.unrecorded)
+        if id(m) in ids:
+            yield m, e, row
+
+
+def _all_facts(index_facts: list, migrations: list[Migration], resume: Resume) -> list:
+    """The index rows of every migration: this run's, the cache's for the others (``index_facts``
+    as it is when the cache does not know one)."""
+    from .resume import facts_of
+
+    ours = {(f.version, f.name): f for f in index_facts}
+    out = []
+    for m, h in zip(migrations, resume.hashes):
+        f = ours.get((m.version, m.name))
+        if f is None:
+            row = resume.cache.rows.get(h)
+            if row is None:
+                return index_facts
+            f = facts_of(row)
+        out.append(f)
+    return out
 
 
 def _oracle_notes(migrations_dir: Path, migrations: list[Migration], unrecorded, manual_reasons) -> None:

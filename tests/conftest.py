@@ -24,6 +24,7 @@ Tests using these fixtures get the ``pg`` marker and a ``real_postgres`` junit p
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pg)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_folder(tmp_path_factory) -> Iterator[None]:
+    """generate and check keep a per-project cache (generator/cache.py): in a folder of the
+    session, never the user's ~/.cache (a test that needs its own sets the variable itself)."""
+    if os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR"):
+        yield
+        return
+    os.environ["SUPABASE_ROLLBACK_CACHE_DIR"] = str(tmp_path_factory.mktemp("rollback-cache"))
+    try:
+        yield
+    finally:
+        os.environ.pop("SUPABASE_ROLLBACK_CACHE_DIR", None)
 
 
 @pytest.fixture(scope="session")

@@ -274,8 +274,10 @@ def test_cache_folder_keeps_the_newest_files(project, tmp_path):
     for i in range(check_module._KEEP_FILES + 5):
         (cache / f"check-old{i:03d}.pickle").write_bytes(b"x")
         os.utime(cache / f"check-old{i:03d}.pickle", (1_000_000 + i, 1_000_000 + i))
+    before = sorted(cache.iterdir())  # (the fixture's generate wrote this project's file)
+    assert len(before) == check_module._KEEP_FILES + 6
     assert run("check", "--no-cache").exit_code == 0  # writes nothing
-    assert len(list(cache.iterdir())) == check_module._KEEP_FILES + 5
+    assert sorted(cache.iterdir()) == before
     (project / "supabase" / "migrations" / f"{C}.sql").write_text("create table public.c (id int);\n")
     run("check")  # computes C, saves the cache, prunes
     names = sorted(p.name for p in cache.iterdir())

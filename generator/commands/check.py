@@ -29,65 +29,42 @@ The cached entries keep those statements' locations, so a fully cached run print
 one line (``ok: 4 rollbacks up to date``), exit 0. ``--fix`` runs ``generate`` for what
 is missing or stale (files edited by hand only with ``--force``), then checks again.
 
-Speed. Results are cached in the user's cache folder (``$SUPABASE_ROLLBACK_CACHE_DIR``,
-else ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback``), one file
-per project, so the repository never gets an untracked file. Each migration gets a chain
-hash: sha256 of the previous chain hash, its file name and its content, so editing a
-migration changes the hash of it and of every later one. The cache maps chain hashes to
-the sha256 of the files ``generate`` would write (and their manual steps), under a key
-made of the tool version, the generator's source files (size and mtime), the migrations
-folder and the configuration that affects output. It also keeps pickled catalog snapshots
-after each of the three newest migrations (and the one a run started from), so a run
-after editing or adding the newest migration replays only that one. With everything
-cached, ``check`` imports neither the handlers nor jinja2 nor psycopg: it reads the
-migrations, hashes them and compares hashes with the files on disk. A cache that cannot
-be read is ignored; the cache folder keeps the files of the 64 most recently checked projects.
+Speed. Results are cached in the project's cache file (generator/cache.py: the user's
+cache folder, one file per project, shared with ``generate``): for each migration's chain
+hash (generator.chain: editing a migration changes the hash of it and of every later one),
+the sha256 of the files ``generate`` would write and their manual steps, under a key made
+of the tool version, the generator's source files, the migrations folder, the
+configuration and the oracle record; and catalog snapshots after the newest migrations, so
+a run after editing or adding the newest migration replays only that one. A ``generate``
+fills the cache for ``check`` and the other way round. With everything cached, ``check``
+imports neither the handlers nor jinja2 nor psycopg: it reads the migrations, hashes them
+and compares hashes with the files on disk. A cache file that cannot be used is ignored
+with one ``note:`` line and rewritten.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from .options import migrations_dir_option, project_dir_option
-from .. import __version__
+from ..cache import KEEP_FILES, Cache, Expected, cache_key, cache_path, expected_of, index_row, sha
 from ..chain import chain_hashes
 from ..config import Config, ConfigError, Folders, resolve_folders
 
+__all__ = ["Expected", "cache_path", "expected_files", "run_check"]
+
 EXIT_ACTION = 1
 EXIT_INPUT = 2
-_CACHE_FORMAT = 4  # 2: Expected.warnings; 3: Expected.broken; 4: Expected.unrecorded
-_KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
-_SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
+_KEEP_FILES = KEEP_FILES  # (the tests read it here)
 _RAISE = re.compile(r"MANUAL STEP (\d+) not resolved")
 _SOURCE = re.compile(r"^-- Source sha256: ([0-9a-f]{64})$|^<!-- supabase-rollback .*? \(sha256 ([0-9a-f]{64})\)", re.M)
 _OUR_FILE = re.compile(r"^rollback_([0-9]+_.*)\.(sql|md)$")
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What ``generate`` would write for one migration (this is what the cache holds)."""
-
-    sql_name: str
-    sql_sha: str
-    md_name: str
-    md_sha: str
-    steps: int
-    manual: tuple[tuple[int, str, str], ...]  # (step number, reason, "path:line" of the statement)
-    irreversible: int
-    warnings: tuple[str, ...] = ()  # "path:line: ..." of the comments ignored as rollback annotations
-    broken: str = ""  # the migration is not valid SQL (the error): it gets no rollback
-    # "path:line" of its statements the generator cannot follow that have no entry in the
-    # oracle record (generator.oracle.status): for the note on a missing or stale record
-    unrecorded: tuple[str, ...] = ()
 
 
 @dataclass
@@ -116,143 +93,60 @@ class Report:
         return [w for e in self.expected for w in e.warnings]
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-# -- the cache ---------------------------------------------------------------------------
-
-
-def _generator_fingerprint() -> str:
-    """Size and mtime of the generator's own files: a changed generator invalidates the cache."""
-    pkg = Path(__file__).resolve().parent.parent
-    parts: list[str] = [__version__]
-    for folder in (pkg, pkg / "handlers", pkg / "oracle", pkg / "templates", pkg.parent / "templates"):
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for e in entries:
-            if e.name.endswith((".py", ".j2", ".sql")) and e.is_file():
-                st = e.stat()
-                parts.append(f"{folder.name}/{e.name}:{st.st_size}:{st.st_mtime_ns}")
-    return _sha("\n".join(parts))
-
-
-def _config_fingerprint(cfg: Config) -> str:
-    rules = [(r.label, r.reason, r.kind, r.pattern.pattern if r.pattern else None) for r in cfg.manual]
-    return repr((cfg.backup, cfg.backup_schema, cfg.preflight, cfg.assertions, rules))
-
-
-def cache_path(root: Path) -> Path | None:
-    """The cache file of the project at ``root`` (None when there is no home folder)."""
-    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        try:
-            base = str(Path(xdg) / "supabase-rollback") if xdg else str(Path.home() / ".cache" / "supabase-rollback")
-        except RuntimeError:  # no home folder
-            return None
-    return Path(base) / f"check-{_sha(str(root.resolve()))[:24]}.pickle"
-
-
-def _load_cache(path: Path | None, key: str) -> dict:
-    empty = {"format": _CACHE_FORMAT, "key": key, "entries": {}, "snapshots": {}}
-    if path is None:
-        return empty
-    try:
-        data = pickle.loads(path.read_bytes())
-    except Exception:  # noqa: BLE001 - a missing, old or broken cache is just not used
-        return empty
-    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT or data.get("key") != key:
-        return empty
-    return data
-
-
-def _save_cache(path: Path | None, data: dict) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rollback-check.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        _prune(path.parent)
-    except OSError:  # a read-only checkout still gets checked, just not cached
-        pass
-
-
-def _prune(folder: Path) -> None:
-    """Keep the ``_KEEP_FILES`` most recently written cache files of ``folder``."""
-    files = [e for e in os.scandir(folder) if e.name.startswith("check-") and e.name.endswith(".pickle")]
-    if len(files) > _KEEP_FILES:
-        files.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for e in files[_KEEP_FILES:]:
-            Path(e.path).unlink(missing_ok=True)
+_sha = sha
 
 
 # -- what generate would write ---------------------------------------------------------
 
 
-def _expected_of(rb, cfg: Config) -> Expected:
+def _expected_of(rb, cfg: Config, unrecorded: tuple[str, ...]) -> Expected:
     from ..cli import render_files
 
     if rb.broken is not None:
-        return Expected("", "", "", "", 0, (), 0, broken=rb.broken)
-    (sql_name, sql), (md_name, md) = render_files(rb, cfg)
-    numbered = list(enumerate(rb.steps, 1))
-    return Expected(
-        sql_name=sql_name,
-        sql_sha=_sha(sql),
-        md_name=md_name,
-        md_sha=_sha(md),
-        steps=len(rb.steps),
-        manual=tuple((n, s.manual, s.source) for n, s in numbered if s.manual),
-        irreversible=sum(1 for s in rb.steps if s.irreversible),
-        warnings=tuple(str(w) for w in rb.warnings),
-    )
+        return expected_of(rb, None, unrecorded)
+    return expected_of(rb, render_files(rb, cfg), unrecorded)
 
 
-def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_file: Path | None) -> tuple[list[Expected], int]:
+def _index_row(rb) -> tuple:
+    from ..index import facts
+
+    return index_row(facts(rb))
+
+
+def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_file: Path | None,
+                   note=None) -> tuple[list[Expected], int]:
     """What ``generate`` would write for every migration, from the cache where it can.
 
-    Returns the expectations and how many migrations had to be replayed.
+    Returns the expectations and how many migrations had to be replayed. ``note`` gets the
+    one line on a cache file that cannot be used (generator.cache).
     """
-    from ..oracle.record import record_fingerprint
-
     # the oracle record (generator.oracle) changes what generate writes: its content is in the key
-    key = _sha(f"{_generator_fingerprint()}\n{migrations_dir}\n{_config_fingerprint(cfg)}\n{record_fingerprint(migrations_dir)}")
-    cache = _load_cache(cache_file, key)
-    entries: dict[str, Expected] = cache["entries"]
-    snapshots: dict[str, bytes] = cache["snapshots"]
+    cache = Cache.load(cache_file, cache_key(cfg, migrations_dir), note)
+    entries = cache.entries
     hashes = chain_hashes(migrations)
     first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
-        from dataclasses import replace
+        import pickle
 
+        from ..cache import SNAPSHOTS, forget_others, keep_snapshots
         from ..engine import generate, load_oracle
         from ..oracle.status import Unrecorded
 
         # start from the latest snapshot before the first migration to compute
         start, catalog = 0, None
-        new_snapshots: dict[str, bytes] = {}
         for j in range(first_missing - 1, -1, -1):
-            if hashes[j] in snapshots:
-                try:
-                    catalog = pickle.loads(snapshots[hashes[j]])
-                    start = j + 1
-                    new_snapshots[hashes[j]] = snapshots[hashes[j]]  # still the way in next time
-                except Exception:  # noqa: BLE001
-                    catalog = None
+            if hashes[j] in cache.snapshots:
+                catalog = cache.catalog(hashes[j])
+                start = j + 1 if catalog is not None else 0
                 break
         chain = dict(zip((id(m) for m in migrations), hashes))
-        newest = set(hashes[-_SNAPSHOTS:])
+        newest = set(hashes[-SNAPSHOTS:])
+        made: dict[str, bytes] = {}
 
         def keep_snapshot(m, cat) -> None:
             if chain[id(m)] in newest:
-                new_snapshots[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
+                made[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
 
         todo = migrations[start:]
         unrecorded = Unrecorded(load_oracle(migrations, _warn))  # built on the FULL history: todo may start mid-way
@@ -266,12 +160,13 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
             observe=unrecorded.observe,
         )
         replayed = len(todo)
+        rows = cache.rows
         for rb in rollbacks:
-            entries[chain[id(rb.migration)]] = replace(_expected_of(rb, cfg), unrecorded=unrecorded.of(rb.migration.path.name))
-        keep = set(hashes)
-        cache["entries"] = {h: e for h, e in entries.items() if h in keep}
-        cache["snapshots"] = new_snapshots
-        _save_cache(cache_file, cache)
+            entries[chain[id(rb.migration)]] = _expected_of(rb, cfg, unrecorded.of(rb.migration.path.name))
+            rows[chain[id(rb.migration)]] = _index_row(rb)  # (generate's index: what it needs of the rollback)
+        forget_others(cache, hashes)
+        keep_snapshots(cache, hashes, hashes[start - 1] if start else None, made)
+        cache.save()
     return [entries[h] for h in hashes], replayed
 
 
@@ -369,14 +264,14 @@ def _orphans(migrations: list, out_dir: Path) -> list[Finding]:
     return found
 
 
-def run_check(folders: Folders, use_cache: bool = True, warn=None) -> Report:
+def run_check(folders: Folders, use_cache: bool = True, warn=None, note=None) -> Report:
     """Everything ``check`` reports, without printing."""
     from ..project import list_migrations
 
     migrations = list_migrations(folders.migrations_dir, warn=warn, warn_duplicates=False)  # a finding here
     project = folders.root if folders.root is not None else folders.migrations_dir
     path = cache_path(project) if use_cache else None
-    expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path)
+    expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path, note)
     report = Report(expected=expected, replayed=replayed, notes=_oracle_notes(folders.migrations_dir, migrations, expected))
     for m, e in zip(migrations, expected):
         if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
@@ -424,6 +319,10 @@ def _duplicates(migrations: list) -> list[Finding]:
 
 def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
 
 
 @click.command()
@@ -477,7 +376,7 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
 
     try:
         folders = resolve_folders(project_dir, migrations_dir, out_dir)
-        report = run_check(folders, use_cache=not no_cache, warn=_warn)
+        report = run_check(folders, use_cache=not no_cache, warn=_warn, note=_note)
         for w in report.warnings:
             _warn(w)
         written: list[Path] = []
@@ -485,7 +384,7 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
             fixable = ("missing", "stale", "edited") if force else ("missing", "stale")
             targets = sorted({f.version for f in report.findings if f.kind in fixable})
             if targets:
-                _fix(targets, folders, force)
+                _fix(targets, folders, force, not no_cache)
                 before = {f.path for f in report.findings if f.kind in fixable}
                 report = run_check(folders, use_cache=not no_cache, warn=None)
                 written = sorted(before - {f.path for f in report.findings if f.kind in fixable})
@@ -516,13 +415,13 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     click.echo(f"ok: {n} rollback{'s' if n != 1 else ''} up to date{tail}")
 
 
-def _fix(versions: list[str], folders: Folders, force: bool) -> None:
+def _fix(versions: list[str], folders: Folders, force: bool, use_cache: bool = True) -> None:
     """Run the generate command's logic for ``versions`` (it prints its own lines)."""
     from ..cli import Problem, _generate
 
     try:
         # check printed the warnings already
         _generate(tuple(versions), folders.root, folders.migrations_dir, folders.out_dir, False, force, None,
-                  warn=lambda _message: None)
+                  warn=lambda _message: None, use_cache=use_cache)
     except Problem as exc:
         click.echo(str(exc), err=True)

@@ -16,6 +16,7 @@ a fully cached ``check`` prints the same note without replaying anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,10 @@ class Unrecorded:
         return tuple(self.found.get(migration_name, ()))
 
 
+_DIGITS = re.compile(r"[0-9]+")
+_LINE = re.compile(r"(?<=[^0-9])[0-9]+\Z")  # the line number that ends a location
+
+
 def _mentions(reason: str, where: str) -> bool:
     """Whether ``reason`` names the location ``where`` (``x.sql:12`` is not ``x.sql:123``)."""
     start = reason.find(where)
@@ -117,11 +122,38 @@ def _mentions(reason: str, where: str) -> bool:
     return False
 
 
-def only_unrecorded(manual_reasons: Sequence[str], wheres: Iterable[str]) -> bool:
+class _Wheres:
+    """Locations (``path:line``), to look up in many texts (``_mentions`` for each location
+    and text is quadratic: 1,000 locations and 3,000 reasons on a long history)."""
+
+    def __init__(self, wheres: Iterable[str]) -> None:
+        self.wheres = frozenset(wheres)
+        self.by_line: dict[str, list[str]] = {}  # line number -> the locations that end with it
+        self.other: list[str] = []  # (a location that does not end with a line number)
+        for w in self.wheres:
+            m = _LINE.search(w)
+            if m:
+                self.by_line.setdefault(m.group(), []).append(w)
+            else:
+                self.other.append(w)
+
+    def in_(self, reason: str) -> bool:
+        """Whether ``reason`` names one of the locations. One that ends with a line number
+        can only end where a run of digits of ``reason`` ends, that same number."""
+        for m in _DIGITS.finditer(reason):
+            end = m.end()
+            if end < len(reason) and reason[end].isdigit():
+                continue
+            if any(reason.endswith(w, 0, end) for w in self.by_line.get(m.group(), ())):
+                return True
+        return any(_mentions(reason, w) for w in self.other)
+
+
+def only_unrecorded(manual_reasons: Sequence[str], wheres: Iterable[str] | _Wheres) -> bool:
     """Whether every manual step (its reason) is put down to an opaque statement without an
     entry: the rollback could become automatic once ``learn`` has seen those statements."""
-    wheres = list(wheres)
-    return bool(manual_reasons) and bool(wheres) and all(any(_mentions(r, w) for w in wheres) for r in manual_reasons)
+    found = wheres if isinstance(wheres, _Wheres) else _Wheres(wheres)
+    return bool(manual_reasons) and bool(found.wheres) and all(found.in_(r) for r in manual_reasons)
 
 
 def shown_path(path: Path) -> str:
@@ -145,7 +177,7 @@ def notes(record: Path, per_migration: Sequence[tuple[str, tuple[str, ...]]],
     s = "s" if count != 1 else ""
     out = [f"{count} statement{s} the generator cannot follow ha{'ve' if count != 1 else 's'} no entry in "
            f"{shown_path(record)} ({state}); run `supabase-rollback learn` to check {'them' if count != 1 else 'it'} on a throwaway PostgreSQL"]
-    wheres = [w for _, ws in per_migration for w in ws]
+    wheres = _Wheres(w for _, ws in per_migration for w in ws)
     exact = [v for v, reasons in manual if only_unrecorded(reasons, wheres)]
     if exact:
         listed = ", ".join(exact[:SHOWN]) + (f" and {len(exact) - SHOWN} more" if len(exact) > SHOWN else "")
