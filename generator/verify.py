@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import psycopg.sql
 from pglast import ast
 from pglast.enums import AlterTableType, TransactionStmtKind
 
@@ -445,9 +446,12 @@ class _Fresh:
         # statements None: not parsed yet (a prefix restored from a saved state), parsed by rebuild()
         self.applied: list[tuple[Migration, list[Statement] | None]] = []
         self.unapplied: list[Migration] = []  # earlier migrations that could not be applied here
+        self.base_roles: list[str] = []  # the cluster's roles before the history ran (rebuild() keeps only them)
         if not adopt:  # adopt: the database is there already (restored with the server's data folder)
             self.server.drop_database(dbname)
             self.server.baseline_database(dbname)
+            with self.server.connect() as conn:
+                self.base_roles = sorted(r[0] for r in conn.execute("SELECT rolname FROM pg_roles"))
         self._observer: psycopg.Connection | None = None
         self._snapshots: IncrementalSnapshots | None = None
         self.check_snapshots = os.environ.get(ENV_CHECK_SNAPSHOTS, "") not in ("", "0")
@@ -495,9 +499,23 @@ class _Fresh:
         """A fresh clone of the baseline with everything applied so far replayed."""
         self.close_observer()
         self.server.drop_database(self.db)
+        self._drop_new_roles()
         self.server.baseline_database(self.db)
         for m, stmts in self.applied:
             self.apply(m, stmts if stmts is not None else statements_of(m.text, m.path))
+
+    def _drop_new_roles(self) -> None:
+        """Roles live in the cluster, not in the dropped database: those the history created
+        go too, so that replaying it creates them again (as on a fresh server)."""
+        if not self.base_roles:
+            return
+        with self.server.connect() as conn:
+            for (name,) in conn.execute("SELECT rolname FROM pg_roles WHERE NOT (rolname = ANY(%s))",
+                                        (self.base_roles,)).fetchall():
+                try:
+                    conn.execute(psycopg.sql.SQL("DROP ROLE {}").format(psycopg.sql.Identifier(name)))
+                except psycopg.Error:  # still used elsewhere in the cluster: the replay says so if it matters
+                    pass
 
     def drop(self) -> None:
         self.close_observer()
@@ -515,6 +533,7 @@ class Prefix:
     notes: list[str]
     broken: list[str]
     blocker: tuple[str, str] | None
+    base_roles: list[str] = field(default_factory=list)  # the cluster's roles before the history ran
 
 
 @dataclass
@@ -568,6 +587,7 @@ def verify_fresh(
         by_name = {m.path.name: m for m in history[:start]}
         run.applied = [(by_name[n], None) for n in resume.applied]
         run.unapplied = [by_name[n] for n in resume.unapplied]
+        run.base_roles = list(resume.base_roles)
         notes.extend(resume.notes)
         broken.extend(resume.broken)
         blocker = Blocker(*resume.blocker) if resume.blocker else None
@@ -578,7 +598,7 @@ def verify_fresh(
                 run.close_observer()
                 on_prefix(Prefix(i, [a.path.name for a, _ in run.applied], [u.path.name for u in run.unapplied],
                                  notes[notes_from:], broken[broken_from:],
-                                 (blocker.stem, blocker.why) if blocker else None))
+                                 (blocker.stem, blocker.why) if blocker else None, run.base_roles))
                 on_prefix = None
             if c is not None and progress:
                 progress(m)

@@ -253,13 +253,13 @@ class Store:
                 continue
             try:
                 meta = _load(d)
-            except (OSError, StateError, ValueError) as exc:
+                why = self._unfit(meta)
+            except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, it is not used
                 COUNTERS.ignored += 1
                 self._note_once(f"a saved database state of verify is damaged or from another version "
                                 f"({_one_line(exc)}); ignored and rebuilt: {d}")
                 shutil.rmtree(d, ignore_errors=True)
                 continue
-            why = self._unfit(meta)
             if why is None:
                 usable.append((meta["key"]["count"], d, meta))
             else:
@@ -271,7 +271,7 @@ class Store:
         count, d, meta = max(usable, key=lambda u: u[0])
         try:
             self._restore(d, meta, server)
-        except (OSError, StateError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a state that cannot be restored is replayed instead
             COUNTERS.ignored += 1
             self._note_once(f"the saved database state of verify could not be restored ({_one_line(exc)}); "
                             f"ignored and rebuilt: {d}")
@@ -280,7 +280,7 @@ class Store:
             return False
         rec = meta["prefix"]
         self.prefix = Prefix(count, rec["applied"], rec["unapplied"], rec["notes"], rec["broken"],
-                             tuple(rec["blocker"]) if rec["blocker"] else None)
+                             tuple(rec["blocker"]) if rec["blocker"] else None, rec["base_roles"])
         self.resumed_after = self.history[count - 1].path.name
         os.utime(d / STATE_FILE)  # the newest used: kept longest
         return True
@@ -418,6 +418,9 @@ def _load(d: Path) -> dict:
         if k not in body:
             raise StateError(f"no {k}")
     prefix = body["prefix"]
+    fields = {"count", "applied", "unapplied", "notes", "broken", "blocker", "base_roles"}
+    if not isinstance(prefix, dict) or set(prefix) != fields:
+        raise StateError("its record is not of this version")
     names = set(body["names"])
     if not set(prefix["applied"]) | set(prefix["unapplied"]) <= names or prefix["count"] != key["count"]:
         raise StateError("its record names migrations it does not hold")
