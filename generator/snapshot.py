@@ -291,6 +291,16 @@ def _sorted(v: list[Any] | None) -> list[Any]:
     return sorted(v) if v else []
 
 
+# Options the server stamps on every column by itself, not set by any migration: Debian's
+# PostgreSQL 15.20 writes ``pg_attver=<n>`` into attoptions of each column it creates (a
+# table dropped and recreated by a rollback gets a new value). They are not schema.
+_SERVER_STAMPS = ("pg_attver=",)
+
+
+def _column_options(v: list[str] | None) -> list[str]:
+    return _sorted([o for o in v or () if not o.startswith(_SERVER_STAMPS)])
+
+
 CATEGORIES = (
     "schema", "relation", "index", "function", "trigger", "rule", "policy", "type",
     "extension", "default_acl", "publication", "event_trigger", "role", "database",
@@ -346,7 +356,7 @@ def _read_relations(rows: Callable[[str], Rows], oids: Iterable[int] | None) -> 
             "identity": {"a": "ALWAYS", "d": "BY DEFAULT"}.get(identity),
             "generated": default if generated else None,
             "collation": collation, "acl": acl, "comment": comment,
-            "statistics target": stattarget, "storage": storage, "options": _sorted(attoptions),
+            "statistics target": stattarget, "storage": storage, "options": _column_options(attoptions),
         }
         order.setdefault(oid, []).append((attnum, col))
     for oid, cols in order.items():
