@@ -51,9 +51,9 @@ def write(root: Path, migrations: dict[str, str]) -> Path:
     return root
 
 
-def verify(root: Path, version: str, *more: str) -> tuple[list[tuple], list[str], str]:
+def verify(root: Path, *more: str) -> tuple[list[tuple], list[str], str]:
     """(status, reason, details) of each result, the notes, stderr."""
-    res = CliRunner().invoke(cli, ["verify", "--project-dir", str(root), "--format", "json", version, *more],
+    res = CliRunner().invoke(cli, ["verify", "--project-dir", str(root), "--format", "json", *more],
                              catch_exceptions=False)
     doc = json.loads(res.stdout)
     results = [(m["version"], m["status"], m["reason"], m["details"]) for m in doc["migrations"]]
@@ -69,11 +69,11 @@ def counters() -> tuple[int, int, int]:
     return COUNTERS.restored, COUNTERS.saved, COUNTERS.ignored
 
 
-def warm_equals_cold(root: Path, version: str) -> tuple[list[str], str]:
+def warm_equals_cold(root: Path, *versions: str) -> tuple[list[str], str]:
     """Verify warm (with whatever state is saved) and cold; the verdicts must be equal.
     Returns the warm run's notes and stderr."""
-    warm, warm_notes, err = verify(root, version)
-    cold, cold_notes, _ = verify(root, version, "--no-cache")
+    warm, warm_notes, err = verify(root, *versions)
+    cold, cold_notes, _ = verify(root, *versions, "--no-cache")
     assert warm == cold
     state_notes = [n for n in warm_notes if "saved database state" in n]
     assert [n for n in warm_notes if n not in state_notes] == cold_notes
@@ -93,7 +93,7 @@ def test_a_new_migration_starts_from_the_saved_state(tmp_path: Path, monkeypatch
     monkeypatch.setattr(Store, "save", save_and_look)
     before = counters()
     first, notes, _ = verify(root, "20240103000000")  # saves the state after the first two migrations
-    assert first[0][1] == "failed" and not notes  # the dropped column comes back without its index: a rebuild follows
+    assert first[0][1] == "verified" and not notes
     assert counters()[1] == before[1] + 1 and len(states(tmp_path)) == 1
 
     write(root, NEW)
@@ -213,6 +213,24 @@ def test_a_damaged_or_foreign_state_is_ignored_and_rebuilt(tmp_path: Path, damag
     # and the next run uses the rebuilt one
     again, notes, _ = verify(root, "20240105000000")
     assert COUNTERS.restored == restored + 1 and not [n for n in notes if "saved database state" in n]
+
+
+def test_a_failed_rollback_rebuilds_the_history_roles_included(tmp_path: Path):
+    """A rollback that leaves another schema makes verify rebuild the database and replay
+    what was applied; the history's CREATE ROLE runs again (the role is dropped first)."""
+    root = write(tmp_path / "p", {**HISTORY, **NEW, "20240105000000_z": "alter table public.t add column z int;\n",
+                                  "20240106000000_w": "alter table public.t add column w int;\n"})
+    rb = root / "supabase" / "rollbacks"
+    rb.mkdir()
+    (rb / "rollback_20240105000000_z.sql").write_text(
+        "alter table public.t add column junk int;\n"
+        "delete from supabase_migrations.schema_migrations where version = '20240105000000';\n")
+    verify(root, "20240104000000")  # the state after three migrations
+    restored = COUNTERS.restored
+    state_notes, _ = warm_equals_cold(root, "20240105000000", "20240106000000")
+    assert COUNTERS.restored == restored + 1 and not state_notes
+    results, _, _ = verify(root, "20240105000000", "20240106000000", "--no-cache")
+    assert [r[1] for r in results] == ["failed", "verified"]
 
 
 def test_no_cache_neither_reads_nor_writes(tmp_path: Path):
