@@ -243,7 +243,11 @@ class Store:
 
     def seed(self, server) -> bool:
         """Copy the best usable state into ``server.datadir``; False when there is none."""
-        self._server_fp = server_fingerprint(server)
+        try:
+            self._server_fp = server_fingerprint(server)
+        except Exception:  # noqa: BLE001 - without a fingerprint there is no state to trust: none is used or saved
+            self.root = None
+            return False
         if self.root is None or self.first <= 0 or not self.root.is_dir():
             return False
         usable: list[tuple[int, Path, dict]] = []
@@ -324,8 +328,6 @@ class Store:
                 for n in files:
                     os.chown(os.path.join(root, n), owner[0], owner[1])
         server.adopt_template()
-        COUNTERS.restored += 1
-        COUNTERS.replay_skipped += meta["key"]["count"]
 
     def check_started(self, server) -> None:
         """After ``start()``: a copy the server would not start from is noted and dropped."""
@@ -338,6 +340,9 @@ class Store:
             self.resumed_after = None
         elif server.restore_error:
             self._note_once(f"the saved database state of verify could not be used ({_one_line(server.restore_error)})")
+        elif server.restored and self.prefix is not None:
+            COUNTERS.restored += 1
+            COUNTERS.replay_skipped += self.prefix.count
 
     # -- saving -----------------------------------------------------------------------------
 
@@ -356,7 +361,11 @@ class Store:
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".saving-"))
         except OSError:
             return  # a cache folder we cannot write: verify works, just without saving
-        server.pause()
+        try:
+            server.pause()
+        except Exception:  # noqa: BLE001 - not saved this time; the run goes on
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         try:
             meta = self._copy_out(server, tmp / DATA, key, prefix)
         except (OSError, StateError):
