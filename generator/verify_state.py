@@ -18,11 +18,12 @@ the server makes new ones as it needs them). Beside the copy, ``state.json`` hol
 the replay recorded (``verify.Prefix``: migrations applied and not applied, the notes and
 errors the history-only migrations gave, the migration later failures are put down to),
 the key, the chain hash of every migration of the prefix, and for every copied file its
-size and sha256; a digest over all of it comes first.
+size and sha256; a digest over all of it comes first. The recorded notes name files by the migrations
+folder as it was given (``supabase/migrations/x.sql:3``, relative to the folder verify ran
+in); restored, they name it as it is given now.
 
 Key. The chain hash (generator/chain.py) of the last migration of the prefix (it covers
-every earlier file's name and content), the migrations folder as given (paths appear in
-the recorded notes), the working database's name, the server (version, binaries, the
+every earlier file's name and content), the working database's name, the server (version, binaries, the
 extensions its installation ships, the stand-ins it gets, the user it runs as) and the
 tool (its version and the content of every file of the ``generator`` package: the
 baseline, the stand-ins and the way migrations are applied are in there).
@@ -283,8 +284,11 @@ class Store:
             shutil.rmtree(d, ignore_errors=True)
             return False
         rec = meta["prefix"]
-        self.prefix = Prefix(count, rec["applied"], rec["unapplied"], rec["notes"], rec["broken"],
-                             tuple(rec["blocker"]) if rec["blocker"] else None, rec["base_roles"])
+        here = _respell(meta["key"]["folder"], str(self.migrations_dir))
+        self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
+                             [here(b) for b in rec["broken"]],
+                             (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
+                             rec["base_roles"])
         self.resumed_after = self.history[count - 1].path.name
         os.utime(d / STATE_FILE)  # the newest used: kept longest
         return True
@@ -296,8 +300,8 @@ class Store:
             return f"it was saved by another version of supabase-rollback ({key['version']})"
         if key["server"] != self._server_fp:
             return "it was saved with another PostgreSQL server or set of extensions"
-        if key["folder"] != str(self.migrations_dir) or key["dbname"] != self.dbname:
-            return f"it was saved for the migrations folder given as {key['folder']}"
+        if key["dbname"] != self.dbname:
+            return f"it was saved for database {key['dbname']}"
         count = key["count"]
         if count > self.first:
             return "it holds migrations after the first one verified now"
@@ -306,7 +310,7 @@ class Store:
             if i >= len(self._hashes) or self._hashes[i] != h:
                 now = self.history[i].path.name if i < len(self.history) else None
                 return f"{now or name} changed, was added or removed since it was saved"
-        if self._key(count) != key:
+        if {**self._key(count), "folder": key["folder"]} != key:
             return "its key does not match"
         return None
 
@@ -436,6 +440,15 @@ def _load(d: Path) -> dict:
     if len(body["hashes"]) != key["count"] or len(body["names"]) != key["count"]:
         raise StateError("its record is incomplete")
     return body
+
+
+def _respell(saved: str, now: str):
+    """The recorded notes name files by the migrations folder as it was given then
+    (``supabase/migrations/x.sql:3``); they are told with the folder as given now."""
+    if saved == now:
+        return lambda text: text
+    old, new = saved.rstrip(os.sep) + os.sep, now.rstrip(os.sep) + os.sep
+    return lambda text: text.replace(old, new)
 
 
 def _safe(rel: str) -> str:

@@ -237,3 +237,17 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path):
     root = write(tmp_path / "p", {**HISTORY, **NEW})
     verify(root, "20240104000000", "--no-cache")
     assert states(tmp_path) == []
+
+
+def test_a_state_saved_from_another_folder_tells_the_paths_as_given_now(tmp_path: Path, monkeypatch):
+    failing = {**HISTORY, "20240103500000_broken": "alter table public.nope add column q int;\n", **NEW}
+    root = write(tmp_path / "p", failing)
+    monkeypatch.chdir(root)  # the notes name supabase/migrations/... relative to here
+    verify(root, "20240104000000")
+    write(root, {"20240105000000_newer": "alter table public.t add column d int;\n"})
+    monkeypatch.chdir(tmp_path)
+    restored = COUNTERS.restored
+    state_notes, _ = warm_equals_cold(root, "20240105000000")
+    assert COUNTERS.restored == restored + 1 and not state_notes
+    _, notes, _ = verify(root, "20240105000000", "--no-cache")
+    assert any("p/supabase/migrations/20240103500000_broken.sql:1:" in n for n in notes)
