@@ -39,8 +39,8 @@ they are just not used (one note says why when the project has states and none f
 Where. ``$SUPABASE_ROLLBACK_CACHE_DIR``, else ``$XDG_CACHE_HOME/supabase-rollback``, else
 ``~/.cache/supabase-rollback`` (the folder ``check``'s cache uses), in
 ``verify-states/<project>/<state>/``. The newest ``KEEP_PER_PROJECT`` states of a
-project and ``KEEP_TOTAL`` states in all are kept (a state of a large project is about
-100 MB). ``verify --no-cache`` neither reads nor writes them.
+project and ``KEEP_TOTAL`` states in all are kept (a state of a 1,262-migration project
+is 100-330 MB). ``verify --no-cache`` neither reads nor writes them.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ FORMAT = 1
 STATE_FILE = "state.json"
 DATA = "data"
 KEEP_PER_PROJECT = 2
-KEEP_TOTAL = 6
+KEEP_TOTAL = 4
 # A state is saved when replaying the history up to the first migration to verify took at
 # least this long (small histories replay faster than a state is copied).
 SAVE_AFTER_SECONDS = 5.0
@@ -297,7 +297,7 @@ class Store:
         """Why a sound state does not fit this run (None: it fits)."""
         key = meta["key"]
         if key["version"] != __version__ or key["tool"] != tool_fingerprint():
-            return f"it was saved by another version of supabase-rollback ({key['version']})"
+            return f"it was saved by another version or build of supabase-rollback ({key['version']})"
         if key["server"] != self._server_fp:
             return "it was saved with another PostgreSQL server or set of extensions"
         if key["dbname"] != self.dbname:
