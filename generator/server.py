@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,10 @@ _REQUIRED = ("initdb", "pg_ctl", "postgres")
 
 class ServerError(RuntimeError):
     """No server could be found or started; the message says why and what to install."""
+
+
+# Puts a saved data folder in place of initdb's (generator/verify_state.py); True when it did.
+Seed = Callable[["Server"], bool]
 
 
 # -- finding binaries ------------------------------------------------------------------
@@ -234,6 +238,10 @@ class Server:
     # adds stand-in extensions (generator/standins), or ``bindir`` itself.
     exec_bindir: Path | None = None
     standins: tuple[str, ...] = ()
+    # The data folder was copied from a saved state (generator/verify_state.py) instead of
+    # made by initdb; ``restore_error`` says why a saved state given could not be started.
+    restored: bool = False
+    restore_error: str | None = None
     _stopped: bool = field(default=False, repr=False)
     _templates: set[str] = field(default_factory=set, repr=False)
 
@@ -315,6 +323,10 @@ class Server:
             self._templates.add(name)
         return name
 
+    def adopt_template(self, name: str = "supabase_baseline_tpl") -> None:
+        """The template ``name`` is already there (a restored data folder holds it)."""
+        self._templates.add(name)
+
     def baseline_database(self, name: str) -> str:
         """A fresh database holding the Supabase baseline (a clone of the template).
 
@@ -336,13 +348,34 @@ class Server:
             args, capture_output=True, text=True, timeout=timeout, cwd=self.tmpdir, check=False, **kw
         )
 
-    def _start(self) -> None:
+    def _start(self, seed: Seed | None = None) -> None:
+        """initdb and start; with ``seed``, first try a saved data folder (``seed(self)``
+        copies one into ``datadir`` and returns True). A saved folder the server will not
+        start from is thrown away (``restore_error`` says why) and initdb runs as usual."""
+        if seed is not None:
+            try:
+                self.restored = seed(self)
+            except Exception as exc:  # noqa: BLE001 - a saved state is a help, never a reason not to start
+                self.restore_error = f"{type(exc).__name__}: {exc}"
+                self.restored = False
+            if self.restored:
+                try:
+                    self._pg_start()
+                    return
+                except ServerError as exc:
+                    self.restored = False
+                    self.restore_error = str(exc).strip().splitlines()[0]
+                    self._cmd([str(self.run_bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate"])
+            shutil.rmtree(self.datadir, ignore_errors=True)
         initdb = self._cmd([
             str(self.run_bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync",
         ])
         if initdb.returncode:
             raise ServerError(f"initdb failed ({self.bindir}):\n{initdb.stdout}{initdb.stderr}")
+        self._pg_start()
+
+    def _pg_start(self) -> None:
         opts = (
             f"-c listen_addresses='' -k {self.socket_dir} -p {self.port} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -359,6 +392,16 @@ class Server:
         with self.connect() as conn:
             roles = conn.execute("SELECT count(*) FROM pg_roles").fetchone()
             assert roles is not None
+
+    def pause(self) -> None:
+        """Stop the server cleanly (a shutdown checkpoint: the data folder can be copied)."""
+        res = self._cmd([str(self.run_bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "fast", "-w"])
+        if res.returncode:
+            raise ServerError(f"pg_ctl stop failed:\n{res.stdout}{res.stderr}")
+
+    def resume(self) -> None:
+        """Start the server again after ``pause()``."""
+        self._pg_start()
 
     def postmaster_pid(self) -> int | None:
         pidfile = self.datadir / "postmaster.pid"
@@ -443,19 +486,20 @@ def _install_handlers() -> None:
         signal.signal(sig, handler)
 
 
-def start() -> Server:
+def start(seed: Seed | None = None) -> Server:
     """Start a throwaway server; the caller stops it (else exit/signal handlers do).
 
+    ``seed`` (generator/verify_state.py) may copy a saved data folder in place of initdb.
     A file-system problem on the way (no room, no permission for the data folder, a
     binary that cannot be copied or run) is a ``ServerError`` that names it."""
     try:
-        return _start()
+        return _start(seed)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise ServerError(f"cannot start a throwaway PostgreSQL server: {exc.strerror or exc}{where}") from None
 
 
-def _start() -> Server:
+def _start(seed: Seed | None = None) -> Server:
     bindir, embedded = choose_bindir()
     run_as = _run_as()
     tmpdir = Path(tempfile.mkdtemp(prefix="supabase-rollback-pg-", dir=_scratch_base()))
@@ -474,7 +518,7 @@ def _start() -> Server:
     _install_handlers()
     _LIVE.add(server)
     try:
-        server._start()
+        server._start(seed)
     except BaseException:
         server.stop()
         raise

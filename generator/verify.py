@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import psycopg.sql
 from pglast import ast
 from pglast.enums import AlterTableType, TransactionStmtKind
 
@@ -439,13 +440,18 @@ Progress = Callable[[Migration], None]
 class _Fresh:
     """One working database on the throwaway server, moved forward migration by migration."""
 
-    def __init__(self, server, dbname: str) -> None:  # server: generator.server.Server
+    def __init__(self, server, dbname: str, adopt: bool = False) -> None:  # server: generator.server.Server
         self.server = server
         self.db = dbname
-        self.applied: list[tuple[Migration, list[Statement]]] = []
+        # statements None: not parsed yet (a prefix restored from a saved state), parsed by rebuild()
+        self.applied: list[tuple[Migration, list[Statement] | None]] = []
         self.unapplied: list[Migration] = []  # earlier migrations that could not be applied here
-        self.server.drop_database(dbname)
-        self.server.baseline_database(dbname)
+        self.base_roles: list[str] = []  # the cluster's roles before the history ran (rebuild() keeps only them)
+        if not adopt:  # adopt: the database is there already (restored with the server's data folder)
+            self.server.drop_database(dbname)
+            self.server.baseline_database(dbname)
+            with self.server.connect() as conn:
+                self.base_roles = sorted(r[0] for r in conn.execute("SELECT rolname FROM pg_roles"))
         self._observer: psycopg.Connection | None = None
         self._snapshots: IncrementalSnapshots | None = None
         self.check_snapshots = os.environ.get(ENV_CHECK_SNAPSHOTS, "") not in ("", "0")
@@ -493,13 +499,41 @@ class _Fresh:
         """A fresh clone of the baseline with everything applied so far replayed."""
         self.close_observer()
         self.server.drop_database(self.db)
+        self._drop_new_roles()
         self.server.baseline_database(self.db)
         for m, stmts in self.applied:
-            self.apply(m, stmts)
+            self.apply(m, stmts if stmts is not None else statements_of(m.text, m.path))
+
+    def _drop_new_roles(self) -> None:
+        """Roles live in the cluster, not in the dropped database: those the history created
+        go too, so that replaying it creates them again (as on a fresh server)."""
+        if not self.base_roles:
+            return
+        with self.server.connect() as conn:
+            for (name,) in conn.execute("SELECT rolname FROM pg_roles WHERE NOT (rolname = ANY(%s))",
+                                        (self.base_roles,)).fetchall():
+                try:
+                    conn.execute(psycopg.sql.SQL("DROP ROLE {}").format(psycopg.sql.Identifier(name)))
+                except psycopg.Error:  # still used elsewhere in the cluster: the replay says so if it matters
+                    pass
 
     def drop(self) -> None:
         self.close_observer()
         self.server.drop_database(self.db)
+
+
+@dataclass
+class Prefix:
+    """What replaying the first ``count`` migrations of a history recorded (by file name):
+    enough, with a database holding them, to go on as if they had just been replayed."""
+
+    count: int
+    applied: list[str]
+    unapplied: list[str]
+    notes: list[str]
+    broken: list[str]
+    blocker: tuple[str, str] | None
+    base_roles: list[str] = field(default_factory=list)  # the cluster's roles before the history ran
 
 
 @dataclass
@@ -520,6 +554,8 @@ def verify_fresh(
     progress: Progress | None = None,
     notes: list[str] | None = None,
     broken: list[str] | None = None,
+    resume: Prefix | None = None,
+    on_prefix: Callable[[Prefix], None] | None = None,
 ) -> list[Result]:
     """Verify the rollbacks in ``candidates`` (by migration stem, ``Migration.stem``) along
     ``history``.
@@ -530,15 +566,40 @@ def verify_fresh(
     (FAILED when it is a candidate, a note otherwise; its error goes to ``broken``) and not
     applied, and the later
     migrations that then fail to apply are SKIPPED as depending on it.
+
+    ``resume``: the database ``dbname`` already holds the first ``resume.count`` migrations
+    (a saved state, generator/verify_state.py), which are then not replayed; what their
+    replay recorded (applied, not applied, notes, errors, the blocker) is taken from it.
+    ``on_prefix`` is called once with the same record when the replay reaches the first
+    migration to verify (the database then holds exactly the migrations before it), with
+    no session open, so that the state can be saved.
     """
     notes = notes if notes is not None else []
-    run = _Fresh(server, dbname)
+    broken = broken if broken is not None else []
+    notes_from, broken_from = len(notes), len(broken)
+    run = _Fresh(server, dbname, adopt=resume is not None)
     results: list[Result] = []
     blocker: Blocker | None = None
     current: Snapshot | None = None
+    start = 0
+    if resume is not None:
+        start = resume.count
+        by_name = {m.path.name: m for m in history[:start]}
+        run.applied = [(by_name[n], None) for n in resume.applied]
+        run.unapplied = [by_name[n] for n in resume.unapplied]
+        run.base_roles = list(resume.base_roles)
+        notes.extend(resume.notes)
+        broken.extend(resume.broken)
+        blocker = Blocker(*resume.blocker) if resume.blocker else None
     try:
-        for m in history:
+        for i, m in enumerate(history[start:], start):
             c = candidates.get(m.stem)
+            if c is not None and on_prefix is not None:
+                run.close_observer()
+                on_prefix(Prefix(i, [a.path.name for a, _ in run.applied], [u.path.name for u in run.unapplied],
+                                 notes[notes_from:], broken[broken_from:],
+                                 (blocker.stem, blocker.why) if blocker else None, run.base_roles))
+                on_prefix = None
             if c is not None and progress:
                 progress(m)
             started = time.monotonic()
@@ -547,8 +608,7 @@ def verify_fresh(
                     raise InputError(m.unreadable)
                 stmts = statements_of(m.text, m.path)
             except InputError as exc:
-                if broken is not None:
-                    broken.append(str(exc))
+                broken.append(str(exc))
                 why = f"not valid SQL, so it fails on the server too and has no rollback: {str(exc).splitlines()[0]}"
                 blocker = blocker or Blocker(m.path.name, why)
                 if c is None:

@@ -27,6 +27,7 @@ from ..server import ServerError, baseline_extensions, start
 from ..verify import (
     Candidate, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
 )
+from ..verify_state import Store
 
 ENV_DB_URL = "SUPABASE_ROLLBACK_DB_URL"
 EXIT_ACTION = 1
@@ -50,6 +51,8 @@ _ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, St
               help="Verify the rollbacks as generate would write them now, ignoring the files on disk.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format (json: one object on stdout).")
+@click.option("--no-cache", is_flag=True,
+              help="Replay the whole history; do not read or save database states (~/.cache/supabase-rollback/).")
 def verify(
     migration: tuple[str, ...],
     db_url: str | None,
@@ -59,6 +62,7 @@ def verify(
     rollbacks_dir: Path | None,
     generated: bool,
     fmt: str,
+    no_cache: bool,
 ) -> None:
     """Prove rollbacks on a real PostgreSQL: apply, roll back, compare, apply again.
 
@@ -76,6 +80,11 @@ def verify(
 
     The rollback verified is the file in the rollbacks folder (what production
     will run) when there is one, else the one generate would write.
+
+    Verifying the newest migration(s) of a long history: the database state
+    reached just before them is saved in the user's cache folder, and the
+    next verify of later migrations starts from it instead of replaying the
+    history (--no-cache: always replay).
 
     \b
     Examples:
@@ -97,7 +106,8 @@ def verify(
     """
     out = _Output(fmt)
     try:
-        code = _verify(migration, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out)
+        code = _verify(migration, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out,
+                       use_cache=not no_cache)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
@@ -125,7 +135,8 @@ def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool) -> d
     )}
 
 
-def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out: _Output,
+            use_cache: bool = True) -> int:
     from ..cli import _folders, _select, _warn
 
     migrations_dir, default_rb = _folders(project_dir, migrations_dir, rollbacks_dir)
@@ -152,10 +163,19 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
             plans.append((history, {t.stem: cands[t.path.resolve()]}))
 
     began = time.monotonic()
-    server = start()
+    store = None
+    if use_cache and folder_targets:  # the folder's plan (plans[0]) starts from a saved state when it can
+        store = Store(migrations_dir, plans[0][0], min(migrations.index(t) for t in folder_targets), _dbname(0))
+    server = start(seed=store.seed if store else None)
     try:
         out.info(f"Server: throwaway {server.kind} (data in {server.tmpdir}, removed when done)")
         notes: list[str] = []
+        if store is not None:
+            store.check_started(server)
+            notes.extend(store.notes)
+            if store.prefix is not None:
+                out.info(f"Database state: saved after {store.resumed_after} ({store.prefix.count} migrations "
+                         "not replayed; --no-cache replays them)")
         missing = _baseline_missing_extensions(server)
         if missing:
             notes.append("the Supabase baseline is loaded without extension(s) this server lacks: " + ", ".join(missing))
@@ -164,8 +184,11 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         try:
             with out.progress(sum(len(c) for _, c in plans)) as step:
                 for i, (history, targets) in enumerate(plans):
-                    results += verify_fresh(server, history, targets, dbname=f"supabase_rollback_verify_{i}",
-                                            progress=step, notes=notes, broken=broken)
+                    own = store if i == 0 else None
+                    results += verify_fresh(server, history, targets, dbname=_dbname(i),
+                                            progress=step, notes=notes, broken=broken,
+                                            resume=own.prefix if own else None,
+                                            on_prefix=(lambda p, own=own: own.save(server, p)) if own else None)
         except psycopg.Error:
             if server.postmaster_pid() is None or not server.datadir.exists():
                 raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
@@ -181,6 +204,10 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         click.echo("error: " + "\nerror: ".join(dict.fromkeys(broken)), err=True)
         return EXIT_INPUT
     return code
+
+
+def _dbname(i: int) -> str:
+    return f"supabase_rollback_verify_{i}"
 
 
 def _baseline_missing_extensions(server) -> list[str]:

@@ -1,0 +1,92 @@
+"""``verify`` of one new migration, cold and from a saved database state (issue 14).
+
+    python benchmarks/verify_state.py [--corpus DIR] [--synthetic N] [--out benchmarks/verify_state.md]
+
+For each project (a copy of ``--corpus`` in a temporary folder, never the corpus itself,
+and benchmarks/synth.py's project of ``--synthetic`` migrations): the rollbacks are
+generated into the copy, then, with a cache folder of its own:
+
+1. ``verify <second newest>``: the run before (replays everything, saves the state reached
+   just before that migration);
+2. ``verify <newest> --no-cache``: the newest migration verified cold (everything replayed);
+3. ``verify <newest>``: the same from the saved state (one migration replayed).
+
+Each figure is a fresh process (benchmarks/run.py's ``run``): wall seconds in all, and the
+``seconds`` of the JSON report (server start, replay and verification: what the saved
+state saves; the rest is reading the migrations and generating the rollback in memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from run import cli, machine, run  # noqa: E402
+from synth import write_project  # noqa: E402
+
+CORPUS = Path("/work/realworld-corpus/tutur3u+platform/apps~database")
+
+
+def bench(name: str, root: Path, env: dict) -> list[str]:
+    gen = run([*cli(), "generate", "--project-dir", str(root)], env=env)
+    versions = sorted(p.name.split("_", 1)[0] for p in (root / "supabase" / "migrations").glob("*.sql"))
+    before, newest = versions[-2], versions[-1]
+
+    def verify(*args: str):
+        r = run([*cli(), "verify", "--project-dir", str(root), "--format", "json", *args], env=env)
+        doc = json.loads(r.stdout)
+        return r, doc
+
+    first, _ = verify(before)
+    cold, cold_doc = verify(newest, "--no-cache")
+    warm, warm_doc = verify(newest)
+    same = [m["status"] for m in cold_doc["migrations"]] == [m["status"] for m in warm_doc["migrations"]]
+    size = sum(f.stat().st_size for f in Path(env["SUPABASE_ROLLBACK_CACHE_DIR"]).rglob("*") if f.is_file())
+    status = ", ".join(m["status"] for m in warm_doc["migrations"])
+    return [f"| {name} | {len(versions)} | {gen.seconds:.1f} | {first.seconds:.1f} | {cold.seconds:.1f} "
+            f"({cold_doc['seconds']:.1f}) | **{warm.seconds:.1f}** ({warm_doc['seconds']:.1f}) | {size / 2**20:.0f} "
+            f"| {status}{'' if same else ' (DIFFERS from cold)'} |"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--synthetic", type=int, default=1262)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    info = machine()
+    lines = ["### verify of one new migration, from a saved database state (issue 14)", "",
+             f"`python benchmarks/verify_state.py --synthetic {args.synthetic}`: wall seconds of a fresh process; "
+             "in parentheses the JSON report's `seconds` (server start, replay, verification).", "",
+             "| Machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in info.items()), "",
+             "| project | migrations | generate s | verify of the one before s (saves the state) "
+             "| verify newest, cold s | verify newest, from the state s | state MB | verdict |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    with tempfile.TemporaryDirectory(prefix="verify-state-bench-") as t:
+        tmp = Path(t)
+        projects = []
+        if args.corpus.is_dir():
+            shutil.copytree(args.corpus, tmp / "corpus")
+            projects.append((args.corpus.parent.name + "/" + args.corpus.name, tmp / "corpus"))
+        if args.synthetic:
+            projects.append((f"synthetic (benchmarks/synth.py)", write_project(tmp / "synth", args.synthetic)))
+        for name, root in projects:
+            env = {**os.environ, "SUPABASE_ROLLBACK_CACHE_DIR": str(tmp / f"cache-{root.name}")}
+            lines += bench(name, root, env)
+            print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,491 @@
+"""Saved database states for ``verify``: a history it replayed before is not replayed again.
+
+``verify`` of the newest migration(s) replays the whole history on the throwaway server
+first. When that replay took a while (``SAVE_AFTER_SECONDS``), the state it reached just
+before the first migration to verify is saved in the user's cache folder; the next
+``verify`` whose migrations to verify all come after that point starts the server from it
+and replays only the migrations after it.
+
+What a state is. The whole data folder of the throwaway cluster, copied while the server
+is stopped cleanly (``pg_ctl stop -m fast``: a shutdown checkpoint, nothing to recover).
+A physical copy, not a dump: roles and memberships that migrations create live in the
+cluster, not in the database; a dump/restore would renumber attributes, drop the trace of
+dropped columns and change OIDs, so the schema snapshots (generator/snapshot.py) of a
+restored dump could differ from a replay's. Restoring the copy gives the very same
+cluster: the baseline template, the working database, the roles, the settings. Of the WAL
+only the segment holding the shutdown checkpoint is kept (the others are recycled ones;
+the server makes new ones as it needs them). Beside the copy, ``state.json`` holds what
+the replay recorded (``verify.Prefix``: migrations applied and not applied, the notes and
+errors the history-only migrations gave, the migration later failures are put down to),
+the key, the chain hash of every migration of the prefix, and for every copied file its
+size and sha256; a digest over all of it comes first. The recorded notes name files by the migrations
+folder as it was given (``supabase/migrations/x.sql:3``, relative to the folder verify ran
+in); restored, they name it as it is given now.
+
+Key. The chain hash (generator/chain.py) of the last migration of the prefix (it covers
+every earlier file's name and content), the working database's name, the server (version, binaries, the
+extensions its installation ships, the stand-ins it gets, the user it runs as) and the
+tool (its version and the content of every file of the ``generator`` package: the
+baseline, the stand-ins and the way migrations are applied are in there).
+
+Fail-safe. Any doubt and the history is replayed as before, with one ``note:`` line: a
+``state.json`` that cannot be read, is not JSON, fails its digest, is of another format or
+tool version, names migrations not in the prefix; a file missing, shorter, longer or with
+another sha256 than recorded (every byte is checked while it is copied back); a server
+that does not start from the copy. A damaged state is removed; the run saves a new one.
+No state, or states of other points of the history or of other servers are not doubts:
+they are just not used (one note says why when the project has states and none fits).
+
+Where. ``$SUPABASE_ROLLBACK_CACHE_DIR``, else ``$XDG_CACHE_HOME/supabase-rollback``, else
+``~/.cache/supabase-rollback`` (the folder ``check``'s cache uses), in
+``verify-states/<project>/<state>/``. The newest ``KEEP_PER_PROJECT`` states of a
+project and ``KEEP_TOTAL`` states in all are kept (a state of a 1,262-migration project
+is 100-330 MB). ``verify --no-cache`` neither reads nor writes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .chain import chain_hashes, sha
+from .verify import Prefix
+
+FORMAT = 1
+STATE_FILE = "state.json"
+DATA = "data"
+KEEP_PER_PROJECT = 2
+KEEP_TOTAL = 4
+# A state is saved when replaying the history up to the first migration to verify took at
+# least this long (small histories replay faster than a state is copied).
+SAVE_AFTER_SECONDS = 5.0
+ENV_SAVE_AFTER = "SUPABASE_ROLLBACK_STATE_AFTER"  # overrides SAVE_AFTER_SECONDS (tests: 0)
+_SKIP = {"postmaster.pid", "postmaster.opts"}
+_CHUNK = 1 << 20
+
+
+class StateError(Exception):
+    """A saved state that cannot be used; the message says why (one line)."""
+
+
+@dataclass
+class Counters:
+    """What the saved states did in this process (for tests: not timing)."""
+
+    restored: int = 0  # servers started from a saved state
+    replay_skipped: int = 0  # migrations not replayed thanks to them
+    saved: int = 0
+    ignored: int = 0  # damaged or unusable states met
+
+
+COUNTERS = Counters()
+
+
+def user_cache_dir() -> Path | None:
+    """The user's cache folder for supabase-rollback (the same choice as ``check``'s)."""
+    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "supabase-rollback"
+    try:
+        return Path.home() / ".cache" / "supabase-rollback"
+    except RuntimeError:  # no home folder
+        return None
+
+
+def save_after_seconds() -> float:
+    try:
+        return float(os.environ.get(ENV_SAVE_AFTER, SAVE_AFTER_SECONDS))
+    except ValueError:
+        return SAVE_AFTER_SECONDS
+
+
+# -- fingerprints -------------------------------------------------------------------------------
+
+
+_TOOL: str | None = None
+
+
+def tool_fingerprint() -> str:
+    """The tool's version and the content of every file of the generator package."""
+    global _TOOL
+    if _TOOL is None:
+        pkg = Path(__file__).resolve().parent
+        h = hashlib.sha256(__version__.encode())
+        for p in sorted(pkg.rglob("*")):
+            if p.suffix in (".py", ".sql", ".control") and p.is_file() and "__pycache__" not in p.parts:
+                h.update(f"\n{p.relative_to(pkg)}\n".encode())
+                h.update(p.read_bytes())
+        _TOOL = h.hexdigest()
+    return _TOOL
+
+
+def server_fingerprint(server) -> str:  # server: generator.server.Server
+    """The server binaries, the extensions their installation ships, the stand-ins, the user."""
+    from .standins import layout
+
+    parts = [server.version, str(Path(os.path.realpath(server.bindir))), str(server.embedded),
+             ",".join(server.standins), repr(server.run_as)]
+    lay = layout(server.bindir)
+    if lay is not None:
+        ext = lay.sharedir / "extension"
+        for p in sorted(ext.glob("*.control")) if ext.is_dir() else ():
+            parts.append(f"{p.name}:{sha(p.read_text(errors='replace'))}")
+        parts.extend(sorted(os.listdir(lay.pkglibdir)) if lay.pkglibdir.is_dir() else [])
+    return sha("\n".join(parts))
+
+
+# -- reading files without surprises ----------------------------------------------------------
+
+
+def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
+    """A regular file's bytes (never blocks on a FIFO, never follows into a device)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise StateError(f"{path.name} is not a regular file")
+        if st.st_size > limit:
+            raise StateError(f"{path.name} is too large")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def _copy_hashed(src: Path, dst: Path) -> tuple[int, str]:
+    """Copy a regular file, returning its size and sha256."""
+    h = hashlib.sha256()
+    size = 0
+    fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StateError(f"{src.name} is not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as fin, open(dst, "wb") as fout:
+            while chunk := fin.read(_CHUNK):
+                h.update(chunk)
+                fout.write(chunk)
+                size += len(chunk)
+    finally:
+        os.close(fd)
+    return size, h.hexdigest()
+
+
+def _wal_kept(server) -> str | None:
+    """The WAL segment holding the latest (shutdown) checkpoint, or None: keep all of pg_wal."""
+    tool = server.run_bindir / "pg_controldata"
+    if not os.access(tool, os.X_OK):
+        tool = server.bindir / "pg_controldata"
+    try:
+        out = server._cmd([str(tool), "-D", str(server.datadir)], timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    state = redo = None
+    for line in out.splitlines():
+        if line.startswith("Database cluster state:"):
+            state = line.split(":", 1)[1].strip()
+        elif line.startswith("Latest checkpoint's REDO WAL file:"):
+            redo = line.split(":", 1)[1].strip()
+    return redo if state == "shut down" and redo else None
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    """The saved states of one project, for one ``verify`` run.
+
+    ``history``: the migrations replayed in the database ``dbname``; ``first``: the index of
+    the first one to verify (a state can only be used when it ends before it). ``seed`` goes
+    to ``server.start()``; ``prefix`` is then what the restored state recorded (None: replay
+    everything); ``save`` goes to ``verify_fresh(on_prefix=...)``.
+    """
+
+    migrations_dir: Path
+    history: list
+    first: int
+    dbname: str
+    notes: list[str] = field(default_factory=list)
+    prefix: Prefix | None = None
+    resumed_after: str | None = None  # the file name of the last migration of the restored prefix
+    root: Path | None = None
+    _hashes: list[str] = field(default_factory=list)
+    _server_fp: str = ""
+    _started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        base = user_cache_dir()
+        self.root = None if base is None else base / "verify-states" / sha(str(self.migrations_dir.resolve()))[:24]
+        self._hashes = chain_hashes(self.history)
+
+    def _key(self, count: int) -> dict:
+        return {"format": FORMAT, "tool": tool_fingerprint(), "server": self._server_fp, "version": __version__,
+                "folder": str(self.migrations_dir), "dbname": self.dbname, "count": count,
+                "chain": self._hashes[count - 1]}
+
+    def _note_once(self, text: str) -> None:
+        if not self.notes:
+            self.notes.append(text)
+
+    # -- restoring --------------------------------------------------------------------------
+
+    def seed(self, server) -> bool:
+        """Copy the best usable state into ``server.datadir``; False when there is none."""
+        try:
+            self._server_fp = server_fingerprint(server)
+        except Exception:  # noqa: BLE001 - without a fingerprint there is no state to trust: none is used or saved
+            self.root = None
+            return False
+        if self.root is None or self.first <= 0 or not self.root.is_dir():
+            return False
+        usable: list[tuple[int, Path, dict]] = []
+        unfit: list[str] = []
+        for d in sorted(self.root.iterdir(), key=_mtime, reverse=True):
+            if d.name.startswith("."):
+                continue
+            try:
+                meta = _load(d)
+                why = self._unfit(meta)
+            except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, it is not used
+                COUNTERS.ignored += 1
+                self._note_once(f"a saved database state of verify is damaged or from another version "
+                                f"({_one_line(exc)}); ignored and rebuilt: {d}")
+                shutil.rmtree(d, ignore_errors=True)
+                continue
+            if why is None:
+                usable.append((meta["key"]["count"], d, meta))
+            else:
+                unfit.append(why)
+        if not usable:
+            if unfit:
+                self._note_once(f"the saved database state of verify is not used: {unfit[0]}; the history is replayed")
+            return False
+        count, d, meta = max(usable, key=lambda u: u[0])
+        try:
+            self._restore(d, meta, server)
+        except Exception as exc:  # noqa: BLE001 - a state that cannot be restored is replayed instead
+            COUNTERS.ignored += 1
+            self._note_once(f"the saved database state of verify could not be restored ({_one_line(exc)}); "
+                            f"ignored and rebuilt: {d}")
+            shutil.rmtree(server.datadir, ignore_errors=True)
+            shutil.rmtree(d, ignore_errors=True)
+            return False
+        rec = meta["prefix"]
+        here = _respell(meta["key"]["folder"], str(self.migrations_dir))
+        self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
+                             [here(b) for b in rec["broken"]],
+                             (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
+                             rec["base_roles"])
+        self.resumed_after = self.history[count - 1].path.name
+        os.utime(d / STATE_FILE)  # the newest used: kept longest
+        return True
+
+    def _unfit(self, meta: dict) -> str | None:
+        """Why a sound state does not fit this run (None: it fits)."""
+        key = meta["key"]
+        if key["version"] != __version__ or key["tool"] != tool_fingerprint():
+            return f"it was saved by another version or build of supabase-rollback ({key['version']})"
+        if key["server"] != self._server_fp:
+            return "it was saved with another PostgreSQL server or set of extensions"
+        if key["dbname"] != self.dbname:
+            return f"it was saved for database {key['dbname']}"
+        count = key["count"]
+        if count > self.first:
+            return "it holds migrations after the first one verified now"
+        saved = meta["hashes"]
+        for i, (h, name) in enumerate(zip(saved, meta["names"])):
+            if i >= len(self._hashes) or self._hashes[i] != h:
+                now = self.history[i].path.name if i < len(self.history) else None
+                return f"{now or name} changed, was added or removed since it was saved"
+        if {**self._key(count), "folder": key["folder"]} != key:
+            return "its key does not match"
+        return None
+
+    def _restore(self, d: Path, meta: dict, server) -> None:
+        src, dst = d / DATA, server.datadir
+        dst.mkdir(mode=0o700)
+        owner = server.run_as
+        for rel in meta["dirs"]:
+            p = dst / _safe(rel)
+            p.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for rel, (size, digest) in meta["files"].items():
+            got = _copy_hashed(src / _safe(rel), dst / _safe(rel))
+            if got != (size, digest):
+                raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
+            os.chmod(dst / _safe(rel), 0o600)
+        if owner:
+            for root, dirs, files in os.walk(dst):
+                os.chown(root, owner[0], owner[1])
+                for n in files:
+                    os.chown(os.path.join(root, n), owner[0], owner[1])
+        server.adopt_template()
+
+    def check_started(self, server) -> None:
+        """After ``start()``: a copy the server would not start from is noted and dropped."""
+        self._started = time.monotonic()  # the replay is timed from here (save_after_seconds)
+        if server.restore_error and self.prefix is not None:
+            COUNTERS.ignored += 1
+            self._note_once(f"the server did not start from the saved database state of verify "
+                            f"({_one_line(server.restore_error)}); ignored and rebuilt")
+            self.prefix = None
+            self.resumed_after = None
+        elif server.restore_error:
+            self._note_once(f"the saved database state of verify could not be used ({_one_line(server.restore_error)})")
+        elif server.restored and self.prefix is not None:
+            COUNTERS.restored += 1
+            COUNTERS.replay_skipped += self.prefix.count
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save(self, server, prefix: Prefix) -> None:
+        """Save the cluster as it is now (``prefix`` replayed), when that was worth it."""
+        if self.root is None or prefix.count <= 0:
+            return
+        if self.prefix is not None and prefix.count == self.prefix.count:
+            return  # restored from exactly this state
+        if time.monotonic() - self._started < save_after_seconds():
+            return
+        key = self._key(prefix.count)
+        name = sha(json.dumps(key, sort_keys=True))[:32]
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".saving-"))
+        except OSError:
+            return  # a cache folder we cannot write: verify works, just without saving
+        try:
+            server.pause()
+        except Exception:  # noqa: BLE001 - not saved this time; the run goes on
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        try:
+            meta = self._copy_out(server, tmp / DATA, key, prefix)
+        except (OSError, StateError):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        finally:
+            server.resume()
+        try:
+            body = json.dumps(meta, sort_keys=True)
+            (tmp / STATE_FILE).write_text(json.dumps({"digest": sha(body), "body": meta}, sort_keys=True))
+            final = self.root / name
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            COUNTERS.saved += 1
+            _prune(self.root.parent, self.root)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _copy_out(self, server, dest: Path, key: dict, prefix: Prefix) -> dict:
+        src = server.datadir
+        wal = _wal_kept(server)
+        dirs: list[str] = []
+        files: dict[str, tuple[int, str]] = {}
+        dest.mkdir()
+        for root, dnames, fnames in os.walk(src):
+            rel_root = Path(root).relative_to(src)
+            for n in sorted(dnames):
+                rel = str(rel_root / n)
+                dirs.append(rel)
+                (dest / rel).mkdir()
+            for n in sorted(fnames):
+                rel = str(rel_root / n)
+                if rel in _SKIP or (wal and rel_root == Path("pg_wal") and len(n) == 24 and n != wal):
+                    continue
+                files[rel] = _copy_hashed(src / rel, dest / rel)
+        n = prefix.count
+        return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
+                "prefix": asdict(prefix), "dirs": dirs, "files": files}
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _load(d: Path) -> dict:
+    """The sound ``state.json`` of the state folder ``d`` (StateError/ValueError/OSError otherwise)."""
+    if d.is_symlink() or not d.is_dir():
+        raise StateError("not a folder")
+    raw = _read_small(d / STATE_FILE)
+    doc = json.loads(raw.decode())
+    if not isinstance(doc, dict) or not isinstance(doc.get("body"), dict):
+        raise StateError("not a saved state")
+    body = doc["body"]
+    if doc.get("digest") != sha(json.dumps(body, sort_keys=True)):
+        raise StateError("its content does not match its digest (edited or damaged)")
+    key = body.get("key")
+    if not isinstance(key, dict) or key.get("format") != FORMAT:
+        raise StateError(f"format {key.get('format') if isinstance(key, dict) else '?'}, this version reads {FORMAT}")
+    for k in ("hashes", "names", "prefix", "dirs", "files"):
+        if k not in body:
+            raise StateError(f"no {k}")
+    prefix = body["prefix"]
+    fields = {"count", "applied", "unapplied", "notes", "broken", "blocker", "base_roles"}
+    if not isinstance(prefix, dict) or set(prefix) != fields:
+        raise StateError("its record is not of this version")
+    names = set(body["names"])
+    if not set(prefix["applied"]) | set(prefix["unapplied"]) <= names or prefix["count"] != key["count"]:
+        raise StateError("its record names migrations it does not hold")
+    if len(body["hashes"]) != key["count"] or len(body["names"]) != key["count"]:
+        raise StateError("its record is incomplete")
+    return body
+
+
+def _respell(saved: str, now: str):
+    """The recorded notes name files by the migrations folder as it was given then
+    (``supabase/migrations/x.sql:3``); they are told with the folder as given now."""
+    if saved == now:
+        return lambda text: text
+    old, new = saved.rstrip(os.sep) + os.sep, now.rstrip(os.sep) + os.sep
+    return lambda text: text.replace(old, new)
+
+
+def _safe(rel: str) -> str:
+    """A path inside the data folder (never absolute, never going up)."""
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts:
+        raise StateError(f"{rel}: not a path inside the data folder")
+    return rel
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return (p / STATE_FILE).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _one_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _prune(all_root: Path, project: Path) -> None:
+    """Keep the newest KEEP_PER_PROJECT states of ``project`` and KEEP_TOTAL in all."""
+    def states(folder: Path) -> list[Path]:
+        try:
+            return [d for d in folder.iterdir() if not d.name.startswith(".") and d.is_dir()]
+        except OSError:
+            return []
+
+    for d in project.glob(".saving-*"):  # left by a run that was killed while saving
+        with contextlib.suppress(OSError):
+            if time.time() - d.stat().st_mtime > 3600:
+                shutil.rmtree(d, ignore_errors=True)
+    mine = sorted(states(project), key=_mtime, reverse=True)
+    for d in mine[KEEP_PER_PROJECT:]:
+        shutil.rmtree(d, ignore_errors=True)
+    every = sorted((d for p in states(all_root) for d in states(p)), key=_mtime, reverse=True)
+    for d in every[KEEP_TOTAL:]:
+        shutil.rmtree(d, ignore_errors=True)
