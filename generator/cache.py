@@ -100,16 +100,26 @@ def cache_key(cfg: Config, migrations_dir: Path) -> str:
     return sha(f"{generator_fingerprint()}\n{migrations_dir}\n{config_fingerprint(cfg)}\n{record_fingerprint(migrations_dir)}")
 
 
+def user_cache_dir() -> Path | None:
+    """The user's cache folder for supabase-rollback: ``$SUPABASE_ROLLBACK_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback`` (None when
+    there is no home folder)."""
+    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "supabase-rollback"
+    try:
+        return Path.home() / ".cache" / "supabase-rollback"
+    except RuntimeError:  # no home folder
+        return None
+
+
 def cache_path(root: Path) -> Path | None:
     """The cache file of the project at ``root`` (None when there is no home folder)."""
-    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        try:
-            base = str(Path(xdg) / "supabase-rollback") if xdg else str(Path.home() / ".cache" / "supabase-rollback")
-        except RuntimeError:  # no home folder
-            return None
-    return Path(base) / f"check-{sha(str(root.resolve()))[:24]}.pickle"
+    base = user_cache_dir()
+    return None if base is None else base / f"check-{sha(str(root.resolve()))[:24]}.pickle"
 
 
 @dataclass

@@ -58,6 +58,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .cache import user_cache_dir
 from .chain import chain_hashes, sha
 from .verify import Prefix
 
@@ -89,20 +90,6 @@ class Counters:
 
 
 COUNTERS = Counters()
-
-
-def user_cache_dir() -> Path | None:
-    """The user's cache folder for supabase-rollback (the same choice as ``check``'s)."""
-    base = os.environ.get("SUPABASE_ROLLBACK_CACHE_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg) / "supabase-rollback"
-    try:
-        return Path.home() / ".cache" / "supabase-rollback"
-    except RuntimeError:  # no home folder
-        return None
 
 
 def save_after_seconds() -> float:
