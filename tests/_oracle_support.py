@@ -29,3 +29,46 @@ def lend_server(monkeypatch: pytest.MonkeyPatch, server: object) -> None:
             pass
 
     monkeypatch.setattr("generator.commands.learn.start", lambda: Borrowed())
+
+
+def learn_into(server: object, mig) -> object:
+    """``learn`` on the migrations folder ``mig``, its record written there; the outcome."""
+    from generator.oracle import learn as oracle_learn
+    from generator.oracle import record
+    from generator.project import list_migrations
+
+    out = oracle_learn.learn(server, list_migrations(mig))
+    record.write(record.record_path(mig), out.entries)
+    return out
+
+
+def round_trip_last(server, mig, name: str, skip: tuple[str, ...] = ()) -> str:
+    """Apply the history of ``mig`` (but the ``skip`` files), its last migration, then that
+    migration's generated rollback: the schema before it is back exactly. Returns the SQL."""
+    import psycopg
+
+    from generator.engine import generate
+    from generator.project import list_migrations
+    from generator.render import render_sql
+    from generator.snapshot import diff, snapshot
+    from roundtrip import apply_migration, db_name, run_psql
+
+    ms = list_migrations(mig)
+    sql = render_sql(generate(ms)[-1])
+    dbname = db_name(name)
+    dsn = server.baseline_database(dbname)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for m in ms[:-1]:
+                if m.path.name not in skip:
+                    apply_migration(conn, m)
+            before = snapshot(conn)
+            apply_migration(conn, ms[-1])
+        res = run_psql(server, dsn, sql)
+        assert res.returncode == 0, res.stderr + "\n" + sql
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            d = diff(before, snapshot(conn))
+        assert d.ok(), f"{d}\n{sql}"
+    finally:
+        server.drop_database(dbname)
+    return sql

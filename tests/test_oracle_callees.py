@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from generator.engine import generate
-from generator.oracle import learn as oracle_learn
-from generator.oracle import record
 from generator.project import list_migrations
 from generator.render import render_sql
-from generator.snapshot import diff, snapshot
 
 from _cli_support import project
-from roundtrip import apply_migration, db_name, run_psql
+from _oracle_support import learn_into, round_trip_last
 
 pytestmark = pytest.mark.pg
 
@@ -54,28 +50,22 @@ def _project(tmp_path: Path, call: str) -> Path:
     return tmp_path / "supabase" / "migrations"
 
 
-def _learn(pg_server, mig: Path) -> oracle_learn.Outcome:
-    out = oracle_learn.learn(pg_server, list_migrations(mig))
-    record.write(record.record_path(mig), out.entries)
-    return out
-
-
 def test_a_call_whose_body_reads_only_the_catalogs_is_learned(pg_server, tmp_path, request):
     mig = _project(tmp_path, "select public.track('public.orders');\n")
     assert generate(list_migrations(mig))[-1].manual_steps  # static: the call is opaque
-    out = _learn(pg_server, mig)
+    out = learn_into(pg_server, mig)
     (entry,) = out.entries
     assert entry.not_learned == "" and ("table", "public.orders") in entry.imported
     rb = generate(list_migrations(mig))[-1]
     assert rb.manual_steps == []
     sql = render_sql(rb)
     assert "stamp_orders" in sql  # the trigger the call made comes back with the table
-    _round_trip(pg_server, mig, request.node.name, sql)
+    assert round_trip_last(pg_server, mig, request.node.name) == sql
 
 
 def test_a_call_whose_body_reads_rows_is_not_learned(pg_server, tmp_path):
     mig = _project(tmp_path, "select public.track_flagged('public.orders');\n")
-    (entry,) = _learn(pg_server, mig).entries
+    (entry,) = learn_into(pg_server, mig).entries
     assert "track_flagged" in entry.not_learned and "public.flags" in entry.not_learned
     assert "whose body" in entry.not_learned
     assert generate(list_migrations(mig))[-1].manual_steps
@@ -84,24 +74,5 @@ def test_a_call_whose_body_reads_rows_is_not_learned(pg_server, tmp_path):
 def test_a_function_the_server_does_not_hold_is_not_learned(pg_server, tmp_path):
     """An extension's or a C function is not judged by a body: it keeps its reason."""
     mig = _project(tmp_path, "select public.track('public.orders'), pg_catalog.now() is not null;\n")
-    (entry,) = _learn(pg_server, mig).entries
+    (entry,) = learn_into(pg_server, mig).entries
     assert "now()" in entry.not_learned
-
-
-def _round_trip(pg_server, mig: Path, name: str, sql: str) -> None:
-    ms = list_migrations(mig)
-    dbname = db_name(name)
-    dsn = pg_server.baseline_database(dbname)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for m in ms[:-1]:
-                apply_migration(conn, m)
-            before = snapshot(conn)
-            apply_migration(conn, ms[-1])
-        res = run_psql(pg_server, dsn, sql)
-        assert res.returncode == 0, res.stderr + "\n" + sql
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            d = diff(before, snapshot(conn))
-        assert d.ok(), f"{d}\n{sql}"
-    finally:
-        pg_server.drop_database(dbname)

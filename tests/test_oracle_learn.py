@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from generator.engine import generate
 from generator.oracle import learn as oracle_learn
-from generator.oracle import record
 from generator.project import list_migrations
-from generator.render import render_sql
-from generator.snapshot import diff, snapshot
 
 from _cli_support import project, run
-from _oracle_support import AUDIT_RLS, lend_server
-from roundtrip import apply_migration, db_name, run_psql
+from _oracle_support import AUDIT_RLS, learn_into, lend_server, round_trip_last
 
 pytestmark = pytest.mark.pg
 
@@ -44,9 +39,7 @@ def _migrations(tmp_path: Path, do_block: str) -> Path:
 
 
 def _learn(pg_server, mig: Path) -> oracle_learn.Outcome:
-    out = oracle_learn.learn(pg_server, list_migrations(mig))
-    record.write(record.record_path(mig), out.entries)
-    return out
+    return learn_into(pg_server, mig)
 
 
 def _drop_rollback(mig: Path):
@@ -55,24 +48,7 @@ def _drop_rollback(mig: Path):
 
 def _round_trip(pg_server, mig: Path, name: str, skip: tuple[str, ...] = ()) -> None:
     """Apply the history (but the ``skip`` files), the drop, its rollback: the schema is back exactly."""
-    ms = list_migrations(mig)
-    sql = render_sql(generate(ms)[-1])
-    dbname = db_name(name)
-    dsn = pg_server.baseline_database(dbname)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for m in ms[:-1]:
-                if m.path.name not in skip:
-                    apply_migration(conn, m)
-            before = snapshot(conn)
-            apply_migration(conn, ms[-1])
-        res = run_psql(pg_server, dsn, sql)
-        assert res.returncode == 0, res.stderr + "\n" + sql
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            d = diff(before, snapshot(conn))
-        assert d.ok(), f"{d}\n{sql}"
-    finally:
-        pg_server.drop_database(dbname)
+    round_trip_last(pg_server, mig, name, skip)
 
 
 def test_learn_proves_the_untouched_table(pg_server, tmp_path, request):

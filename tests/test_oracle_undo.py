@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from generator.engine import generate
-from generator.oracle import learn as oracle_learn
 from generator.oracle import record
 from generator.oracle.undo import observed_undo
 from generator.project import list_migrations
-from generator.render import render_sql
-from generator.snapshot import diff, snapshot
 
 from _cli_support import project
-from roundtrip import apply_migration, db_name, run_psql
+from _oracle_support import learn_into, round_trip_last
 
 INIT = """create table public.orders (id bigint primary key, total numeric not null default 0, note text,
                             customer text constraint orders_customer_len check (length(customer) < 100));
@@ -94,32 +90,13 @@ def _block_rollback(mig: Path):
 
 
 def _learned(pg_server, mig: Path) -> record.Entry:
-    out = oracle_learn.learn(pg_server, list_migrations(mig))
-    record.write(record.record_path(mig), out.entries)
-    (entry,) = out.entries
+    (entry,) = learn_into(pg_server, mig).entries
     return entry
 
 
 def _round_trip(pg_server, mig: Path, name: str) -> str:
     """Apply the history, the block, its rollback: the schema before the block is back."""
-    ms = list_migrations(mig)
-    sql = render_sql(generate(ms)[-1])
-    dbname = db_name(name)
-    dsn = pg_server.baseline_database(dbname)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            apply_migration(conn, ms[0])
-            before = snapshot(conn)
-            apply_migration(conn, ms[1])
-            assert not diff(before, snapshot(conn)).ok() or ms[1].text == NOTHING  # the block did change it
-        res = run_psql(pg_server, dsn, sql)
-        assert res.returncode == 0, res.stderr + "\n" + sql
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            d = diff(before, snapshot(conn))
-        assert d.ok(), f"{d}\n{sql}"
-    finally:
-        pg_server.drop_database(dbname)
-    return sql
+    return round_trip_last(pg_server, mig, name)
 
 
 @pytest.mark.pg

@@ -88,23 +88,19 @@ def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuilt
         return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
     for query, mode in _expressions(fn):
         text = f"SELECT {query}" if mode != 0 else query
-        try:
-            stmts = [raw.stmt for raw in parse_sql(text)]
-        except ParseError:
-            return f"its SQL `{_short(query)}` cannot be read"
-        for stmt in stmts:
-            why = _executed(stmt, is_catalog, is_builtin, callee)
-            if why:
-                return why
+        why = sql_reads(text, is_catalog, is_builtin, callee, shown=query)
+        if why:
+            return why
     return None
 
 
-def sql_reads(body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
-    """``why_not`` for the body of a function written in SQL."""
+def sql_reads(body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee, shown: str = "") -> str | None:
+    """``why_not`` for SQL text: the body of a function written in SQL, or one expression
+    of a PL/pgSQL body (``shown``: how to name it when it cannot be read)."""
     try:
         stmts = [raw.stmt for raw in parse_sql(body)]
     except ParseError:
-        return f"its SQL `{_short(body)}` cannot be read"
+        return f"its SQL `{_short(shown or body)}` cannot be read"
     for stmt in stmts:
         why = _executed(stmt, is_catalog, is_builtin, callee)
         if why:
