@@ -297,3 +297,29 @@ end $$;"""
     rb = _rollbacks("drop domain public.positive;", block=block)[1]
     (step,) = rb.steps
     assert step.manual and "cannot be decided statically" in step.manual
+
+
+ENUM_LABELS = """do $$
+begin
+  if (select count(distinct t.typname) = 0 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      where (n.nspname, t.typname) in (('public', 'kind'))) then
+    create type public.kind as enum ('a', 'b');
+  end if;
+end $$;"""
+
+
+def test_a_name_in_a_static_block_does_not_reach_a_table():
+    """The block's one statement names no table; the labels 'a' and 'b' are the names of
+    tables a and b, but only dynamic SQL or a function it calls could turn them into a
+    statement: a later rollback of table a is automatic."""
+    _automatic(_rollbacks("drop table public.a;", block=ENUM_LABELS)[2])
+
+
+@pytest.mark.parametrize("block", [
+    ENUM_LABELS.replace("create type public.kind as enum ('a', 'b');",
+                        "execute 'alter table public.' || 'a' || ' add column x int';"),
+    ENUM_LABELS.replace("create type public.kind as enum ('a', 'b');", "perform public.f(), 'a';"),
+], ids=["dynamic SQL", "a function call"])
+def test_a_name_that_may_become_sql_still_reaches_its_table(block):
+    rb = _rollbacks("drop table public.a;", block=block)[2]
+    assert rb.manual_steps and "supabase/migrations/2_m1.sql:1" in rb.manual_steps[0].manual

@@ -520,6 +520,47 @@ def _appears_to(fn: dict[str, Any]) -> str:
 
 
 _WORD = re.compile(r"[\w$]+")
+_DYNAMIC = ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors", "PLpgSQL_stmt_open")
+# built-in functions a block's conditions call that run no SQL of their own
+_INERT = frozenset({
+    "count", "format", "quote_ident", "quote_literal", "quote_nullable", "lower", "upper", "length",
+    "coalesce", "to_regclass", "to_regtype", "to_regproc", "to_regprocedure", "to_regnamespace", "to_regrole",
+    "current_schema", "current_schemas", "array_length", "cardinality", "obj_description", "col_description",
+    "pg_get_indexdef", "pg_get_constraintdef", "pg_get_functiondef", "pg_get_expr", "pg_get_viewdef",
+    "has_table_privilege", "has_schema_privilege", "has_function_privilege", "pg_has_role",
+})
+
+
+def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
+    """May a name written anywhere in the block's text end up in a statement it runs? Only
+    through SQL built at run time (``EXECUTE``, ``FOR ... IN EXECUTE``, ``OPEN ... FOR
+    EXECUTE``) or a function it calls with that name (``PERFORM audit.track('orders')``:
+    the function may build SQL from it). A block of static statements and conditions on the
+    catalog runs only what its statements name: an enum label ``'tasks'`` in ``CREATE TYPE
+    ... AS ENUM`` does not reach table ``tasks``."""
+    if fn is None:
+        return True
+
+    def dynamic(x: Any) -> bool:
+        if isinstance(x, dict):
+            return any(k in _DYNAMIC and (k != "PLpgSQL_stmt_open" or v.get("dynquery")) or dynamic(v)
+                       for k, v in x.items())
+        return isinstance(x, list) and any(dynamic(v) for v in x)
+
+    if dynamic(fn):
+        return True
+    from ..oracle.reads import expressions
+    from ..sqltext import walk
+
+    for query, mode in expressions(fn):
+        try:
+            stmts = [raw.stmt for raw in parse_sql(f"SELECT {query}" if mode != 0 else query)]
+        except ParseError:
+            return True
+        for stmt in stmts:
+            if any(isinstance(n, ast.FuncCall) and n.funcname[-1].sval.lower() not in _INERT for n in walk(stmt)):
+                return True
+    return False
 
 
 def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
@@ -537,7 +578,7 @@ def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
         except ParseError:
             continue
     cat = ctx.catalog
-    words = set(_WORD.findall(body))  # each name is a whole word of the text: one scan, not one per name
+    words = set(_WORD.findall(body)) if _names_may_become_sql(fn) else set()  # one scan, not one per name
     lowered = {w.lower() for w in words}
     for key in list(cat.tables) + list(cat.views):
         name = key[1]

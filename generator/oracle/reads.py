@@ -86,7 +86,7 @@ def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuilt
     """``why_not`` for a PL/pgSQL tree (a DO block's, or a function's) and its source text."""
     if re.search(r"\bwhen\s+others\b", body, re.I):
         return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
-    for query, mode in _expressions(fn):
+    for query, mode in expressions(fn):
         text = f"SELECT {query}" if mode != 0 else query
         why = sql_reads(text, is_catalog, is_builtin, callee, shown=query)
         if why:
@@ -108,16 +108,17 @@ def sql_reads(body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: C
     return None
 
 
-def _expressions(tree: Any) -> Iterator[tuple[str, int]]:
+def expressions(tree: Any) -> Iterator[tuple[str, int]]:
+    """Every PL/pgSQL expression of ``tree`` (query text, parse mode: 0 = a whole statement)."""
     if isinstance(tree, dict):
         for key, value in tree.items():
             if key == "PLpgSQL_expr" and isinstance(value, dict):
                 yield value.get("query", ""), int(value.get("parseMode", 0) or 0)
             else:
-                yield from _expressions(value)
+                yield from expressions(value)
     elif isinstance(tree, list):
         for value in tree:
-            yield from _expressions(value)
+            yield from expressions(value)
 
 
 def _executed(stmt: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
