@@ -566,8 +566,9 @@ def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
 def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
     """Distrust everything the block may have changed; returns what that is, in words.
 
-    The relations its SQL names and every known table or view whose name appears anywhere
-    in its text (dynamic SQL may build statements from fragments), and every object of
+    The relations its SQL names and, when a name can become SQL (``_names_may_become_sql``:
+    dynamic SQL may build statements from fragments, a function may take a table's name),
+    every known table or view whose name appears anywhere in its text, and every object of
     the kinds and scope its statements may reach (``doscope``); a body that cannot be
     read reaches everything.
     """
