@@ -125,6 +125,10 @@ def test_reads_rule():
     assert "rows" in why("do $$ begin execute 'refresh materialized view public.mv'; end $$")
     assert "setval" in why("do $$ begin perform setval('public.s', 100); end $$")
     assert "sequence" in why("do $$ begin execute 'alter sequence public.s restart with 1'; end $$")
+    # an assignment is read by its right-hand side (`v := ...`, `v = ...`, `r.f := ...`)
+    assert why("do $$ declare v text; begin v := format('%I', 'x'); v = quote_ident(v); "
+               "execute format('create table %I (id int)', v); end $$") is None
+    assert "public.t" in why("do $$ declare r record; begin r.n := (select count(*) from public.t); end $$")
     # DDL's expressions are stored, not run: a policy template that names a user table is fine
     assert why("do $$ begin execute format('create policy p on %I using (exists (select 1 from m))', 't'); end $$") is None
 

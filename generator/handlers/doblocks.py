@@ -549,12 +549,12 @@ def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
 
     if dynamic(fn):
         return True
-    from ..oracle.reads import expressions
+    from ..oracle.reads import expression_sql, expressions
     from ..sqltext import walk
 
     for query, mode in expressions(fn):
         try:
-            stmts = [raw.stmt for raw in parse_sql(f"SELECT {query}" if mode != 0 else query)]
+            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
         except ParseError:
             return True
         for stmt in stmts:

@@ -87,8 +87,7 @@ def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuilt
     if re.search(r"\bwhen\s+others\b", body, re.I):
         return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
     for query, mode in expressions(fn):
-        text = f"SELECT {query}" if mode != 0 else query
-        why = sql_reads(text, is_catalog, is_builtin, callee, shown=query)
+        why = sql_reads(expression_sql(query, mode), is_catalog, is_builtin, callee, shown=query)
         if why:
             return why
     return None
@@ -106,6 +105,24 @@ def sql_reads(body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: C
         if why:
             return why
     return None
+
+
+# PL/pgSQL's assignment modes (RAW_PARSE_PLPGSQL_ASSIGN1-3): the text is ``target := expr``
+# (or ``=``), the target a variable, a field or an array element
+_ASSIGNMENT_MODES = (3, 4, 5)
+_TARGET = re.compile(r'^\s*(?:"(?:[^"]|"")*"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[\w$]+))*(?:\s*\[[^\]]*\])*\s*:?=\s*')
+
+
+def expression_sql(query: str, mode: int) -> str:
+    """A PL/pgSQL expression of parse mode ``mode`` as SQL that parses: a whole statement
+    as it is, an assignment's right-hand side or another expression after ``SELECT``."""
+    if mode == 0:
+        return query
+    if mode in _ASSIGNMENT_MODES:
+        m = _TARGET.match(query)
+        if m:
+            return f"SELECT {query[m.end():]}"
+    return f"SELECT {query}"
 
 
 def expressions(tree: Any) -> Iterator[tuple[str, int]]:
