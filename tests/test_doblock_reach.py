@@ -323,3 +323,23 @@ def test_a_name_in_a_static_block_does_not_reach_a_table():
 def test_a_name_that_may_become_sql_still_reaches_its_table(block):
     rb = _rollbacks("drop table public.a;", block=block)[2]
     assert rb.manual_steps and "supabase/migrations/2_m1.sql:1" in rb.manual_steps[0].manual
+
+
+BACKFILL = """do $$
+declare r record; n int := 1;
+begin
+  update public.a set id = id where id is null;
+  for r in select id from public.a order by id loop
+    update public.b set id = n where id = r.id;
+    n := n + 1;
+  end loop;
+end $$;"""
+
+
+def test_a_block_that_only_changes_rows_leaves_the_tables_it_names_trusted():
+    """A backfill loop the generator cannot decide (a FOR over a query) changes rows: its
+    own rollback is a manual step, but later rollbacks still know tables a and b."""
+    rbs = _rollbacks("drop table public.a;", "drop table public.b;", block=BACKFILL)
+    assert rbs[1].manual_steps
+    _automatic(rbs[2])
+    _automatic(rbs[3])

@@ -520,24 +520,25 @@ def _appears_to(fn: dict[str, Any]) -> str:
 
 
 _WORD = re.compile(r"[\w$]+")
+# statements of a block that read or change rows only: like the same statements at top level
+# (engine._DATA_STATEMENTS), they leave the definitions of the tables they name as they were
+_ROWS_ONLY = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.TruncateStmt,
+              ast.CopyStmt)
 _DYNAMIC = ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors", "PLpgSQL_stmt_open")
-# built-in functions a block's conditions call that run no SQL of their own
-_INERT = frozenset({
-    "count", "format", "quote_ident", "quote_literal", "quote_nullable", "lower", "upper", "length",
-    "coalesce", "to_regclass", "to_regtype", "to_regproc", "to_regprocedure", "to_regnamespace", "to_regrole",
-    "current_schema", "current_schemas", "array_length", "cardinality", "obj_description", "col_description",
-    "pg_get_indexdef", "pg_get_constraintdef", "pg_get_functiondef", "pg_get_expr", "pg_get_viewdef",
-    "has_table_privilege", "has_schema_privilege", "has_function_privilege", "pg_has_role",
-})
+# functions outside the project that run SQL they are given (dblink's, the XML exporters)
+_RUNS_SQL = frozenset({"dblink", "dblink_exec", "dblink_send_query", "query_to_xml", "query_to_xml_and_xmlschema",
+                       "query_to_xmlschema", "cursor_to_xml", "table_to_xml", "table_to_xml_and_xmlschema"})
 
 
-def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
+def _names_may_become_sql(fn: dict[str, Any] | None, cat: Catalog) -> bool:
     """May a name written anywhere in the block's text end up in a statement it runs? Only
     through SQL built at run time (``EXECUTE``, ``FOR ... IN EXECUTE``, ``OPEN ... FOR
-    EXECUTE``) or a function it calls with that name (``PERFORM audit.track('orders')``:
-    the function may build SQL from it). A block of static statements and conditions on the
-    catalog runs only what its statements name: an enum label ``'tasks'`` in ``CREATE TYPE
-    ... AS ENUM`` does not reach table ``tasks``."""
+    EXECUTE``) or a function it calls with that name: one of the project's (``PERFORM
+    audit.track('orders')``: the function may build SQL from it), one the catalog does not
+    know in a schema of its own, or one that runs the SQL it is given (``_RUNS_SQL``).
+    Built-in functions (``max``, ``format``, ``to_regclass``...) run none. A block of static
+    statements and conditions on the catalog runs only what its statements name: an enum
+    label ``'tasks'`` in ``CREATE TYPE ... AS ENUM`` does not reach table ``tasks``."""
     if fn is None:
         return True
 
@@ -549,6 +550,7 @@ def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
 
     if dynamic(fn):
         return True
+    project = {name for (_, name, _) in cat.functions}
     from ..oracle.reads import expression_sql, expressions
     from ..sqltext import walk
 
@@ -558,15 +560,23 @@ def _names_may_become_sql(fn: dict[str, Any] | None) -> bool:
         except ParseError:
             return True
         for stmt in stmts:
-            if any(isinstance(n, ast.FuncCall) and n.funcname[-1].sval.lower() not in _INERT for n in walk(stmt)):
+            if any(isinstance(n, ast.FuncCall) and _may_run_sql(n, project) for n in walk(stmt)):
                 return True
     return False
+
+
+def _may_run_sql(call: ast.FuncCall, project: set[str]) -> bool:
+    parts = [p.sval for p in call.funcname]
+    name = parts[-1].lower()
+    schema = parts[-2] if len(parts) > 1 else None
+    return name in project or name in _RUNS_SQL or schema not in (None, "pg_catalog")
 
 
 def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
     """Distrust everything the block may have changed; returns what that is, in words.
 
-    The relations its SQL names and, when a name can become SQL (``_names_may_become_sql``:
+    The relations its statements that change structure name (not those that only read or
+    change rows) and, when a name can become SQL (``_names_may_become_sql``:
     dynamic SQL may build statements from fragments, a function may take a table's name),
     every known table or view whose name appears anywhere in its text, and every object of
     the kinds and scope its statements may reach (``doscope``); a body that cannot be
@@ -575,11 +585,12 @@ def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
     for sql in _statements_in(fn):
         try:
             for raw in parse_sql(sql):
-                _taint_referenced(raw.stmt, ctx)
+                if not isinstance(raw.stmt, _ROWS_ONLY):  # rows change, structure does not (as at top level)
+                    _taint_referenced(raw.stmt, ctx)
         except ParseError:
             continue
     cat = ctx.catalog
-    words = set(_WORD.findall(body)) if _names_may_become_sql(fn) else set()  # one scan, not one per name
+    words = set(_WORD.findall(body)) if _names_may_become_sql(fn, cat) else set()  # one scan, not one per name
     lowered = {w.lower() for w in words}
     for key in list(cat.tables) + list(cat.views):
         name = key[1]
