@@ -485,7 +485,7 @@ class Catalog:
         of its own runs under the default one)."""
         if ref[0] not in ("function", "procedure"):
             return None
-        from .oracle.imports import split_name
+        from .sqltext import split_name
 
         head, _, args = ref[1].partition("(")
         parts = split_name(head)

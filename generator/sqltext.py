@@ -43,6 +43,12 @@ def qname(schema: str | None, name: str) -> str:
     return quote_ident(name)
 
 
+def split_name(qualified: str) -> list[str]:
+    """``public."my t"`` -> ``["public", "my t"]``: ``qname``'s inverse (as ``format('%I.%I')`` writes it)."""
+    parts = re.findall(r'"(?:[^"]|"")*"|[^."]+', qualified)
+    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
+
+
 def literal(value: str | None) -> str:
     """A SQL string literal (or NULL)."""
     if value is None:

@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..sqltext import split_name
+
 Snapshot = dict[str, dict[str, dict[str, Any]]]  # = snapshot.Snapshot (not imported: psycopg)
 ObjRef = tuple[str, str]
 Change = dict[str, Any]
@@ -56,12 +58,6 @@ _DEFAULT_KEY = re.compile(r"for role (?P<owner>.+?)(?: in schema (?P<schema>.+))
 
 class NotImportable(Exception):
     """A difference the catalog cannot take over exactly (the message says which)."""
-
-
-def split_name(qualified: str) -> list[str]:
-    """``public."my t"`` -> ``["public", "my t"]`` (as ``format('%I.%I')`` writes it)."""
-    parts = re.findall(r'"(?:[^"]|"")*"|[^."]+', qualified)
-    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
 
 
 # -- what a snapshot says about one ref: its objects by (category, key) -----------------------

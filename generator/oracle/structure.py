@@ -47,7 +47,7 @@ def _unquote_key(key: str) -> str:
 
 
 def _short(qualified: str) -> str:
-    from .imports import split_name
+    from ..sqltext import split_name
 
     return split_name(qualified)[-1]
 
