@@ -22,6 +22,7 @@ from generator.chain import chain_hashes
 from generator.project import list_migrations
 
 from _cli_support import project, run
+from _oracle_support import RLS_LOOP_NONE
 
 ACCOUNTS = "create table public.accounts (id bigint primary key, email text);\n"
 # a comment that looks like an annotation but belongs to no statement: a warning, every run
@@ -29,15 +30,7 @@ NOTES = ("-- Rollback: drop the column by hand\n"
          "alter table public.accounts add column note text;\n")
 # the generator cannot follow it: the note on the missing oracle record (`rollback: none`
 # resolves its own step, so that check passes)
-BLOCK = """do $$
-declare r record;
-begin
-  for r in select tablename from pg_tables where schemaname = 'public' loop
-    execute format('alter table public.%I enable row level security', r.tablename);
-  end loop;
-end $$;
--- rollback: none
-"""
+BLOCK = RLS_LOOP_NONE
 VIEW = "create view public.account_emails as select id, email from public.accounts;\n"
 COMMENT = "comment on table public.accounts is 'people who sign in';\n"
 HISTORY = {

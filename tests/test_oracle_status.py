@@ -12,18 +12,11 @@ from generator.oracle.status import only_unrecorded
 from generator.project import list_migrations
 
 from _cli_support import project, run
+from _oracle_support import RLS_LOOP_NONE
 
 INIT = "create table public.orders (id bigint primary key, total numeric);\n"
 # the generator cannot follow it; `-- rollback: none` resolves its own step, so check can pass
-BLOCK = """do $$
-declare r record;
-begin
-  for r in select tablename from pg_tables where schemaname = 'public' loop
-    execute format('alter table public.%I enable row level security', r.tablename);
-  end loop;
-end $$;
--- rollback: none
-"""
+BLOCK = RLS_LOOP_NONE
 DROP = "drop table public.orders;\n"
 MISSING = "1 statement the generator cannot follow has no entry in supabase/rollback-oracle.json (missing)"
 
