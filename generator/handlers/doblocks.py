@@ -40,7 +40,7 @@ from pglast.visitors import Visitor
 
 from ..catalog import Catalog
 from ..catalog_query import decide, select_exists
-from ..engine import DO_BLOCK, Context, Unsupported, _taint_referenced, handle_statement, handles
+from ..engine import _DATA_STATEMENTS, DO_BLOCK, Context, Unsupported, _taint_referenced, handle_statement, handles
 from ..parse import Statement
 from ..sqltext import dollar_tag, qname
 from ..steps import Step
@@ -522,8 +522,7 @@ def _appears_to(fn: dict[str, Any]) -> str:
 _WORD = re.compile(r"[\w$]+")
 # statements of a block that read or change rows only: like the same statements at top level
 # (engine._DATA_STATEMENTS), they leave the definitions of the tables they name as they were
-_ROWS_ONLY = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.TruncateStmt,
-              ast.CopyStmt)
+_ROWS_ONLY = (ast.SelectStmt, ast.MergeStmt, *_DATA_STATEMENTS)
 _DYNAMIC = ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors", "PLpgSQL_stmt_open")
 # functions outside the project that run SQL they are given (dblink's, the XML exporters)
 _RUNS_SQL = frozenset({"dblink", "dblink_exec", "dblink_send_query", "query_to_xml", "query_to_xml_and_xmlschema",
