@@ -60,8 +60,54 @@ def test_notify_flags():
 def test_select_of_unknown_function_is_manual():
     rb = _last("select public.do_things();")
     assert rb.manual_steps and "do_things" in rb.manual_steps[0].manual
-    rb = _last("select count(*) from pg_class;")
+    rb = _last("select count(*) from public.items;")  # not a table the history made
     assert rb.manual_steps
+
+
+def _after(*sql: str):
+    from pathlib import Path
+
+    from generator.engine import baseline_catalog, replay
+    from generator.parse import Migration
+
+    cat = baseline_catalog()
+    return [replay(Migration(str(i), f"m{i}", Path(f"{i}_m.sql"), text), cat) for i, text in enumerate(sql, 1)]
+
+
+_TABLES = "create table public.tasks (id int primary key);\ncreate table public.notes (id int primary key);"
+_LOOK = ("select c.relname, t.tgname, pg_get_triggerdef(t.oid) from pg_trigger t "
+         "join pg_class c on t.tgrelid = c.oid join pg_namespace n on c.relnamespace = n.oid "
+         "where n.nspname = 'public' and c.relname in ('tasks', 'notes') and not t.tgisinternal;")
+
+
+def test_a_select_that_only_reads_is_inert_and_distrusts_nothing() -> None:
+    # a migration that ends by showing what it did, naming its tables in strings
+    _, look, drop = _after(_TABLES, _LOOK + "\nselect count(*) from public.tasks;\n"
+                           "with n as (select id from public.notes) select max(id) from n;",
+                           "drop table public.tasks;")
+    assert not look.steps
+    assert not drop.manual_steps and "CREATE TABLE public.tasks" in drop.steps[0].sql[0]
+
+
+@pytest.mark.parametrize("sql", [
+    "select id into public.copy from public.tasks;",  # creates a table
+    "select id from public.tasks for update;",  # locks rows
+    "with d as (delete from public.notes returning id) select count(*) from d;",
+    "select public.count(id) from public.tasks;",  # not pg_catalog's
+    "select lo_import('/etc/hosts') from public.tasks;",  # not known to only read
+    "select count(*) from public.tasks_v;",  # a view may call anything
+    "select count(*) from public.elsewhere;",  # not a table the history made
+    "select count(*) from public.forced;",  # a forced policy may call anything
+])
+def test_a_select_that_may_do_more_than_read_stays_manual(sql: str) -> None:
+    history = (_TABLES + "\ncreate view public.tasks_v as select * from public.tasks;"
+               "\ncreate table public.forced (id int);\nalter table public.forced force row level security;")
+    assert _after(history, sql)[1].manual_steps
+
+
+def test_a_project_function_named_like_a_built_in_is_not_trusted() -> None:
+    history = _TABLES + "\ncreate function public.lower(x int) returns int language sql as 'select x';"
+    assert _after(history, "select lower(id) from public.tasks;")[1].manual_steps
 
 
 # -- pg_cron -------------------------------------------------------------------------------------

@@ -140,14 +140,65 @@ def _distrust_named(node: ast.SelectStmt, ctx: Context) -> None:
                 ctx.taint(("view" if "view" in kind else "table", qname(*key)))
 
 
+# Built-in functions a migration calls in a SELECT that looks at what it did; each only reads
+# and computes (STABLE or IMMUTABLE in pg_catalog, or reads sizes). Others are not judged.
+_READ_ONLY_BUILTINS = frozenset("""
+count sum avg min max string_agg array_agg json_agg jsonb_agg bool_and bool_or every
+left right substring substr replace lower upper length char_length trim btrim ltrim rtrim concat concat_ws
+format round floor ceil abs nullif greatest least string_to_array array_to_string array_length cardinality
+unnest jsonb_build_object json_build_object jsonb_build_array json_build_array jsonb_object_agg json_object_agg
+to_jsonb to_json regexp_replace split_part position strpos starts_with quote_ident quote_literal
+pg_get_functiondef pg_get_function_arguments pg_get_function_identity_arguments pg_get_function_result
+pg_get_indexdef pg_get_constraintdef pg_get_triggerdef pg_get_viewdef pg_get_expr pg_get_userbyid
+pg_get_serial_sequence pg_table_is_visible pg_function_is_visible format_type obj_description
+col_description has_table_privilege has_schema_privilege has_function_privilege has_column_privilege
+has_sequence_privilege to_regclass to_regproc to_regprocedure to_regtype to_regnamespace to_regrole
+pg_relation_size pg_total_relation_size pg_table_size pg_indexes_size pg_size_pretty now current_setting
+""".split())
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+_WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.IntoClause, ast.LockingClause)
+
+
+def _only_reads(node: ast.SelectStmt, ctx: Context) -> bool:
+    """Can this SELECT change nothing? It creates no table (``INTO``), changes or locks no
+    rows, calls only built-in functions that read (``_READ_ONLY_BUILTINS``, none of them
+    redefined by the project under the same name), and reads only the system catalogs and
+    tables the catalog knows (which fire nothing on a read; a forced row level security
+    policy could call a function, so not those). Migrations end with such a SELECT to show
+    what they did (``SELECT ... FROM pg_trigger ... WHERE c.relname IN ('tasks', ...)``):
+    it changes nothing, so it distrusts nothing."""
+    cat = ctx.catalog
+    ctes = {c.ctename for n in walk(node) if isinstance(n, ast.WithClause) for c in n.ctes or ()}
+    project = {key[1] for key in cat.functions}
+    for n in walk(node):
+        if isinstance(n, _WRITES):
+            return False
+        if isinstance(n, ast.FuncCall):
+            parts = [p.sval for p in n.funcname]
+            name = parts[-1]
+            if parts[:-1] not in ([], ["pg_catalog"]) or name not in _READ_ONLY_BUILTINS or name in project:
+                return False
+        if isinstance(n, ast.RangeVar) and not (n.schemaname is None and n.relname in ctes):
+            if n.schemaname in _SYSTEM_SCHEMAS:
+                continue
+            key = cat.resolve_relation(n.schemaname, n.relname)
+            table = cat.tables.get(key) if cat.relation_kind(key) == "table" else None
+            if table is not None and not table.rls_forced:
+                continue
+            if n.schemaname is None and n.relname.startswith("pg_") and not cat.relation_kind(key):
+                continue  # pg_catalog comes first on every search path that does not name it
+            return False
+    return True
+
+
 @handles(ast.SelectStmt)
 def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
     """A ``SELECT`` in a migration is run for its side effects.
 
     ``set_config('search_path', ...)`` is understood, ``pg_notify('pgrst', ...)`` is
-    repeated, pg_cron calls are inverted (``handlers.cron``); a SELECT that calls no
-    function and reads nothing is inert; anything else is a manual step, because the
-    generator cannot know what the called function changed.
+    repeated, pg_cron calls are inverted (``handlers.cron``); a SELECT that can only read
+    (``_only_reads``) is inert; anything else is a manual step, because the generator
+    cannot know what the called function changed.
     """
     targets = node.targetList or ()
     calls = []
@@ -157,6 +208,8 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
             calls.append(val)
         elif not isinstance(val, ast.A_Const):
             calls.append(None)
+    if _only_reads(node, ctx):
+        return []
     if node.fromClause or node.whereClause or None in calls:
         _distrust_named(node, ctx)
         return ctx.manual("this SELECT may have side effects the generator cannot analyse")
