@@ -252,6 +252,11 @@ def _loop(query: str, execute: str) -> str:
      "tables/views/sequences named a in schema public"),
     # rows only
     (_loop("select tablename from pg_tables", "format('analyze public.%I', r.tablename)"), ""),
+    # moving an extension when the catalogs say it is in public: the extension only
+    ("do $$ begin create schema if not exists extensions; if exists (select 1 from pg_extension "
+     "where extname = 'pg_net' and extnamespace = (select oid from pg_namespace where nspname = 'public')) "
+     "then alter extension pg_net set schema extensions; end if; end $$;",
+     "schemas named extensions; extensions named pg_net"),
 ])
 def test_reach_of_loop_shapes(block, expected):
     assert _reach(block) == expected

@@ -66,3 +66,23 @@ def test_touched_objects_are_left_to_a_person(roundtrip) -> None:
     ), expect_manual=True)
     reasons = [s.manual for s in rb.manual_steps]
     assert len(reasons) == 2 and all("DO block at" in r for r in reasons)
+
+
+def test_a_block_moving_an_extension_leaves_tables_trusted(roundtrip) -> None:
+    # whether the extension is in public is a question to the catalogs the history cannot
+    # answer; either way the block moves the extension and nothing else
+    rb, sql = roundtrip(history=[
+        """create extension fuzzystrmatch with schema public;
+        create table public.people (id bigint primary key, name text not null);
+        alter table public.people enable row level security;
+        create policy people_read on public.people for select to authenticated using (true);""",
+        """do $$ begin
+          create schema if not exists extensions;
+          if exists (select 1 from pg_extension where extname = 'fuzzystrmatch'
+                     and extnamespace = (select oid from pg_namespace where nspname = 'public')) then
+            alter extension fuzzystrmatch set schema extensions;
+          end if;
+        end $$;""",
+    ], migration="drop table public.people;")
+    assert not rb.manual_steps
+    assert "CREATE POLICY people_read" in sql

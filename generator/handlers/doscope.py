@@ -613,6 +613,8 @@ def _statement_reach(stmt: ast.Node, holes: dict[int, _Hole], env: _Env, path: t
     if isinstance(stmt, ast.RenameStmt):
         return [_object_reach(stmt.renameType if stmt.relation is None else ObjectType.OBJECT_TABLE,
                               stmt.relation or stmt.object, n)]
+    if isinstance(stmt, ast.AlterObjectSchemaStmt) and stmt.objectType == ObjectType.OBJECT_EXTENSION:
+        return [Reach("extension", None, n.part(stmt.object.sval, "extension"))]  # as ALTER EXTENSION
     if isinstance(stmt, ast.AlterObjectSchemaStmt):
         return [_object_reach(stmt.objectType, stmt.relation or stmt.object, n)]
     if isinstance(stmt, (ast.AlterEnumStmt, ast.CreateEnumStmt, ast.AlterDomainStmt, ast.CreateDomainStmt)):
