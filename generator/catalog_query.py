@@ -328,6 +328,18 @@ def _simple(store: Callable[[Catalog], object]) -> Callable[[Filters, Catalog], 
     return lookup
 
 
+def _extension_lookup(f: Filters, cat: Catalog) -> bool | None:
+    name, schema = f.pop("name", None), f.pop("schema", None)
+    if f or name is None:
+        return None
+    ext = cat.extensions.get(name)
+    if ext is None or schema is None:
+        return ext is not None
+    if ext.search_path is not None or ext.schema is None:
+        return None  # created without a schema: where it went is not certain
+    return ext.schema == schema
+
+
 def _pubtable_lookup(f: Filters, cat: Catalog) -> bool | None:
     pub, name, schema = f.pop("pub", None), f.pop("name", None), f.pop("schema", None)
     if f or pub is None or name is None:
@@ -395,7 +407,7 @@ _SPECS: dict[tuple[str, str], Spec] = {
     ("pg_catalog", "pg_roles"): ({"rolname": "name"}, _role_lookup),
     ("pg_catalog", "pg_authid"): ({"rolname": "name"}, _role_lookup),
     ("pg_catalog", "pg_user"): ({"usename": "name"}, _role_lookup),
-    ("pg_catalog", "pg_extension"): ({"extname": "name"}, _simple(lambda c: c.extensions)),
+    ("pg_catalog", "pg_extension"): ({"extname": "name", "extnamespace": "nsoid"}, _extension_lookup),
     ("pg_catalog", "pg_publication"): ({"pubname": "name"}, _simple(lambda c: c.publications)),
     ("pg_catalog", "pg_event_trigger"): ({"evtname": "name"}, _simple(lambda c: c.event_triggers)),
     ("pg_catalog", "pg_publication_tables"): ({"pubname": "pub", "schemaname": "schema", "tablename": "name"}, _pubtable_lookup),
@@ -524,7 +536,8 @@ def select_exists(sel: ast.SelectStmt, cat: Catalog) -> bool | None:
         if not lref:
             return None
         where, col = _qualify(lref, aliases, main, ns_alias)
-        value = _const(right)
+        in_schema = _namespace_oid(right)
+        value = _const(right) if in_schema is None else in_schema
         if value is None or where is None:
             return None
         if where == "ns":
@@ -536,7 +549,7 @@ def select_exists(sel: ast.SelectStmt, cat: Catalog) -> bool | None:
             if field is None:
                 return None
             if field == "nsoid":
-                if _cast_type(right) != "regnamespace":
+                if _cast_type(right) != "regnamespace" and in_schema is None:
                     return None
                 field = "schema"
             elif field in ("tableref", "typeref") and _cast_type(right) not in ("regclass", "regtype"):
@@ -553,6 +566,26 @@ def select_exists(sel: ast.SelectStmt, cat: Catalog) -> bool | None:
     if ns_alias and not ns_joined:
         return None
     return lookup(filters, cat)
+
+
+def _namespace_oid(node: ast.Node) -> str | None:
+    """``(SELECT oid FROM pg_namespace WHERE nspname = 'x')`` -> ``'x'``: the oid of a
+    schema by name, as ``'x'::regnamespace`` writes it."""
+    if not (isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.EXPR_SUBLINK):
+        return None
+    sel = node.subselect
+    targets = sel.targetList or ()
+    items = sel.fromClause or ()
+    if (len(targets) != 1 or _colref(targets[0].val) not in ((None, "oid"),) or len(items) != 1
+            or not isinstance(items[0], ast.RangeVar) or items[0].relname != "pg_namespace"
+            or items[0].schemaname not in (None, "pg_catalog") or sel.op or sel.withClause):
+        return None
+    q = sel.whereClause
+    if not (isinstance(q, ast.A_Expr) and q.kind == 0 and len(q.name) == 1 and q.name[0].sval == "="):
+        return None
+    if _colref(q.lexpr) != (None, "nspname"):
+        return None
+    return _const(q.rexpr)
 
 
 def _qualify(ref: tuple[str | None, str], aliases: dict[str, tuple[str, str]], main, ns_alias) -> tuple[str | None, str]:

@@ -77,6 +77,17 @@ TABLE = "create table public.t (id int primary key, e text);"
     ("exists (select 1 from pg_roles where rolname = 'pg_read_all_data')", [], None),
     ("exists (select 1 from pg_extension where extname = 'pgcrypto')", [], True),
     ("exists (select 1 from pg_extension where extname = 'vector')", [], False),
+    # in a schema, by its oid looked up by name
+    ("exists (select 1 from pg_extension where extname = 'citext' and extnamespace = "
+     "(select oid from pg_namespace where nspname = 'public'))", ["create extension citext schema extensions"], False),
+    ("exists (select 1 from pg_extension where extname = 'citext' and extnamespace = "
+     "(select oid from pg_namespace where nspname = 'extensions'))", ["create extension citext schema extensions"], True),
+    ("exists (select 1 from pg_extension where extname = 'citext' and extnamespace = 'extensions'::regnamespace)",
+     ["create extension citext schema extensions"], True),
+    ("exists (select 1 from pg_extension where extname = 'citext' and extnamespace = "
+     "(select oid from pg_namespace where nspname = 'public'))", ["create extension citext"], None),  # went where?
+    ("exists (select 1 from pg_extension where extname = 'citext' and extnamespace = "
+     "(select oid from pg_namespace where nspname like 'pub%'))", ["create extension citext schema public"], None),
     ("exists (select 1 from pg_namespace where nspname = 'private')", [], False),
     ("exists (select 1 from pg_namespace where nspname = 'net')", [], None),
     ("exists (select 1 from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 't')",

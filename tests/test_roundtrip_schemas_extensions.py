@@ -211,3 +211,18 @@ def test_drop_platform_extension_recreates_it_in_extensions(roundtrip, name: str
     history = ["drop extension if exists pgjwt;"] if name == "pgcrypto" else []
     rb, sql = roundtrip(history=history, migration=f"drop extension {name};")
     assert f"CREATE EXTENSION {name} WITH SCHEMA extensions;" in sql
+
+
+def test_block_moving_an_extension_found_in_public_by_namespace_oid(roundtrip) -> None:
+    # `extnamespace = (select oid from pg_namespace where nspname = 'public')` is decided
+    # from the catalog, so the block's move is undone like the statement's
+    rb, sql = roundtrip(history=["create extension fuzzystrmatch with schema public;"], migration="""
+        do $$ begin
+          create schema if not exists extensions;
+          if exists (select 1 from pg_extension where extname = 'fuzzystrmatch'
+                     and extnamespace = (select oid from pg_namespace where nspname = 'public')) then
+            alter extension fuzzystrmatch set schema extensions;
+          end if;
+        end $$;""")
+    assert not rb.manual_steps
+    assert "ALTER EXTENSION fuzzystrmatch SET SCHEMA public;" in sql
