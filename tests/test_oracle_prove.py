@@ -86,3 +86,27 @@ def test_learn_keeps_right_entries_after_proving_them(pg_server, tmp_path, monke
     mig = root / "supabase" / "migrations"
     assert _drop_manual(mig) == []
 
+
+
+def test_culprits_are_the_entries_a_rollback_depends_on(tmp_path):
+    # four learned blocks; dropping orders depends on the entries of the two that reached it
+    from generator.oracle.prove import culprits
+
+    files = {"20240101000000_init.sql": INIT + "create table public.items (id int primary key);\n"}
+    for i in range(2, 6):  # 4 and 5 reach only the items table, statically
+        block = ADD_NOTE if i in (2, 3) else ADD_NOTE.replace("schemaname = 'public'", "tablename = 'items'")
+        files[f"2024010{i}000000_note.sql"] = block.replace("note text", f"note{i} text")
+    files["20240106000000_drop.sql"] = DROP
+    project(tmp_path, files)
+    mig = tmp_path / "supabase" / "migrations"
+    ms = list_migrations(mig)
+    chains = chain_hashes(ms)
+    entries = []
+    for i in range(2, 6):
+        left = ["table", "public.orders" if i in (2, 3) else "public.items"]
+        entries.append({"chain": chains[i - 1], "defaults_unchanged": False, "format": 1, "line": 1,
+                        "migration": f"2024010{i}000000_note.sql", "unchanged": [left]})
+    record.record_path(mig).write_text(json.dumps({"entries": entries, "format": 1}))
+    loaded = list(record.Oracle.load(record.record_path(mig), ms).entries.values())
+    found = culprits(ms, loaded, ms[-1])
+    assert sorted(e.migration for e in found) == ["20240102000000_note.sql", "20240103000000_note.sql"]
