@@ -261,6 +261,10 @@ def _iter_rollbacks(
         if resume is not None:
             start = resume.start
             extra.update(catalog=resume.catalog, on_replayed=resume.on_replayed)
+            if unrecorded is None:  # (a replay from a snapshot does not load the record itself)
+                from .engine import load_oracle
+
+                extra["oracle"] = load_oracle(migrations[: last + 1])
         if start <= last:
             yield from (rb for rb in iter_generate(migrations[start: last + 1], {t.version for t in wanted},
                                                    manual_rule, **extra)
