@@ -49,12 +49,14 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import stat
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
@@ -64,6 +66,7 @@ from .verify import Prefix
 
 FORMAT = 1
 STATE_FILE = "state.json"
+SCHEMA_FILE = "schema.pickle"  # the schema where the state was saved (verify.Prefix.schema)
 DATA = "data"
 KEEP_PER_PROJECT = 2
 KEEP_TOTAL = 4
@@ -275,7 +278,7 @@ class Store:
         self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
                              [here(b) for b in rec["broken"]],
                              (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
-                             rec["base_roles"])
+                             rec["base_roles"], _read_schema(d / SCHEMA_FILE, meta.get("schema")))
         self.resumed_after = self.history[count - 1].path.name
         os.utime(d / STATE_FILE)  # the newest used: kept longest
         return True
@@ -337,8 +340,9 @@ class Store:
 
     # -- saving -----------------------------------------------------------------------------
 
-    def save(self, server, prefix: Prefix) -> None:
-        """Save the cluster as it is now (``prefix`` replayed), when that was worth it."""
+    def save(self, server, prefix: Prefix, look: Callable[[], tuple] | None = None) -> None:
+        """Save the cluster as it is now (``prefix`` replayed), when that was worth it.
+        ``look`` (``verify._Fresh.look``): the schema there, saved with it (``SCHEMA_FILE``)."""
         if self.root is None or prefix.count <= 0:
             return
         if self.prefix is not None and prefix.count == self.prefix.count:
@@ -353,12 +357,14 @@ class Store:
         except OSError:
             return  # a cache folder we cannot write: verify works, just without saving
         try:
+            schema = _write_schema(tmp / SCHEMA_FILE, look()) if look is not None else None
             server.pause()
         except Exception:  # noqa: BLE001 - not saved this time; the run goes on
             shutil.rmtree(tmp, ignore_errors=True)
             return
         try:
             meta = self._copy_out(server, tmp / DATA, key, prefix)
+            meta["schema"] = schema
         except (OSError, StateError):
             shutil.rmtree(tmp, ignore_errors=True)
             return
@@ -394,10 +400,32 @@ class Store:
                 files[rel] = _copy_hashed(src / rel, dest / rel)
         n = prefix.count
         return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
-                "prefix": asdict(prefix), "dirs": dirs, "files": files}
+                "prefix": prefix.record(), "dirs": dirs, "files": files}
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _write_schema(path: Path, schema: tuple) -> tuple[int, str]:
+    """Pickle ``schema`` (``verify._Fresh.look``) to ``path``: its size and sha256."""
+    data = pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL)
+    path.write_bytes(data)
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def _read_schema(path: Path, recorded: object) -> tuple | None:
+    """The schema saved with a state when it is exactly the one recorded (size and sha256),
+    else None: the first snapshot then reads everything, which is never wrong."""
+    if not (isinstance(recorded, list) and len(recorded) == 2):
+        return None
+    try:
+        data = _read_small(path, limit=1 << 31)
+        if (len(data), hashlib.sha256(data).hexdigest()) != tuple(recorded):
+            return None
+        schema = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - any doubt: not used
+        return None
+    return schema if isinstance(schema, tuple) and len(schema) == 2 else None
 
 
 def _load(d: Path) -> dict:

@@ -230,7 +230,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
                     results += verify_fresh(server, history, targets, dbname=_dbname(i),
                                             progress=step, notes=notes, broken=broken,
                                             resume=own.prefix if own else None,
-                                            on_prefix=(lambda p, own=own: own.save(server, p)) if own else None)
+                                            on_prefix=(lambda p, look, own=own: own.save(server, p, look)) if own else None)
         except psycopg.Error:
             if server.postmaster_pid() is None or not server.datadir.exists():
                 raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
