@@ -212,11 +212,8 @@ def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: 
                 chosen[path.resolve()] = (target, history)
                 continue
         else:
-            matches = [
-                i
-                for i, m in enumerate(migrations)
-                if arg in (m.version, m.stem, m.path.name) or Path(arg).name == m.path.name
-            ]
+            name = path.name
+            matches = [i for i, m in enumerate(migrations) if arg in (m.version, m.stem, m.path.name) or name == m.path.name]
             if not matches:
                 raise InputError(f"{arg}: no such migration in {migrations_dir} (give a version, a file name or a path)")
             for i in matches[1:]:  # a version shared by several files: all of them

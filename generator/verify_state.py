@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .cache import user_cache_dir
+from .cache import loads, user_cache_dir
 from .chain import chain_hashes, sha
 from .verify import Prefix
 
@@ -155,14 +155,14 @@ def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
         os.close(fd)
 
 
-def _copy_hashed(src: Path, dst: Path) -> tuple[int, str]:
+def _copy_hashed(src: Path | str, dst: Path | str) -> tuple[int, str]:
     """Copy a regular file, returning its size and sha256."""
     h = hashlib.sha256()
     size = 0
     fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StateError(f"{src.name} is not a regular file")
+            raise StateError(f"{os.path.basename(src)} is not a regular file")
         with os.fdopen(os.dup(fd), "rb") as fin, open(dst, "wb") as fout:
             while chunk := fin.read(_CHUNK):
                 h.update(chunk)
@@ -305,17 +305,18 @@ class Store:
         return None
 
     def _restore(self, d: Path, meta: dict, server) -> None:
-        src, dst = d / DATA, server.datadir
-        dst.mkdir(mode=0o700)
+        # (paths as strings: thousands of files, and pathlib's objects cost more than the copy of most)
+        src, dst = os.path.join(d, DATA), os.fspath(server.datadir)
+        os.mkdir(dst, 0o700)
         owner = server.run_as
         for rel in meta["dirs"]:
-            p = dst / _safe(rel)
-            p.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(os.path.join(dst, _safe(rel)), mode=0o700, exist_ok=True)
         for rel, (size, digest) in meta["files"].items():
-            got = _copy_hashed(src / _safe(rel), dst / _safe(rel))
+            target = os.path.join(dst, _safe(rel))
+            got = _copy_hashed(os.path.join(src, rel), target)
             if got != (size, digest):
                 raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
-            os.chmod(dst / _safe(rel), 0o600)
+            os.chmod(target, 0o600)
         if owner:
             for root, dirs, files in os.walk(dst):
                 os.chown(root, owner[0], owner[1])
@@ -422,7 +423,7 @@ def _read_schema(path: Path, recorded: object) -> tuple | None:
         data = _read_small(path, limit=1 << 31)
         if (len(data), hashlib.sha256(data).hexdigest()) != tuple(recorded):
             return None
-        schema = pickle.loads(data)
+        schema = loads(data)
     except Exception:  # noqa: BLE001 - any doubt: not used
         return None
     return schema if isinstance(schema, tuple) and len(schema) == 2 else None
@@ -468,8 +469,7 @@ def _respell(saved: str, now: str):
 
 def _safe(rel: str) -> str:
     """A path inside the data folder (never absolute, never going up)."""
-    p = Path(rel)
-    if p.is_absolute() or ".." in p.parts:
+    if not isinstance(rel, str) or os.path.isabs(rel) or ".." in rel.split(os.sep):
         raise StateError(f"{rel}: not a path inside the data folder")
     return rel
 
