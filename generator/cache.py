@@ -1,4 +1,5 @@
-"""The per-project cache that ``check`` and ``generate`` share (and ``down`` reads).
+"""The per-project cache that ``check`` and ``generate`` share (``down`` reads it; ``verify``
+reads and adds catalog snapshots: generator.resume.plan_replay).
 
 One file per project in the user's cache folder (``$SUPABASE_ROLLBACK_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback``), so the

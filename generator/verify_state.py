@@ -18,7 +18,9 @@ the server makes new ones as it needs them). Beside the copy, ``state.json`` hol
 the replay recorded (``verify.Prefix``: migrations applied and not applied, the notes and
 errors the history-only migrations gave, the migration later failures are put down to),
 the key, the chain hash of every migration of the prefix, and for every copied file its
-size and sha256; a digest over all of it comes first. The recorded notes name files by the migrations
+size and sha256; a digest over all of it comes first. ``schema.pickle`` holds the schema
+snapshot taken there with the incremental snapshotter's state (``verify.Prefix.schema``,
+its size and sha256 in ``state.json``): the first snapshot after a restore is incremental. The recorded notes name files by the migrations
 folder as it was given (``supabase/migrations/x.sql:3``, relative to the folder verify ran
 in); restored, they name it as it is given now.
 

@@ -87,7 +87,8 @@ def verify(
     Verifying the newest migration(s) of a long history: the database state
     reached just before them is saved in the user's cache folder, and the
     next verify of later migrations starts from it instead of replaying the
-    history (--no-cache: always replay).
+    history; the rollbacks generated in memory start from the catalog
+    snapshots generate keeps (--no-cache: always replay).
 
     \b
     Examples:
