@@ -11,6 +11,8 @@ generated into the copy, then, with a cache folder of its own:
 2. ``verify <newest> --no-cache``: the newest migration verified cold (everything replayed);
 3. ``verify <newest>``: the same from the saved state (one migration replayed).
 
+The generator package is byte-compiled first (an installed package has its ``.pyc`` files;
+with ``PYTHONDONTWRITEBYTECODE`` set and none there, every process would compile it again).
 Each figure is a fresh process (benchmarks/run.py's ``run``): wall seconds in all, and the
 ``seconds`` of the JSON report (server start, replay and verification: what the saved
 state saves; the rest is reading the migrations and generating the rollback in memory).
@@ -19,6 +21,7 @@ state saves; the rest is reading the migrations and generating the rollback in m
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -62,6 +65,7 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=1262)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "generator"), quiet=1)
     info = machine()
     lines = ["### verify of one new migration, from a saved database state (issue 14)", "",
              f"`python benchmarks/verify_state.py --synthetic {args.synthetic}`: wall seconds of a fresh process; "

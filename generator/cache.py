@@ -1,4 +1,5 @@
-"""The per-project cache that ``check`` and ``generate`` share (and ``down`` reads).
+"""The per-project cache that ``check`` and ``generate`` share (``down`` reads it; ``verify``
+reads and adds catalog snapshots: generator.resume.plan_replay).
 
 One file per project in the user's cache folder (``$SUPABASE_ROLLBACK_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/supabase-rollback``, else ``~/.cache/supabase-rollback``), so the
@@ -28,6 +29,7 @@ This module is on ``check``'s fast path: it imports neither pglast nor the engin
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -139,7 +141,7 @@ class Cache:
     def rows(self) -> dict[str, tuple]:
         if self._rows is None:
             try:
-                rows = pickle.loads(self.rows_blob) if self.rows_blob else {}
+                rows = loads(self.rows_blob) if self.rows_blob else {}
             except Exception:  # noqa: BLE001 - checked by the file's checksum; still never fatal
                 rows = {}
             self._rows = rows if isinstance(rows, dict) else {}
@@ -176,7 +178,7 @@ class Cache:
         if blob is None:
             return None
         try:
-            return pickle.loads(blob)
+            return loads(blob)
         except Exception:  # noqa: BLE001 - checked by the file's checksum; still never fatal
             return None
 
@@ -202,6 +204,19 @@ class Cache:
             pass
 
 
+def loads(data: bytes | memoryview) -> Any:
+    """``pickle.loads`` without the cyclic garbage collector: unpickling a catalog or a schema
+    makes hundreds of thousands of objects, and the collections they set off (none of them
+    garbage) take longer than the unpickling itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _decode(raw: bytes) -> tuple[str, dict]:
     """(why it is not usable, "") or ("", the payload)."""
     if not raw.startswith(_MAGIC):
@@ -214,7 +229,7 @@ def _decode(raw: bytes) -> tuple[str, dict]:
     if raw[at:at + 1] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != raw[len(_HEADER):at]:
         return "is damaged (truncated or edited)", {}
     try:
-        data = pickle.loads(payload)
+        data = loads(payload)
     except Exception:  # noqa: BLE001
         return "is damaged (cannot be decoded)", {}
     if not (isinstance(data, dict) and isinstance(data.get("key"), str) and isinstance(data.get("entries"), dict)

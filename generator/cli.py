@@ -212,11 +212,8 @@ def _select(args: tuple[str, ...], migrations: list[Migration], migrations_dir: 
                 chosen[path.resolve()] = (target, history)
                 continue
         else:
-            matches = [
-                i
-                for i, m in enumerate(migrations)
-                if arg in (m.version, m.stem, m.path.name) or Path(arg).name == m.path.name
-            ]
+            name = path.name
+            matches = [i for i, m in enumerate(migrations) if arg in (m.version, m.stem, m.path.name) or name == m.path.name]
             if not matches:
                 raise InputError(f"{arg}: no such migration in {migrations_dir} (give a version, a file name or a path)")
             for i in matches[1:]:  # a version shared by several files: all of them
@@ -261,6 +258,10 @@ def _iter_rollbacks(
         if resume is not None:
             start = resume.start
             extra.update(catalog=resume.catalog, on_replayed=resume.on_replayed)
+            if unrecorded is None:  # (a replay from a snapshot does not load the record itself)
+                from .engine import load_oracle
+
+                extra["oracle"] = load_oracle(migrations[: last + 1])
         if start <= last:
             yield from (rb for rb in iter_generate(migrations[start: last + 1], {t.version for t in wanted},
                                                    manual_rule, **extra)

@@ -70,10 +70,11 @@ class Resume:
     replayed: int = 0  # migrations of the folder this run replayed (what the tests look at)
 
     def on_replayed(self, m: Migration, catalog) -> None:
-        """The engine's hook after each migration: a snapshot after the newest ones."""
+        """The engine's hook after each migration: a snapshot after the newest ones (not
+        again when the cache has it: under the same chain hash and key it is this catalog)."""
         self.replayed += 1
         h = self.chain.get(id(m))
-        if h is not None and h in self.hashes[-SNAPSHOTS:]:
+        if h is not None and h in self.hashes[-SNAPSHOTS:] and h not in self.cache.snapshots:
             self.made[h] = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
 
     def entry(self, i: int) -> tuple[Expected, tuple]:
@@ -118,9 +119,24 @@ def plan(cache: Cache, migrations: list[Migration], hashes: list[str], wanted: s
     if known > last:  # nothing to replay
         resume.start = known
         return resume
-    for j in range(known - 1, -1, -1):
-        if hashes[j] in cache.snapshots:
-            catalog = cache.catalog(hashes[j])
+    return _from_snapshot(resume, known)
+
+
+def plan_replay(cache: Cache, migrations: list[Migration], hashes: list[str], first: int) -> Resume:
+    """Where an in-memory replay that must yield the rollback of the ``first``-th migration
+    of the folder (and of later ones) starts: right after the newest usable snapshot before
+    it, else at the baseline (``verify``: it needs the rollbacks, not what generate wrote)."""
+    global LAST
+    resume = LAST = Resume(cache, hashes, chain={id(m): h for m, h in zip(migrations, hashes)})
+    return _from_snapshot(resume, first)
+
+
+def _from_snapshot(resume: Resume, before: int) -> Resume:
+    """``resume`` starting after the newest snapshot that can be read of a migration before
+    the ``before``-th (at the baseline when there is none)."""
+    for j in range(before - 1, -1, -1):
+        if resume.hashes[j] in resume.cache.snapshots:
+            catalog = resume.cache.catalog(resume.hashes[j])
             if catalog is not None:
                 resume.start, resume.catalog = j + 1, catalog
                 break

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -454,6 +455,7 @@ class _Fresh:
                 self.base_roles = sorted(r[0] for r in conn.execute("SELECT rolname FROM pg_roles"))
         self._observer: psycopg.Connection | None = None
         self._snapshots: IncrementalSnapshots | None = None
+        self._kept: Any = None  # the snapshotter's state for the next session (``close_observer(keep=True)``)
         self.check_snapshots = os.environ.get(ENV_CHECK_SNAPSHOTS, "") not in ("", "0")
 
     def connect(self) -> psycopg.Connection:
@@ -469,7 +471,13 @@ class _Fresh:
             self._observer = self.connect()
         return self._observer
 
-    def close_observer(self) -> None:
+    def close_observer(self, keep: bool = False) -> None:
+        """``keep``: the database stays as it is (the server may be restarted meanwhile), so the
+        next session's first snapshot re-reads only what changed from here."""
+        if not keep:
+            self._kept = None
+        elif self._snapshots is not None:
+            self._kept = self._snapshots.state
         if self._observer is not None:
             self._observer.close()
             self._observer = None
@@ -480,7 +488,23 @@ class _Fresh:
         the previous call (``IncrementalSnapshots``: this database changes only through us)."""
         if self._snapshots is None or self._snapshots.conn is not self.observer:
             self._snapshots = IncrementalSnapshots(self.observer, check=self.check_snapshots)
+            self._snapshots.state, self._kept = self._kept, None
         return self._snapshots.take()
+
+    def look(self) -> tuple[Snapshot, Any]:
+        """The schema now and what the incremental snapshotter knows of it (to be saved with
+        the database); the session is closed after, the snapshotter's state kept."""
+        s = self.snap()
+        assert self._snapshots is not None
+        state = self._snapshots.state
+        self.close_observer(keep=True)
+        return s, state
+
+    def go_on_from(self, state: Any) -> None:
+        """The next ``snap()`` re-reads only what changed since ``state`` was taken of this very
+        database (``look()``; the same data folder, restarted or restored byte for byte)."""
+        self.close_observer()
+        self._kept = state
 
     def apply(self, m: Migration, stmts: list[Statement]) -> None:
         with self.connect() as conn:
@@ -534,6 +558,15 @@ class Prefix:
     broken: list[str]
     blocker: tuple[str, str] | None
     base_roles: list[str] = field(default_factory=list)  # the cluster's roles before the history ran
+    # The schema of the database holding them, with what the incremental snapshotter knows of
+    # it (``_Fresh.look``): the first snapshot after a restore is then incremental, not a full
+    # read. None: not known (the first snapshot reads everything). Not part of the JSON record.
+    schema: tuple[Snapshot, Any] | None = field(default=None, repr=False, compare=False)
+
+    def record(self) -> dict[str, Any]:
+        """The JSON-able part (generator/verify_state.py saves it)."""
+        return {"count": self.count, "applied": self.applied, "unapplied": self.unapplied, "notes": self.notes,
+                "broken": self.broken, "blocker": self.blocker, "base_roles": self.base_roles}
 
 
 @dataclass
@@ -555,7 +588,7 @@ def verify_fresh(
     notes: list[str] | None = None,
     broken: list[str] | None = None,
     resume: Prefix | None = None,
-    on_prefix: Callable[[Prefix], None] | None = None,
+    on_prefix: Callable[[Prefix, Callable[[], tuple[Snapshot, Any]]], None] | None = None,
 ) -> list[Result]:
     """Verify the rollbacks in ``candidates`` (by migration stem, ``Migration.stem``) along
     ``history``.
@@ -572,7 +605,9 @@ def verify_fresh(
     replay recorded (applied, not applied, notes, errors, the blocker) is taken from it.
     ``on_prefix`` is called once with the same record when the replay reaches the first
     migration to verify (the database then holds exactly the migrations before it), with
-    no session open, so that the state can be saved.
+    no session open, so that the state can be saved, and a function that takes the schema
+    there (``_Fresh.look``, to be saved with it). ``resume.schema``: that schema, as saved;
+    the first snapshot is then incremental.
     """
     notes = notes if notes is not None else []
     broken = broken if broken is not None else []
@@ -591,15 +626,26 @@ def verify_fresh(
         notes.extend(resume.notes)
         broken.extend(resume.broken)
         blocker = Blocker(*resume.blocker) if resume.blocker else None
+        if resume.schema is not None:
+            current = resume.schema[0]
+            run.go_on_from(resume.schema[1])
     try:
         for i, m in enumerate(history[start:], start):
             c = candidates.get(m.stem)
             if c is not None and on_prefix is not None:
-                run.close_observer()
+                looked: list[tuple[Snapshot, Any]] = []
+
+                def look() -> tuple[Snapshot, Any]:
+                    looked.append(run.look())
+                    return looked[-1]
+
+                run.close_observer(keep=True)
                 on_prefix(Prefix(i, [a.path.name for a, _ in run.applied], [u.path.name for u in run.unapplied],
                                  notes[notes_from:], broken[broken_from:],
-                                 (blocker.stem, blocker.why) if blocker else None, run.base_roles))
+                                 (blocker.stem, blocker.why) if blocker else None, run.base_roles), look)
                 on_prefix = None
+                if looked:  # the schema here is known: the round trip starts from it
+                    current = looked[-1][0]
             if c is not None and progress:
                 progress(m)
             started = time.monotonic()

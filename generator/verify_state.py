@@ -18,7 +18,9 @@ the server makes new ones as it needs them). Beside the copy, ``state.json`` hol
 the replay recorded (``verify.Prefix``: migrations applied and not applied, the notes and
 errors the history-only migrations gave, the migration later failures are put down to),
 the key, the chain hash of every migration of the prefix, and for every copied file its
-size and sha256; a digest over all of it comes first. The recorded notes name files by the migrations
+size and sha256; a digest over all of it comes first. ``schema.pickle`` holds the schema
+snapshot taken there with the incremental snapshotter's state (``verify.Prefix.schema``,
+its size and sha256 in ``state.json``): the first snapshot after a restore is incremental. The recorded notes name files by the migrations
 folder as it was given (``supabase/migrations/x.sql:3``, relative to the folder verify ran
 in); restored, they name it as it is given now.
 
@@ -49,21 +51,24 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import stat
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .cache import user_cache_dir
+from .cache import loads, user_cache_dir
 from .chain import chain_hashes, sha
 from .verify import Prefix
 
 FORMAT = 1
 STATE_FILE = "state.json"
+SCHEMA_FILE = "schema.pickle"  # the schema where the state was saved (verify.Prefix.schema)
 DATA = "data"
 KEEP_PER_PROJECT = 2
 KEEP_TOTAL = 4
@@ -152,14 +157,14 @@ def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
         os.close(fd)
 
 
-def _copy_hashed(src: Path, dst: Path) -> tuple[int, str]:
+def _copy_hashed(src: Path | str, dst: Path | str) -> tuple[int, str]:
     """Copy a regular file, returning its size and sha256."""
     h = hashlib.sha256()
     size = 0
     fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StateError(f"{src.name} is not a regular file")
+            raise StateError(f"{os.path.basename(src)} is not a regular file")
         with os.fdopen(os.dup(fd), "rb") as fin, open(dst, "wb") as fout:
             while chunk := fin.read(_CHUNK):
                 h.update(chunk)
@@ -275,7 +280,7 @@ class Store:
         self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
                              [here(b) for b in rec["broken"]],
                              (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
-                             rec["base_roles"])
+                             rec["base_roles"], _read_schema(d / SCHEMA_FILE, meta.get("schema")))
         self.resumed_after = self.history[count - 1].path.name
         os.utime(d / STATE_FILE)  # the newest used: kept longest
         return True
@@ -302,17 +307,18 @@ class Store:
         return None
 
     def _restore(self, d: Path, meta: dict, server) -> None:
-        src, dst = d / DATA, server.datadir
-        dst.mkdir(mode=0o700)
+        # (paths as strings: thousands of files, and pathlib's objects cost more than the copy of most)
+        src, dst = os.path.join(d, DATA), os.fspath(server.datadir)
+        os.mkdir(dst, 0o700)
         owner = server.run_as
         for rel in meta["dirs"]:
-            p = dst / _safe(rel)
-            p.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(os.path.join(dst, _safe(rel)), mode=0o700, exist_ok=True)
         for rel, (size, digest) in meta["files"].items():
-            got = _copy_hashed(src / _safe(rel), dst / _safe(rel))
+            target = os.path.join(dst, _safe(rel))
+            got = _copy_hashed(os.path.join(src, rel), target)
             if got != (size, digest):
                 raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
-            os.chmod(dst / _safe(rel), 0o600)
+            os.chmod(target, 0o600)
         if owner:
             for root, dirs, files in os.walk(dst):
                 os.chown(root, owner[0], owner[1])
@@ -337,8 +343,9 @@ class Store:
 
     # -- saving -----------------------------------------------------------------------------
 
-    def save(self, server, prefix: Prefix) -> None:
-        """Save the cluster as it is now (``prefix`` replayed), when that was worth it."""
+    def save(self, server, prefix: Prefix, look: Callable[[], tuple] | None = None) -> None:
+        """Save the cluster as it is now (``prefix`` replayed), when that was worth it.
+        ``look`` (``verify._Fresh.look``): the schema there, saved with it (``SCHEMA_FILE``)."""
         if self.root is None or prefix.count <= 0:
             return
         if self.prefix is not None and prefix.count == self.prefix.count:
@@ -353,12 +360,14 @@ class Store:
         except OSError:
             return  # a cache folder we cannot write: verify works, just without saving
         try:
+            schema = _write_schema(tmp / SCHEMA_FILE, look()) if look is not None else None
             server.pause()
         except Exception:  # noqa: BLE001 - not saved this time; the run goes on
             shutil.rmtree(tmp, ignore_errors=True)
             return
         try:
             meta = self._copy_out(server, tmp / DATA, key, prefix)
+            meta["schema"] = schema
         except (OSError, StateError):
             shutil.rmtree(tmp, ignore_errors=True)
             return
@@ -394,10 +403,32 @@ class Store:
                 files[rel] = _copy_hashed(src / rel, dest / rel)
         n = prefix.count
         return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
-                "prefix": asdict(prefix), "dirs": dirs, "files": files}
+                "prefix": prefix.record(), "dirs": dirs, "files": files}
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _write_schema(path: Path, schema: tuple) -> tuple[int, str]:
+    """Pickle ``schema`` (``verify._Fresh.look``) to ``path``: its size and sha256."""
+    data = pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL)
+    path.write_bytes(data)
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def _read_schema(path: Path, recorded: object) -> tuple | None:
+    """The schema saved with a state when it is exactly the one recorded (size and sha256),
+    else None: the first snapshot then reads everything, which is never wrong."""
+    if not (isinstance(recorded, list) and len(recorded) == 2):
+        return None
+    try:
+        data = _read_small(path, limit=1 << 31)
+        if (len(data), hashlib.sha256(data).hexdigest()) != tuple(recorded):
+            return None
+        schema = loads(data)
+    except Exception:  # noqa: BLE001 - any doubt: not used
+        return None
+    return schema if isinstance(schema, tuple) and len(schema) == 2 else None
 
 
 def _load(d: Path) -> dict:
@@ -440,8 +471,7 @@ def _respell(saved: str, now: str):
 
 def _safe(rel: str) -> str:
     """A path inside the data folder (never absolute, never going up)."""
-    p = Path(rel)
-    if p.is_absolute() or ".." in p.parts:
+    if not isinstance(rel, str) or os.path.isabs(rel) or ".." in rel.split(os.sep):
         raise StateError(f"{rel}: not a path inside the data folder")
     return rel
 

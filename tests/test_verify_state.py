@@ -85,10 +85,10 @@ def test_a_new_migration_starts_from_the_saved_state(tmp_path: Path, monkeypatch
     seen: list = []
     save = Store.save
 
-    def save_and_look(self, server, prefix):  # the schema where the state is saved (or was restored)
+    def save_and_look(self, server, prefix, look=None):  # the schema where the state is saved (or was restored)
         with server.connect(self.dbname) as conn:
             seen.append((prefix.count, snapshot(conn)))
-        return save(self, server, prefix)
+        return save(self, server, prefix, look)
 
     monkeypatch.setattr(Store, "save", save_and_look)
     before = counters()
@@ -251,3 +251,58 @@ def test_a_state_saved_from_another_folder_tells_the_paths_as_given_now(tmp_path
     assert COUNTERS.restored == restored + 1 and not state_notes
     _, notes, _ = verify(root, "20240105000000", "--no-cache")
     assert any("p/supabase/migrations/20240103500000_broken.sql:1:" in n for n in notes)
+
+
+def _count_full_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the incremental snapshotter's full reads (generator/snapshot.py)."""
+    from generator.snapshot import IncrementalSnapshots
+
+    n = [0]
+    full = IncrementalSnapshots._full
+
+    def counted(self, rows, watermark):
+        n[0] += 1
+        return full(self, rows, watermark)
+
+    monkeypatch.setattr(IncrementalSnapshots, "_full", counted)
+    return n
+
+
+def test_the_schema_saved_with_the_state_spares_the_first_full_read(tmp_path: Path, monkeypatch):
+    """The schema where the state is saved goes with it (``schema.pickle``): after a restore
+    the first snapshot is incremental from it, and every snapshot is still the full one
+    (``SUPABASE_ROLLBACK_CHECK_SNAPSHOTS=1`` compares each with a full read and fails
+    otherwise), the role the history created and the new migration grants to included."""
+    monkeypatch.setenv("SUPABASE_ROLLBACK_CHECK_SNAPSHOTS", "1")
+    full_reads = _count_full_reads(monkeypatch)
+    root = write(tmp_path / "p", HISTORY)
+    first, _, _ = verify(root, "20240103000000")  # saves the state after two migrations, with its schema
+    assert first[0][1] == "verified"
+    assert full_reads[0] == 1  # the schema before the state was saved, taken once (kept across the restart)
+    (saved,) = states(tmp_path)
+    assert (saved / verify_state.SCHEMA_FILE).is_file()
+    assert json.loads((saved / STATE_FILE).read_text())["body"]["schema"][0] > 0
+
+    write(root, NEW)
+    restored = COUNTERS.restored
+    full_reads[0] = 0
+    warm, notes, _ = verify(root, "20240103000000", "20240104000000")
+    assert COUNTERS.restored == restored + 1 and full_reads[0] == 0
+    assert warm == verify(root, "20240103000000", "20240104000000", "--no-cache")[0]
+    assert [r[1] for r in warm] == ["verified", "verified"]
+
+
+def test_a_damaged_schema_file_means_one_full_read(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SUPABASE_ROLLBACK_CHECK_SNAPSHOTS", "1")
+    full_reads = _count_full_reads(monkeypatch)
+    root = write(tmp_path / "p", HISTORY)
+    verify(root, "20240103000000")
+    (saved,) = states(tmp_path)
+    schema = saved / verify_state.SCHEMA_FILE
+    schema.write_bytes(schema.read_bytes()[:-10] + b"0123456789")  # same size, other bytes
+    write(root, NEW)
+    restored = COUNTERS.restored
+    full_reads[0] = 0
+    state_notes, _ = warm_equals_cold(root, "20240103000000", "20240104000000")
+    assert COUNTERS.restored == restored + 1 and not state_notes  # the state is still used...
+    assert full_reads[0] == 2  # ...its schema is not (once in the warm run, once in the cold one)

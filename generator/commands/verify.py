@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import click
 from .options import migrations_dir_option, project_dir_option
 import psycopg
 
+from ..config import Config, Folders, resolve_folders
 from ..parse import InputError, Migration
 from ..project import list_migrations
 from ..server import ServerError, baseline_extensions, start
@@ -52,7 +54,8 @@ _ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, St
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format (json: one object on stdout).")
 @click.option("--no-cache", is_flag=True,
-              help="Replay the whole history; do not read or save database states (~/.cache/supabase-rollback/).")
+              help="Replay the whole history; do not read or save database states or catalog snapshots "
+                   "(~/.cache/supabase-rollback/).")
 def verify(
     migration: tuple[str, ...],
     db_url: str | None,
@@ -84,7 +87,8 @@ def verify(
     Verifying the newest migration(s) of a long history: the database state
     reached just before them is saved in the user's cache folder, and the
     next verify of later migrations starts from it instead of replaying the
-    history (--no-cache: always replay).
+    history; the rollbacks generated in memory start from the catalog
+    snapshots generate keeps (--no-cache: always replay).
 
     \b
     Examples:
@@ -127,23 +131,62 @@ def verify(
 # -- selection ------------------------------------------------------------------------------------
 
 
-def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool) -> dict[Path, Candidate]:
-    from ..cli import _rollbacks  # the generate command's selection helpers (imported late: cli imports us)
+def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool,
+                snapshots: Snapshots | None = None) -> dict[Path, Candidate]:
+    """The rollback verified for each selected migration. ``snapshots``: the project's cache
+    of catalog snapshots (the one ``generate`` and ``check`` keep): the in-memory replay of
+    the folder starts from the newest one before the first migration asked for, and the
+    snapshots after the newest migrations it replays are kept for next time."""
+    from ..cli import _iter_rollbacks  # the generate command's selection helpers (imported late: cli imports us)
 
-    return {c.migration.path.resolve(): c for c in (
-        candidate(rb, rollbacks_dir, use_files=not generated) for rb in _rollbacks(selected, migrations)
+    resume = None
+    if snapshots is not None:
+        from ..cache import Cache, cache_key
+        from ..chain import chain_hashes
+        from ..cli import _note
+        from ..resume import plan_replay
+
+        inside = {id(m): i for i, m in enumerate(migrations)}
+        wanted = [inside[id(t)] for t, _ in selected if id(t) in inside]
+        if wanted:
+            cache = Cache.load(snapshots.path, cache_key(snapshots.config, snapshots.migrations_dir), _note)
+            resume = plan_replay(cache, migrations, chain_hashes(migrations), min(wanted))
+    cands = {c.migration.path.resolve(): c for c in (
+        candidate(rb, rollbacks_dir, use_files=not generated)
+        for rb in _iter_rollbacks(selected, migrations, None, None, resume)
     )}
+    if resume is not None:
+        resume.save()
+    return cands
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """Where the project's cache of catalog snapshots is (generator/cache.py) and what its key
+    is made of besides the migrations (``generate``'s: the configuration, the oracle record)."""
+
+    path: Path | None
+    config: Config
+    migrations_dir: Path
+
+    @classmethod
+    def of(cls, folders: Folders) -> Snapshots:
+        from ..cache import cache_path
+
+        return cls(cache_path(folders.root if folders.root is not None else folders.migrations_dir),
+                   folders.config, folders.migrations_dir)
 
 
 def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, generated, out: _Output,
             use_cache: bool = True) -> int:
-    from ..cli import _folders, _select, _warn
+    from ..cli import _select, _warn
 
-    migrations_dir, default_rb = _folders(project_dir, migrations_dir, rollbacks_dir)
-    rollbacks_dir = rollbacks_dir or default_rb
+    folders = resolve_folders(project_dir, migrations_dir, rollbacks_dir)
+    migrations_dir, rollbacks_dir = folders.migrations_dir, rollbacks_dir or folders.out_dir
+    snapshots = Snapshots.of(folders) if use_cache else None
     migrations = list_migrations(migrations_dir, warn=_warn)
     if db_url:
-        return _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out)
+        return _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out, snapshots)
     if last is not None:
         raise InputError("--last is for live mode (with --db-url); in fresh mode name the migrations instead")
     selected = _select(args, migrations, migrations_dir)
@@ -151,7 +194,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         out.info(f"No migrations in {migrations_dir}: nothing to verify.")
         out.finish({"mode": "fresh", "server": None, "results": [], "notes": [], "seconds": 0.0})
         return 0
-    cands = _candidates(selected, migrations, rollbacks_dir, generated)
+    cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
     inside = {id(m) for m in migrations}
     plans: list[tuple[list[Migration], dict[str, Candidate]]] = []
     folder_targets = [t for t, _ in selected if id(t) in inside]
@@ -188,7 +231,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
                     results += verify_fresh(server, history, targets, dbname=_dbname(i),
                                             progress=step, notes=notes, broken=broken,
                                             resume=own.prefix if own else None,
-                                            on_prefix=(lambda p, own=own: own.save(server, p)) if own else None)
+                                            on_prefix=(lambda p, look, own=own: own.save(server, p, look)) if own else None)
         except psycopg.Error:
             if server.postmaster_pid() is None or not server.datadir.exists():
                 raise KeyboardInterrupt from None  # Ctrl-C/SIGTERM stopped the server under a running query
@@ -217,7 +260,8 @@ def _baseline_missing_extensions(server) -> list[str]:
     return [w for w in wanted if w not in available]
 
 
-def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out: _Output) -> int:
+def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out: _Output,
+          snapshots: Snapshots | None = None) -> int:
     from ..cli import _select
 
     shown_url = mask_url(db_url)
@@ -259,7 +303,7 @@ def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generat
                      "rollbacks are generated from the folder")
     targets = [by_version[v] for v in chosen]
     selected = [(t, migrations[: migrations.index(t) + 1]) for t in targets]
-    cands = _candidates(selected, migrations, rollbacks_dir, generated)
+    cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
     out.info(f"Live database: {shown_url} (one transaction, rolled back at the end)")
     began = time.monotonic()
     with out.progress(len(targets)) as step:
