@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import secrets
 import signal
 import sys
 from contextlib import contextmanager
@@ -345,7 +344,7 @@ class _Staged:
             self.made += [d for d in (path.parent, *path.parent.parents) if not d.exists()]
             path.parent.mkdir(parents=True, exist_ok=True)
             while True:
-                tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+                tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
                 self.temps.append((tmp, path))
                 try:
                     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

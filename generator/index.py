@@ -170,6 +170,7 @@ def facts(rb: Rollback | Facts) -> Facts:
         creates.extend(created_names(st.node))
     from .render import rollback_file_name
 
+    uses = list(dict.fromkeys(uses))  # (each name once: the cache keeps them, ``dependencies`` reads them)
     if rb.broken is not None:
         where = rb.broken.split("\n", 1)[0]
         return Facts(rb.migration.version, rb.migration.name, "", "", uses, creates, "", "", 0, broken=where)

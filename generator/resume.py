@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import SNAPSHOTS, Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, sha
+from .cache import (Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, pickle_catalog, sha,
+                    wants_snapshot)
 
 if TYPE_CHECKING:
     from .engine import Rollback
@@ -70,11 +70,12 @@ class Resume:
     replayed: int = 0  # migrations of the folder this run replayed (what the tests look at)
 
     def on_replayed(self, m: Migration, catalog) -> None:
-        """The engine's hook after each migration: a snapshot after the newest ones."""
+        """The engine's hook after each migration: a snapshot after the newest ones
+        (generator.cache.wants_snapshot)."""
         self.replayed += 1
         h = self.chain.get(id(m))
-        if h is not None and h in self.hashes[-SNAPSHOTS:]:
-            self.made[h] = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
+        if h is not None and wants_snapshot(self.cache, self.hashes, h, self.start > 0):
+            self.made[h] = pickle_catalog(catalog)
 
     def entry(self, i: int) -> tuple[Expected, tuple]:
         """The cache entry and the index row of the ``i``-th migration."""
@@ -92,6 +93,7 @@ class Resume:
     def save(self) -> None:
         """Write the cache file, when this run learned anything."""
         if not self.made and not self.recorded:
+            self.cache.close()
             return
         forget_others(self.cache, self.hashes)
         keep_snapshots(self.cache, self.hashes, self.hashes[self.start - 1] if self.start else None, self.made)

@@ -44,6 +44,7 @@ with one ``note:`` line and rewritten.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
@@ -122,14 +123,11 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     """
     # the oracle record (generator.oracle) changes what generate writes: its content is in the key
     cache = Cache.load(cache_file, cache_key(cfg, migrations_dir), note)
-    entries = cache.entries
     hashes = chain_hashes(migrations)
-    first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
+    first_missing = next((i for i, h in enumerate(hashes) if h not in cache.entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
-        import pickle
-
-        from ..cache import SNAPSHOTS, forget_others, keep_snapshots
+        from ..cache import forget_others, keep_snapshots, pickle_catalog, wants_snapshot
         from ..engine import generate, load_oracle
         from ..oracle.status import Unrecorded
 
@@ -137,16 +135,17 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
         start, catalog = 0, None
         for j in range(first_missing - 1, -1, -1):
             if hashes[j] in cache.snapshots:
-                catalog = cache.catalog(hashes[j])
+                catalog = cache.catalog(hashes[j])  # (None: damaged, and the cache is now empty)
                 start = j + 1 if catalog is not None else 0
                 break
+        if not cache.entries:
+            first_missing = 0
         chain = dict(zip((id(m) for m in migrations), hashes))
-        newest = set(hashes[-SNAPSHOTS:])
         made: dict[str, bytes] = {}
 
         def keep_snapshot(m, cat) -> None:
-            if chain[id(m)] in newest:
-                made[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
+            if wants_snapshot(cache, hashes, chain[id(m)], start > 0):
+                made[chain[id(m)]] = pickle_catalog(cat)
 
         todo = migrations[start:]
         unrecorded = Unrecorded(load_oracle(migrations, _warn))  # built on the FULL history: todo may start mid-way
@@ -160,24 +159,37 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
             observe=unrecorded.observe,
         )
         replayed = len(todo)
-        rows = cache.rows
+        entries, rows = cache.entries, cache.rows
         for rb in rollbacks:
             entries[chain[id(rb.migration)]] = _expected_of(rb, cfg, unrecorded.of(rb.migration.path.name))
             rows[chain[id(rb.migration)]] = _index_row(rb)  # (generate's index: what it needs of the rollback)
         forget_others(cache, hashes)
         keep_snapshots(cache, hashes, hashes[start - 1] if start else None, made)
         cache.save()
+    else:
+        cache.close()
+    entries = cache.entries
     return [entries[h] for h in hashes], replayed
 
 
 # -- comparing with the files on disk ----------------------------------------------------
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, expected_sha: str) -> tuple[bool, str | None]:
+    """(whether ``path`` holds the text of sha256 ``expected_sha``, once CRLF line ends are
+    read as LF; its text, None when it cannot be read as UTF-8). The text of a file that
+    matches is not decoded (it is not needed): "" stands for it."""
     try:
-        return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return None
+        data = path.read_bytes()
+    except OSError:
+        return False, None
+    if b"\r" not in data and hashlib.sha256(data).hexdigest() == expected_sha:  # (the hash of its text)
+        return True, ""
+    try:
+        text = data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return False, None
+    return _sha(text) == expected_sha, text
 
 
 def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
@@ -196,10 +208,10 @@ def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
         if not path.exists():
             found.append(Finding(path, "missing", f"no rollback for {m.path.name}: run `supabase-rollback generate {m.version}`", m.version))
             continue
-        text = _read(path)
+        same, text = _read(path, sha)
         if name == e.sql_name:
             sql_text = text
-        if text is not None and _sha(text) == sha:
+        if same:
             continue
         from ..render import is_hand_edited
 
