@@ -13,6 +13,10 @@ oracle record (size and mtime):
   every earlier one) -> ``Expected``, what ``generate`` writes for it (the sha256 of the
   rollback and of its document, its manual steps, warnings...);
 - ``rows``: chain hash -> the migration's row of the rollback index (generate's README.md);
+- ``seen``: (device, inode) of a rollback file -> (size, mtime, ctime, sha256 of its text)
+  when a run last read it (``same_text``): a file whose times and size are still those is
+  not read again (as ``git status`` does). A file changed in the two seconds before it was
+  read is not kept there (a change in the same tick of the clock would not show);
 - ``snapshots``: chain hash -> the pickled catalog after that migration, for the newest
   ``SNAPSHOTS`` migrations (and the one a run started from): a run after adding or editing
   the newest migration replays only that one (``wants_snapshot``: which ones a run makes).
@@ -36,7 +40,9 @@ import gc
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
     from .config import Config
 
 # 2: Expected.warnings; 3: .broken; 4: .unrecorded; 5: header + checksum, .risk, rows;
-# 6: the snapshots after the index, each with its own checksum
+# 6: the snapshots after the index, each with its own checksum; seen; templates
 FORMAT = 6
 KEEP_FILES = 64  # cache files kept in the cache folder (one per project; oldest go first)
 SNAPSHOTS = 3  # catalog snapshots kept: after each of the three newest migrations
@@ -59,6 +65,9 @@ _HEADER = _MAGIC + f"{FORMAT} {__version__}\n".encode()
 # is a tenth of a run that replays one migration. Process-wide: they do not depend on the
 # project (the key has the templates' files, and jinja2 checks its own version and source).
 TEMPLATES: dict[str, bytes] = {}
+
+# A file whose mtime or ctime is this recent (ns) when it is read is read again next time.
+SETTLED_NS = 2_000_000_000
 
 # A snapshot: made by this run (the pickle), or where it is in the file the cache was read
 # from: (offset after the index, length, sha256 in hex).
@@ -151,6 +160,10 @@ class Cache:
     # tuple): only generate needs them, so they stay pickled until asked for (``rows``)
     rows_blob: bytes = b""
     _rows: dict[str, tuple] | None = None
+    # (device, inode) -> (size, mtime_ns, ctime_ns, sha256 of the text) of the rollback files
+    # read by an earlier run (``seen``) and by this one (``seen_now``: what ``save`` keeps)
+    seen: dict[tuple[int, int], tuple[int, int, int, str]] = field(default_factory=dict)
+    seen_now: dict[tuple[int, int], tuple[int, int, int, str]] | None = None
     note: Callable[[str], None] | None = None  # gets the line on a file that cannot be used
     _file: IO[bytes] | None = None  # the file read (open: its snapshots are read when asked for)
     _base: int = 0  # where its snapshots start
@@ -188,6 +201,7 @@ class Cache:
             fh.close()
             return cache._unusable(why) if why else cache
         cache.entries, cache.snapshots, cache.rows_blob = data["entries"], data["snapshots"], data["rows"]
+        cache.seen = data["seen"]
         cache._file, cache._base = fh, base
         TEMPLATES.update(data["templates"])
         return cache
@@ -201,14 +215,14 @@ class Cache:
         """The catalog after the migration of chain hash ``chain`` (None: no snapshot of it).
 
         A snapshot that is damaged (its checksum) is the whole cache ignored, with the note:
-        ``entries``, ``rows`` and ``snapshots`` are then empty, and the caller starts over."""
+        ``entries``, ``rows``, ``seen`` and ``snapshots`` are then empty, and the caller starts over."""
         snap = self.snapshots.get(chain)
         if snap is None:
             return None
         blob = snap if isinstance(snap, bytes) else self._section(snap)
         catalog = None if blob is None else unpickle_catalog(blob)
         if catalog is None:
-            self.entries, self.snapshots, self.rows_blob, self._rows = {}, {}, b"", None
+            self.entries, self.snapshots, self.rows_blob, self._rows, self.seen = {}, {}, b"", None, {}
             self._unusable("is damaged (a catalog snapshot does not match its checksum or cannot be decoded)")
         return catalog
 
@@ -225,6 +239,11 @@ class Cache:
         if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
             return None
         return data
+
+    def _saw(self, key: tuple[int, int], known: tuple[int, int, int, str]) -> None:
+        if self.seen_now is None:
+            self.seen_now = {}
+        self.seen_now[key] = known
 
     def close(self) -> None:
         if self._file is not None:
@@ -251,8 +270,9 @@ class Cache:
             parts.append(snap)
             offset += length
         rows = self.rows_blob if self._rows is None else _dumps(self._rows)
+        seen = self.seen if self.seen_now is None else self.seen_now
         index = pickle.dumps({"key": self.key, "entries": self.entries, "rows": rows, "snapshots": sections,
-                              "templates": dict(TEMPLATES)}, protocol=pickle.HIGHEST_PROTOCOL)
+                              "templates": dict(TEMPLATES), "seen": seen}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".rollback-cache.", suffix=".tmp")
@@ -295,6 +315,42 @@ class Cache:
             if n == 0:
                 raise OSError("the cache file was cut short")
             at, left = at + n, left - n
+
+
+def same_text(cache: Cache | None, path: Path, expected_sha: str, universal: bool = False) -> tuple[bool, bytes | None]:
+    """Whether ``path`` is a regular file (not a link) that holds the text of sha256
+    ``expected_sha``, and its bytes (None when they were not read: not a file, unreadable,
+    or known unchanged by ``cache.seen``). Its text: CRLF line ends read as LF (``universal``:
+    a lone CR too, as ``Path.read_text`` reads them). A file with a CR is not kept in
+    ``seen`` (the two readings could differ on it)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False, None
+    if not stat.S_ISREG(st.st_mode):
+        return False, None
+    key, known = (st.st_dev, st.st_ino), (st.st_size, st.st_mtime_ns, st.st_ctime_ns, expected_sha)
+    if cache is not None and cache.seen.get(key) == known:
+        cache._saw(key, known)
+        return True, None
+    try:
+        data = path.read_bytes()
+        after = os.lstat(path)
+    except OSError:
+        return False, None
+    if b"\r" in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False, data
+        text = text.replace("\r\n", "\n")
+        return sha(text.replace("\r", "\n") if universal else text) == expected_sha, data
+    same = hashlib.sha256(data).hexdigest() == expected_sha  # (the hash of its text, when it is UTF-8)
+    if (same and cache is not None and (after.st_dev, after.st_ino) == key
+            and (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == known[:3]
+            and max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - SETTLED_NS):
+        cache._saw(key, known)
+    return same, data
 
 
 def _dumps(obj: Any) -> bytes:
@@ -360,7 +416,7 @@ def _read_index(fh: IO[bytes]) -> tuple[str, dict, int]:
             and isinstance(data.get("snapshots"), dict) and isinstance(data.get("rows"), bytes)
             and all(isinstance(k, str) and type(v) is Expected for k, v in data["entries"].items())
             and all(isinstance(k, str) and _is_section(v) for k, v in data["snapshots"].items())
-            and isinstance(data.get("templates"), dict)
+            and isinstance(data.get("templates"), dict) and isinstance(data.get("seen"), dict)
             and all(isinstance(k, str) and isinstance(v, bytes) for k, v in data["templates"].items())):
         return "is damaged (unexpected content)", {}, 0
     if any(base + off + n > size for off, n, _ in data["snapshots"].values()):

@@ -14,14 +14,11 @@ cache prints and writes.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import (Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, pickle_catalog, sha,
+from .cache import (Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, pickle_catalog, same_text,
                     wants_snapshot)
 
 if TYPE_CHECKING:
@@ -33,19 +30,11 @@ if TYPE_CHECKING:
 LAST: Resume | None = None  # the latest plan of this process (for the tests: how much was replayed)
 
 
-def on_disk_as_expected(path: Path, expected_sha: str) -> bool:
+def on_disk_as_expected(path: Path, expected_sha: str, cache: Cache | None = None) -> bool:
     """Whether generate would find ``path`` ``unchanged`` for a text of hash ``expected_sha``
-    (a regular file, readable as UTF-8, equal once CRLF line ends are read as LF)."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False
-        data = path.read_bytes()
-        if b"\r" not in data:  # (the hash of the text is the hash of these bytes, when they are UTF-8)
-            return hashlib.sha256(data).hexdigest() == expected_sha
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return sha(text.replace("\r\n", "\n")) == expected_sha
+    (a regular file, readable as UTF-8, equal once CRLF line ends are read as LF). ``cache``:
+    a file it saw unchanged since it read it is not read again (generator.cache.same_text)."""
+    return same_text(cache, path, expected_sha, universal=True)[0]
 
 
 def facts_of(row: tuple) -> Facts:
@@ -113,8 +102,8 @@ def plan(cache: Cache, migrations: list[Migration], hashes: list[str], wanted: s
         e = cache.entries.get(hashes[known])
         if e is None or hashes[known] not in rows:
             break
-        if known in wanted and not e.broken and not (on_disk_as_expected(out_dir / e.sql_name, e.sql_sha)
-                                                      and on_disk_as_expected(out_dir / e.md_name, e.md_sha)):
+        if known in wanted and not e.broken and not (on_disk_as_expected(out_dir / e.sql_name, e.sql_sha, cache)
+                                                      and on_disk_as_expected(out_dir / e.md_name, e.md_sha, cache)):
             break
         known += 1
     if known > last:  # nothing to replay

@@ -44,7 +44,6 @@ with one ``note:`` line and rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -54,7 +53,7 @@ from pathlib import Path
 import click
 
 from .options import migrations_dir_option, project_dir_option
-from ..cache import KEEP_FILES, Cache, Expected, cache_key, cache_path, expected_of, index_row, sha
+from ..cache import KEEP_FILES, Cache, Expected, cache_key, cache_path, expected_of, index_row, same_text, sha
 from ..chain import chain_hashes
 from ..config import Config, ConfigError, Folders, resolve_folders
 
@@ -121,6 +120,13 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     Returns the expectations and how many migrations had to be replayed. ``note`` gets the
     one line on a cache file that cannot be used (generator.cache).
     """
+    expected, replayed, _ = _expected_files(migrations, cfg, migrations_dir, cache_file, note)
+    return expected, replayed
+
+
+def _expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_file: Path | None,
+                    note=None) -> tuple[list[Expected], int, Cache]:
+    """``expected_files``, and the cache (for what it knows of the files on disk)."""
     # the oracle record (generator.oracle) changes what generate writes: its content is in the key
     cache = Cache.load(cache_file, cache_key(cfg, migrations_dir), note)
     hashes = chain_hashes(migrations)
@@ -169,30 +175,27 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     else:
         cache.close()
     entries = cache.entries
-    return [entries[h] for h in hashes], replayed
+    return [entries[h] for h in hashes], replayed, cache
 
 
 # -- comparing with the files on disk ----------------------------------------------------
 
 
-def _read(path: Path, expected_sha: str) -> tuple[bool, str | None]:
+def _read(path: Path, expected_sha: str, cache: Cache | None = None) -> tuple[bool, str | None]:
     """(whether ``path`` holds the text of sha256 ``expected_sha``, once CRLF line ends are
     read as LF; its text, None when it cannot be read as UTF-8). The text of a file that
-    matches is not decoded (it is not needed): "" stands for it."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False, None
-    if b"\r" not in data and hashlib.sha256(data).hexdigest() == expected_sha:  # (the hash of its text)
+    matches is not decoded (it is not needed): "" stands for it. ``cache``: a file it saw
+    unchanged since it read it is not read again (generator.cache.same_text)."""
+    same, data = same_text(cache, path, expected_sha)
+    if same:
         return True, ""
     try:
-        text = data.decode("utf-8").replace("\r\n", "\n")
+        return False, None if data is None else data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return False, None
-    return _sha(text) == expected_sha, text
 
 
-def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
+def _compare(m, e: Expected, out_dir: Path, cache: Cache | None = None) -> list[Finding]:
     from ..project import not_a_file
 
     found: list[Finding] = []
@@ -208,7 +211,7 @@ def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
         if not path.exists():
             found.append(Finding(path, "missing", f"no rollback for {m.path.name}: run `supabase-rollback generate {m.version}`", m.version))
             continue
-        same, text = _read(path, sha)
+        same, text = _read(path, sha, cache)
         if name == e.sql_name:
             sql_text = text
         if same:
@@ -283,13 +286,13 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None, note=None) ->
     migrations = list_migrations(folders.migrations_dir, warn=warn, warn_duplicates=False)  # a finding here
     project = folders.root if folders.root is not None else folders.migrations_dir
     path = cache_path(project) if use_cache else None
-    expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path, note)
+    expected, replayed, cache = _expected_files(migrations, folders.config, folders.migrations_dir, path, note)
     report = Report(expected=expected, replayed=replayed, notes=_oracle_notes(folders.migrations_dir, migrations, expected))
     for m, e in zip(migrations, expected):
         if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
             report.findings.append(Finding(m.path, "broken", e.broken, m.version))
             continue
-        report.findings.extend(_compare(m, e, folders.out_dir))
+        report.findings.extend(_compare(m, e, folders.out_dir, cache))
     report.findings.extend(_duplicates(migrations))
     report.findings.extend(_orphans(migrations, folders.out_dir))
     return report
