@@ -598,8 +598,8 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
         staged.discard()
         raise
 
-    for _, line in sorted(summary):
-        click.echo(line)
+    if summary:  # (one write: a line each is a thousand writes on a long history)
+        click.echo("\n".join(line for _, line in sorted(summary)))
     if index is not None and index.status == "written":
         click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
     click.echo(f"{written} written, {len(summary) - written - len(broken)} unchanged in {out_dir}"
