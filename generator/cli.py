@@ -597,6 +597,9 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
     except BaseException:
         staged.discard()
         raise
+    finally:
+        if resume is not None:
+            resume.cache.close()  # (the cache file, open for its snapshots; saved or not)
 
     if summary:  # (one write: a line each is a thousand writes on a long history)
         click.echo("\n".join(line for _, line in sorted(summary)))
