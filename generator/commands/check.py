@@ -410,13 +410,11 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
         click.echo(f"note: {line}", err=True)
     if written:
         # pre-commit's convention: a hook that changed files fails, so the change is reviewed
-        for f in report.findings:
-            click.echo(f.line(), err=f.kind == "broken")
+        _echo_findings(report.findings)
         click.echo(f"{len(written)} rollback file{'s' if len(written) != 1 else ''} written: review and `git add` them", err=True)
         sys.exit(EXIT_ACTION)
     if report.findings:
-        for f in report.findings:
-            click.echo(f.line(), err=f.kind == "broken")
+        _echo_findings(report.findings)
         if any(f.kind == "broken" for f in report.findings):
             click.echo("A migration with an error has no rollback; fix it (SQL that is not valid fails on the server "
                        "too), then run `supabase-rollback generate`.", err=True)
@@ -428,6 +426,17 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     extra = sum(e.irreversible for e in report.expected)
     tail = f" ({extra} irreversible step{'s' if extra != 1 else ''} acknowledged)" if extra else ""
     click.echo(f"ok: {n} rollback{'s' if n != 1 else ''} up to date{tail}")
+
+
+def _echo_findings(findings: list[Finding]) -> None:
+    """A line per finding (a broken migration's on stderr), in order: one write for each run of
+    lines that go to the same stream (a project can have thousands of findings)."""
+    run: list[str] = []
+    for i, f in enumerate(findings):
+        run.append(f.line())
+        if i + 1 == len(findings) or (findings[i + 1].kind == "broken") != (f.kind == "broken"):
+            click.echo("\n".join(run), err=f.kind == "broken")
+            run = []
 
 
 def _fix(versions: list[str], folders: Folders, force: bool, use_cache: bool = True) -> None:
