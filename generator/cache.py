@@ -233,7 +233,8 @@ class Cache:
         if self._file is None:
             return None
         try:
-            data = os.pread(self._file.fileno(), length, self._base + offset)
+            self._file.seek(self._base + offset)
+            data = self._file.read(length)
         except OSError:
             return None
         if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
@@ -306,7 +307,8 @@ class Cache:
             try:
                 n = os.copy_file_range(src, dst, left, at)
             except (AttributeError, OSError):  # not Linux, or not between these files: read and write
-                data = os.pread(src, left, at)
+                self._file.seek(at)
+                data = self._file.read(left)
                 if len(data) != left:
                     raise OSError("the cache file was cut short") from None
                 out.write(data)

@@ -231,3 +231,21 @@ def test_catalog_objects_pickle_and_copy_by_position():
     before = _COLUMN_TYPES_EPOCH[0]
     fresh.type = "varchar"
     assert _COLUMN_TYPES_EPOCH[0] == before + 1
+
+
+def test_snapshots_are_copied_without_copy_file_range_too(root, tmp_path, monkeypatch):
+    """Where the kernel cannot copy between the two files (or there is no such call), the kept
+    snapshots are read and written: the next run still starts from them."""
+    same_as_cold(root, tmp_path, monkeypatch)
+
+    def refuse(*args, **kwargs):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    write(root, "20240106000000_phone.sql", "alter table public.accounts add column phone text;\n")
+    same_as_cold(root, tmp_path, monkeypatch)  # saves, copying the snapshots it keeps
+    assert replayed() == 1
+    write(root, "20240106000000_phone.sql", "alter table public.accounts add column phone int;\n")
+    same_as_cold(root, tmp_path, monkeypatch)  # from a copied snapshot (its checksum is checked)
+    assert replayed() == 1
+    assert "note: the cache" not in run("check").stderr
