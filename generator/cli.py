@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import secrets
 import signal
 import sys
 from contextlib import contextmanager
@@ -346,7 +345,7 @@ class _Staged:
             self.made += [d for d in (path.parent, *path.parent.parents) if not d.exists()]
             path.parent.mkdir(parents=True, exist_ok=True)
             while True:
-                tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+                tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
                 self.temps.append((tmp, path))
                 try:
                     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -599,9 +598,12 @@ def _generate_files(selected, migrations, migrations_dir: Path, out_dir: Path, c
     except BaseException:
         staged.discard()
         raise
+    finally:
+        if resume is not None:
+            resume.cache.close()  # (the cache file, open for its snapshots; saved or not)
 
-    for _, line in sorted(summary):
-        click.echo(line)
+    if summary:  # (one write: a line each is a thousand writes on a long history)
+        click.echo("\n".join(line for _, line in sorted(summary)))
     if index is not None and index.status == "written":
         click.echo(f"{'written':<9}  index of {len(migrations)} rollback{'s' if len(migrations) != 1 else ''}  {index.path.name}")
     click.echo(f"{written} written, {len(summary) - written - len(broken)} unchanged in {out_dir}"

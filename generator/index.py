@@ -170,6 +170,7 @@ def facts(rb: Rollback | Facts) -> Facts:
         creates.extend(created_names(st.node))
     from .render import rollback_file_name
 
+    uses = list(dict.fromkeys(uses))  # (each name once: the cache keeps them, ``dependencies`` reads them)
     if rb.broken is not None:
         where = rb.broken.split("\n", 1)[0]
         return Facts(rb.migration.version, rb.migration.name, "", "", uses, creates, "", "", 0, broken=where)
@@ -182,16 +183,19 @@ def dependencies(rollbacks: list[Rollback] | list[Facts]) -> dict[str, list[str]
     """For each migration version, the earlier versions that created what it uses."""
     created: dict[Name, str] = {}
     out: dict[str, list[str]] = {}
+    get = created.get
     for f in map(facts, rollbacks):
         deps: set[str] = set()
         for schema, name in f.uses:
-            candidates = [(schema, name)] if schema is not None else [(s, name) for s in _SEARCH]
-            for key in candidates:
-                v = created.get(key)
-                if v is not None:
-                    if v != f.version:
-                        deps.add(v)
-                    break
+            if schema is not None:
+                v = get((schema, name))
+            else:  # the first schema of the search path that has it
+                for s in _SEARCH:
+                    v = get((s, name))
+                    if v is not None:
+                        break
+            if v is not None and v != f.version:
+                deps.add(v)
         for schema, name in f.creates:
             created[(schema if schema is not None else "public", name)] = f.version
         out[f.version] = sorted(deps)

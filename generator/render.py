@@ -108,10 +108,29 @@ def _comment(text: str) -> str:
     return _one_line(text)
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """The templates as compiled by an earlier run: kept in the project's cache
+    (generator.cache.TEMPLATES), under jinja2's version; jinja2 compiles a template again
+    when its source is not the one the code was compiled from."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from .cache import TEMPLATES
+
+        code = TEMPLATES.get(f"{jinja2.__version__} {bucket.key}")
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from .cache import TEMPLATES
+
+        TEMPLATES[f"{jinja2.__version__} {bucket.key}"] = bucket.bytecode_to_string()
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_template_source),
+        bytecode_cache=_Compiled(),
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,

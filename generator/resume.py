@@ -14,15 +14,12 @@ cache prints and writes.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import SNAPSHOTS, Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, sha
+from .cache import (Cache, Expected, expected_of, forget_others, index_row, keep_snapshots, pickle_catalog, same_text,
+                    wants_snapshot)
 
 if TYPE_CHECKING:
     from .engine import Rollback
@@ -33,19 +30,11 @@ if TYPE_CHECKING:
 LAST: Resume | None = None  # the latest plan of this process (for the tests: how much was replayed)
 
 
-def on_disk_as_expected(path: Path, expected_sha: str) -> bool:
+def on_disk_as_expected(path: Path, expected_sha: str, cache: Cache | None = None) -> bool:
     """Whether generate would find ``path`` ``unchanged`` for a text of hash ``expected_sha``
-    (a regular file, readable as UTF-8, equal once CRLF line ends are read as LF)."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False
-        data = path.read_bytes()
-        if b"\r" not in data:  # (the hash of the text is the hash of these bytes, when they are UTF-8)
-            return hashlib.sha256(data).hexdigest() == expected_sha
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return sha(text.replace("\r\n", "\n")) == expected_sha
+    (a regular file, readable as UTF-8, equal once CRLF line ends are read as LF). ``cache``:
+    a file it saw unchanged since it read it is not read again (generator.cache.same_text)."""
+    return same_text(cache, path, expected_sha, universal=True)[0]
 
 
 def facts_of(row: tuple) -> Facts:
@@ -70,12 +59,12 @@ class Resume:
     replayed: int = 0  # migrations of the folder this run replayed (what the tests look at)
 
     def on_replayed(self, m: Migration, catalog) -> None:
-        """The engine's hook after each migration: a snapshot after the newest ones (not
-        again when the cache has it: under the same chain hash and key it is this catalog)."""
+        """The engine's hook after each migration: a snapshot after the newest ones
+        (generator.cache.wants_snapshot)."""
         self.replayed += 1
         h = self.chain.get(id(m))
-        if h is not None and h in self.hashes[-SNAPSHOTS:] and h not in self.cache.snapshots:
-            self.made[h] = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
+        if h is not None and wants_snapshot(self.cache, self.hashes, h, self.start > 0):
+            self.made[h] = pickle_catalog(catalog)
 
     def entry(self, i: int) -> tuple[Expected, tuple]:
         """The cache entry and the index row of the ``i``-th migration."""
@@ -93,6 +82,7 @@ class Resume:
     def save(self) -> None:
         """Write the cache file, when this run learned anything."""
         if not self.made and not self.recorded:
+            self.cache.close()
             return
         forget_others(self.cache, self.hashes)
         keep_snapshots(self.cache, self.hashes, self.hashes[self.start - 1] if self.start else None, self.made)
@@ -112,8 +102,8 @@ def plan(cache: Cache, migrations: list[Migration], hashes: list[str], wanted: s
         e = cache.entries.get(hashes[known])
         if e is None or hashes[known] not in rows:
             break
-        if known in wanted and not e.broken and not (on_disk_as_expected(out_dir / e.sql_name, e.sql_sha)
-                                                      and on_disk_as_expected(out_dir / e.md_name, e.md_sha)):
+        if known in wanted and not e.broken and not (on_disk_as_expected(out_dir / e.sql_name, e.sql_sha, cache)
+                                                      and on_disk_as_expected(out_dir / e.md_name, e.md_sha, cache)):
             break
         known += 1
     if known > last:  # nothing to replay

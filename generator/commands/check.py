@@ -53,7 +53,7 @@ from pathlib import Path
 import click
 
 from .options import migrations_dir_option, project_dir_option
-from ..cache import KEEP_FILES, Cache, Expected, cache_key, cache_path, expected_of, index_row, sha
+from ..cache import KEEP_FILES, Cache, Expected, cache_key, cache_path, expected_of, index_row, same_text, sha
 from ..chain import chain_hashes
 from ..config import Config, ConfigError, Folders, resolve_folders
 
@@ -120,16 +120,20 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
     Returns the expectations and how many migrations had to be replayed. ``note`` gets the
     one line on a cache file that cannot be used (generator.cache).
     """
+    expected, replayed, _ = _expected_files(migrations, cfg, migrations_dir, cache_file, note)
+    return expected, replayed
+
+
+def _expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_file: Path | None,
+                    note=None) -> tuple[list[Expected], int, Cache]:
+    """``expected_files``, and the cache (for what it knows of the files on disk)."""
     # the oracle record (generator.oracle) changes what generate writes: its content is in the key
     cache = Cache.load(cache_file, cache_key(cfg, migrations_dir), note)
-    entries = cache.entries
     hashes = chain_hashes(migrations)
-    first_missing = next((i for i, h in enumerate(hashes) if h not in entries), len(hashes))
+    first_missing = next((i for i, h in enumerate(hashes) if h not in cache.entries), len(hashes))
     replayed = 0
     if first_missing < len(hashes):
-        import pickle
-
-        from ..cache import SNAPSHOTS, forget_others, keep_snapshots
+        from ..cache import forget_others, keep_snapshots, pickle_catalog, wants_snapshot
         from ..engine import generate, load_oracle
         from ..oracle.status import Unrecorded
 
@@ -137,16 +141,17 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
         start, catalog = 0, None
         for j in range(first_missing - 1, -1, -1):
             if hashes[j] in cache.snapshots:
-                catalog = cache.catalog(hashes[j])
+                catalog = cache.catalog(hashes[j])  # (None: damaged, and the cache is now empty)
                 start = j + 1 if catalog is not None else 0
                 break
+        if not cache.entries:
+            first_missing = 0
         chain = dict(zip((id(m) for m in migrations), hashes))
-        newest = set(hashes[-SNAPSHOTS:])
         made: dict[str, bytes] = {}
 
         def keep_snapshot(m, cat) -> None:
-            if chain[id(m)] in newest:
-                made[chain[id(m)]] = pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL)
+            if wants_snapshot(cache, hashes, chain[id(m)], start > 0):
+                made[chain[id(m)]] = pickle_catalog(cat)
 
         todo = migrations[start:]
         unrecorded = Unrecorded(load_oracle(migrations, _warn))  # built on the FULL history: todo may start mid-way
@@ -160,27 +165,37 @@ def expected_files(migrations: list, cfg: Config, migrations_dir: Path, cache_fi
             observe=unrecorded.observe,
         )
         replayed = len(todo)
-        rows = cache.rows
+        entries, rows = cache.entries, cache.rows
         for rb in rollbacks:
             entries[chain[id(rb.migration)]] = _expected_of(rb, cfg, unrecorded.of(rb.migration.path.name))
             rows[chain[id(rb.migration)]] = _index_row(rb)  # (generate's index: what it needs of the rollback)
         forget_others(cache, hashes)
         keep_snapshots(cache, hashes, hashes[start - 1] if start else None, made)
         cache.save()
-    return [entries[h] for h in hashes], replayed
+    else:
+        cache.close()
+    entries = cache.entries
+    return [entries[h] for h in hashes], replayed, cache
 
 
 # -- comparing with the files on disk ----------------------------------------------------
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, expected_sha: str, cache: Cache | None = None) -> tuple[bool, str | None]:
+    """(whether ``path`` holds the text of sha256 ``expected_sha``, once CRLF line ends are
+    read as LF; its text, None when it cannot be read as UTF-8). The text of a file that
+    matches is not decoded (it is not needed): "" stands for it. ``cache``: a file it saw
+    unchanged since it read it is not read again (generator.cache.same_text)."""
+    same, data = same_text(cache, path, expected_sha)
+    if same:
+        return True, ""
     try:
-        return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return None
+        return False, None if data is None else data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return False, None
 
 
-def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
+def _compare(m, e: Expected, out_dir: Path, cache: Cache | None = None) -> list[Finding]:
     from ..project import not_a_file
 
     found: list[Finding] = []
@@ -196,10 +211,10 @@ def _compare(m, e: Expected, out_dir: Path) -> list[Finding]:
         if not path.exists():
             found.append(Finding(path, "missing", f"no rollback for {m.path.name}: run `supabase-rollback generate {m.version}`", m.version))
             continue
-        text = _read(path)
+        same, text = _read(path, sha, cache)
         if name == e.sql_name:
             sql_text = text
-        if text is not None and _sha(text) == sha:
+        if same:
             continue
         from ..render import is_hand_edited
 
@@ -271,13 +286,13 @@ def run_check(folders: Folders, use_cache: bool = True, warn=None, note=None) ->
     migrations = list_migrations(folders.migrations_dir, warn=warn, warn_duplicates=False)  # a finding here
     project = folders.root if folders.root is not None else folders.migrations_dir
     path = cache_path(project) if use_cache else None
-    expected, replayed = expected_files(migrations, folders.config, folders.migrations_dir, path, note)
+    expected, replayed, cache = _expected_files(migrations, folders.config, folders.migrations_dir, path, note)
     report = Report(expected=expected, replayed=replayed, notes=_oracle_notes(folders.migrations_dir, migrations, expected))
     for m, e in zip(migrations, expected):
         if e.broken:  # printed as the error generate gives (path:line:column, the line, a caret)
             report.findings.append(Finding(m.path, "broken", e.broken, m.version))
             continue
-        report.findings.extend(_compare(m, e, folders.out_dir))
+        report.findings.extend(_compare(m, e, folders.out_dir, cache))
     report.findings.extend(_duplicates(migrations))
     report.findings.extend(_orphans(migrations, folders.out_dir))
     return report
@@ -395,13 +410,11 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
         click.echo(f"note: {line}", err=True)
     if written:
         # pre-commit's convention: a hook that changed files fails, so the change is reviewed
-        for f in report.findings:
-            click.echo(f.line(), err=f.kind == "broken")
+        _echo_findings(report.findings)
         click.echo(f"{len(written)} rollback file{'s' if len(written) != 1 else ''} written: review and `git add` them", err=True)
         sys.exit(EXIT_ACTION)
     if report.findings:
-        for f in report.findings:
-            click.echo(f.line(), err=f.kind == "broken")
+        _echo_findings(report.findings)
         if any(f.kind == "broken" for f in report.findings):
             click.echo("A migration with an error has no rollback; fix it (SQL that is not valid fails on the server "
                        "too), then run `supabase-rollback generate`.", err=True)
@@ -413,6 +426,17 @@ def check(project_dir: Path | None, migrations_dir: Path | None, out_dir: Path |
     extra = sum(e.irreversible for e in report.expected)
     tail = f" ({extra} irreversible step{'s' if extra != 1 else ''} acknowledged)" if extra else ""
     click.echo(f"ok: {n} rollback{'s' if n != 1 else ''} up to date{tail}")
+
+
+def _echo_findings(findings: list[Finding]) -> None:
+    """A line per finding (a broken migration's on stderr), in order: one write for each run of
+    lines that go to the same stream (a project can have thousands of findings)."""
+    run: list[str] = []
+    for i, f in enumerate(findings):
+        run.append(f.line())
+        if i + 1 == len(findings) or (findings[i + 1].kind == "broken") != (f.kind == "broken"):
+            click.echo("\n".join(run), err=f.kind == "broken")
+            run = []
 
 
 def _fix(versions: list[str], folders: Folders, force: bool, use_cache: bool = True) -> None:
