@@ -90,14 +90,19 @@ class Column:
     identity_options: str | None = None  # "(START WITH 10 ...)" or None
     generated: str | None = None  # expression of GENERATED ALWAYS AS (...) STORED
     collation: str | None = None
+    # The search_path ``default`` was written under, when it is not its table's (a column
+    # added by a later migration to a table a dump created under an empty path): the
+    # default's unqualified names mean what they meant only under it.
+    default_path: tuple[str, ...] | None = None
 
     def __init__(self, name: str, type: str, default: str | None = None, not_null: bool = False,  # noqa: A002
                  identity: str | None = None, identity_options: str | None = None, generated: str | None = None,
-                 collation: str | None = None) -> None:
+                 collation: str | None = None, default_path: tuple[str, ...] | None = None) -> None:
         # (the attributes set directly: a new column has no type to change, see ``__setattr__``)
         d = self.__dict__
         d["name"], d["type"], d["default"], d["not_null"] = name, type, default, not_null
         d["identity"], d["identity_options"], d["generated"], d["collation"] = identity, identity_options, generated, collation
+        d["default_path"] = default_path
 
     def __setattr__(self, name: str, value) -> None:
         if name == "type" and "type" in self.__dict__ and self.__dict__["type"] != value:

@@ -35,11 +35,13 @@ from .tables import (
     column_sql,
     comment_restore,
     constraint_ref,
+    default_sql,
     drop_constraint_from_catalog,
     fk_target_columns,
     index_ref,
     index_sql,
     note_added_constraint,
+    own_default_path,
     owned_sequence,
     parse_constraint,
     parse_expr,
@@ -55,7 +57,9 @@ from .tables import (
     trigger_sql,
     type_shape,
     type_sql,
+    under_path,
     views_using,
+    written_path,
 )
 
 _NAMES = {
@@ -288,7 +292,8 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
     if seq is not None:
         sql.append(seq.definition.rstrip().rstrip(";") + ";")
     needs_set_not_null = col.not_null and col.default is None and not col.identity and col.generated is None
-    sql.append(_alter(key, f"ADD COLUMN {column_sql(col, cat, key, with_not_null=not needs_set_not_null)}"))
+    add = [_alter(key, f"ADD COLUMN {column_sql(col, cat, key, with_not_null=not needs_set_not_null)}")]
+    sql += under_path(add, col.default_path, table.search_path) if own_default_path(col, table) else add
     if needs_set_not_null:
         sql.append(_alter(key, f"ALTER COLUMN {quote_ident(name)} SET NOT NULL"))
     if seq is not None:
@@ -299,7 +304,7 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
     for t, c in ext_fks:
         sql.append(add_constraint_sql(t.key, c))
     for pol in policies:
-        sql += policy_sql(cat, pol)
+        sql += policy_sql(cat, pol, table.search_path)
     for trg in triggers:
         sql += trigger_sql(cat, trg)
     cref = column_ref(key, name)
@@ -401,12 +406,14 @@ def alter_column_type(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[St
         actions.append(f"ALTER COLUMN {c} DROP DEFAULT")
     collate = f" COLLATE {old_coll}" if old_coll else ""
     actions.append(f"ALTER COLUMN {c} TYPE {old_type}{collate} USING {_cast_back(c, old_type, new_type, ctx.catalog)}")
-    if col.default is not None:
+    if col.default is not None and not own_default_path(col, table):
         actions.append(f"ALTER COLUMN {c} SET DEFAULT {col.default}")
     actions += [f"ADD CONSTRAINT {quote_ident(con.name)} {con.definition}" + (" NOT VALID" if con.not_valid else "")
                 for con in checks]
     sql = [f"DROP INDEX {qname(idx.schema, idx.name)};" for idx in indexes]
     sql.append(f"ALTER TABLE {q} " + ", ".join(actions) + ";")
+    if own_default_path(col, table):
+        sql += default_sql(key, col, table.search_path)
     sql += [index_sql(idx) for idx in indexes]
     for con in checks:
         sql += comment_restore(ctx.catalog, constraint_ref(key, con.name))
@@ -654,9 +661,10 @@ def column_default(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
     """SET/DROP DEFAULT → the default as it was (or none)."""
     table = _known(ctx, key)
     col = _col(table, cmd.name)
-    old = col.default
+    old, old_path = col.default, col.default_path
     col.default = render(cmd.def_) if cmd.def_ is not None else None
-    if old == col.default:
+    col.default_path = written_path(ctx.catalog, table) if col.default is not None else None
+    if old == col.default and old_path == col.default_path:
         return []
     c = quote_ident(col.name)
     action = f"ALTER COLUMN {c} SET DEFAULT {old}" if old is not None else f"ALTER COLUMN {c} DROP DEFAULT"
@@ -664,7 +672,7 @@ def column_default(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]
         title=f"Restore the default of {qname(*key)}.{c}",
         group="Restore Defaults",
         sql=[_alter(key, action)],
-        search_path=table.search_path,
+        search_path=old_path if old is not None and old_path is not None else table.search_path,
     )]
 
 

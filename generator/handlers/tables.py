@@ -181,6 +181,7 @@ def build_column(cd: ast.ColumnDef, table: Table, ctx: Context) -> NewColumn:
             col.not_null = False
         elif ct == ConstrType.CONSTR_DEFAULT:
             col.default = render(con.raw_expr)
+            col.default_path = written_path(cat, table)
         elif ct == ConstrType.CONSTR_IDENTITY:
             col.identity = "ALWAYS" if con.generated_when == "a" else "BY DEFAULT"
             col.identity_options, seqname = identity_options(con)
@@ -239,7 +240,22 @@ def add_sequence(seq: Sequence, ctx: Context) -> None:
     ctx.catalog.apply_default_privileges("sequence", seq.schema, ("sequence", qname(seq.schema, seq.name)))
 
 
-def column_sql(col: Column, cat: Catalog, key: Key, with_not_null: bool = True) -> str:
+def written_path(cat: Catalog, table: Table) -> tuple[str, ...] | None:
+    """The path an expression on ``table`` is being written under, when it is not the
+    table's own (None: the table's)."""
+    return None if cat.search_path == table.search_path else cat.search_path
+
+
+def under_path(sql: list[str], path: tuple[str, ...] | None, home: tuple[str, ...]) -> list[str]:
+    """``sql`` run under ``path`` inside a step that runs under ``home`` (and back to it)."""
+    from ..render import search_path_sql
+
+    if path is None or tuple(path) == tuple(home):
+        return sql
+    return [search_path_sql(path, True), *sql, search_path_sql(home, True)]
+
+
+def column_sql(col: Column, cat: Catalog, key: Key, with_not_null: bool = True, with_default: bool = True) -> str:
     """The column definition that recreates ``col`` (identity keeps its sequence's name)."""
     parts = [quote_ident(col.name), col.type]
     if col.collation:
@@ -254,7 +270,7 @@ def column_sql(col: Column, cat: Catalog, key: Key, with_not_null: bool = True) 
         if col.identity_options:
             opts.append(col.identity_options.strip("()"))
         parts.append(f"GENERATED {col.identity} AS IDENTITY" + (f" ({' '.join(opts)})" if opts else ""))
-    if col.default is not None and col.generated is None and not col.identity:
+    if col.default is not None and col.generated is None and not col.identity and with_default:
         parts.append(f"DEFAULT {col.default}")
     if col.not_null and with_not_null and not col.identity:
         parts.append("NOT NULL")
@@ -541,9 +557,25 @@ def trigger_sql(cat: Catalog, trg) -> list[str]:
     return out + comment_restore(cat, trigger_ref(key, trg.name))
 
 
-def policy_sql(cat: Catalog, pol) -> list[str]:
+def policy_sql(cat: Catalog, pol, home: tuple[str, ...] | None = None) -> list[str]:
+    """``pol`` created again (under its own path, when ``home``, the step's, is another)."""
     key = (pol.schema, pol.table)
-    return [pol.create_sql().rstrip(";") + ";"] + comment_restore(cat, policy_ref(key, pol.name))
+    create = [pol.create_sql().rstrip(";") + ";"]
+    if home is not None:
+        create = under_path(create, pol.search_path, home)
+    return create + comment_restore(cat, policy_ref(key, pol.name))
+
+
+def default_sql(key: Key, col: Column, home: tuple[str, ...]) -> list[str]:
+    """``SET DEFAULT`` of ``col`` under the path its default was written under."""
+    sql = [f"ALTER TABLE {qname(*key)} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {col.default};"]
+    return under_path(sql, col.default_path, home)
+
+
+def own_default_path(col: Column, table: Table) -> bool:
+    """Whether ``col``'s default must be set under a path other than ``table``'s."""
+    return (col.default is not None and col.default_path is not None
+            and tuple(col.default_path) != tuple(table.search_path) and col.generated is None and not col.identity)
 
 
 def sequence_restore_sql(cat: Catalog, seq: Sequence) -> list[str]:
@@ -566,7 +598,7 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
     serials = [s for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == key and not s.identity]
     identities = [s for s in cat.sequences.values() if s.owned_by and s.owned_by[0] == key and s.identity]
     create = [s.definition.rstrip().rstrip(";") + ";" for s in serials]
-    elems = [column_sql(c, cat, key) for c in table.columns.values()]
+    elems = [column_sql(c, cat, key, with_default=not own_default_path(c, table)) for c in table.columns.values()]
     later: list[str] = []
     fks: list[str] = []
     # CREATE TABLE keeps one index of identical PRIMARY KEY/UNIQUE/EXCLUDE specifications
@@ -593,6 +625,9 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
     if table.options:
         sql += f" {table.options}"
     create.append(sql + ";")
+    for c in table.columns.values():
+        if own_default_path(c, table):
+            create += default_sql(key, c, table.search_path)
     for s in serials:
         create.append(f"ALTER SEQUENCE {qname(s.schema, s.name)} OWNED BY {q}.{quote_ident(s.owned_by[1])};")
     create += later
@@ -611,7 +646,7 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
         create.append(f"ALTER TABLE {q} FORCE ROW LEVEL SECURITY;")
     for pol in cat.policies.values():
         if (pol.schema, pol.table) == key:
-            create += policy_sql(cat, pol)
+            create += policy_sql(cat, pol, table.search_path)
     for trg in cat.triggers.values():
         if (trg.schema, trg.table) == key:
             create += trigger_sql(cat, trg)
