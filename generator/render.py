@@ -313,6 +313,7 @@ class SqlModel:
     segments: list[Segment]
     hoisted: list[tuple[str, Backup]]  # backups taken at the start of the first transaction
     backup_schema: str
+    final_path: tuple[str, ...] | None = None  # the search_path the last step left in force (None: the session's)
 
 
 def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight: bool = False) -> SqlModel:
@@ -352,7 +353,7 @@ def build_sql_model(rb: Rollback, *, backup: bool, backup_schema: str, preflight
         segments.append(Segment(True))  # the history bookkeeping always runs in a transaction
     if (backups or (preflight and rb.preflight)) and not segments[0].transactional:
         segments.insert(0, Segment(True))  # pre-flight checks and backups first, before any step
-    return SqlModel(segments, hoisted, backup_schema)
+    return SqlModel(segments, hoisted, backup_schema, local_path)
 
 
 def history_sql(version: str, migration: Migration | None = None) -> str:
@@ -428,6 +429,15 @@ def detach_types_sql(qualified: list[str]) -> str:
     return f"DO {tag}{body}{tag};"
 
 
+def _assertions_under_default_path(sql: str, final: tuple[str, ...] | None) -> str:
+    """The assertions name types and functions as the default search_path finds them (a
+    signature's ``task_board_status[]``): after a step that left another path in force (a
+    table from a schema dump, made under an empty one), the default is set again first."""
+    if final is None or final == DEFAULT_SEARCH_PATH:
+        return sql
+    return search_path_sql(DEFAULT_SEARCH_PATH, local=True) + "\n" + sql
+
+
 def render_sql(
     rb: Rollback,
     *,
@@ -441,7 +451,7 @@ def render_sql(
     checks = verification_checks(rb, history=False) if assertions else []
     text = _env().get_template("rollback.sql.j2").render(
         preflight_sql=preflight_sql(rb.preflight, rb.migration.path.name) if preflight and rb.preflight else "",
-        assertions_sql=assertions_sql(checks) if checks else "",
+        assertions_sql=_assertions_under_default_path(assertions_sql(checks), model.final_path) if checks else "",
         tool_version=__version__,
         rb=rb,
         migration_file=rb.migration.path.name,

@@ -34,3 +34,16 @@ def test_a_dropped_column_comes_back_with_its_default_and_policy(roundtrip) -> N
 def test_a_column_changed_back_keeps_its_default(roundtrip) -> None:
     rb, sql = roundtrip(history=[DUMP, LATER], migration="alter table public.t alter column p type text;")
     assert not rb.manual_steps
+
+
+def test_assertions_run_under_the_default_path_after_a_step_under_the_dumps(roundtrip) -> None:
+    # the last step restores a column of the dump's table under its empty path; the
+    # assertion that the function is back names its argument type as the default path does
+    history = [DUMP, "create type public.st as enum ('x', 'y');\n"
+                     "create function public.f(p st[]) returns int language sql as 'select 1';"]
+    rb, sql = roundtrip(history=history, migration=(
+        "alter table public.t drop column note;\n"
+        "drop function public.f(st[]);\n"
+        "create function public.f(p st[]) returns int language sql as 'select 2';"))
+    assert not rb.manual_steps
+    assert "st[]) is back" in sql
