@@ -24,7 +24,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import accumulate, count
-from operator import add
+from operator import add, is_
 
 from . import catalog as _catalog
 from .sqltext import _ASCII_LOWER
@@ -55,12 +55,13 @@ class _Blob:
     ASCII-lowered: where each text starts, which object it belongs to, the objects with a
     text spelled with escapes (always in), and the chunk's keys (key -> objects)."""
 
-    __slots__ = ("held", "ids", "seen", "low", "starts", "owner", "escaped", "keys")
+    __slots__ = ("objs", "held", "ids", "seen", "low", "starts", "owner", "escaped", "keys")
 
     def __init__(self, objs: tuple, texts_of: Callable, keys_of: Callable | None, watch_of: Callable | None) -> None:
         texts: list[str] = []
         owner: list[int] = []
         keys: dict[Hashable, list[int]] = {}
+        self.objs = objs
         held: list = list(objs)
         for k, obj in enumerate(objs):
             for t in texts_of(obj):
@@ -128,30 +129,30 @@ class Scan:
                  watch_of: Callable[[object], Iterable[object]] | None = None) -> None:
         self.kind = kind
         self.texts_of, self.keys_of, self.watch_of = texts_of, keys_of, watch_of
-        # the blobs of the last list scanned (the catalog as it is now), by the ids of their objects
-        self.blobs: dict[tuple[int, ...], _Blob] = {}
+        # the blobs of the last list scanned (the catalog as it is now), chunk by chunk
+        self.blobs: list[_Blob] = []
         _SCANS.append(self)
 
     def _blobs(self, objs: Sequence) -> list[tuple[int, _Blob]]:
-        """``objs`` in chunks: the position of each and its blob. Blobs of other chunks are
+        """``objs`` in chunks: the position of each and its blob, the one kept for that chunk
+        when it holds the same objects and none of them changed since (objects are added at
+        the end of the catalog's dicts: only the last chunk is new then). Other blobs are
         forgotten (they hold their objects alive)."""
         _arm()
-        kept: dict[tuple[int, ...], _Blob] = {}
+        kept = self.blobs
         out = []
-        for base in range(0, len(objs), _CHUNK):
-            chunk = tuple(objs[base: base + _CHUNK])
-            key = tuple(map(id, chunk))
-            b = self.blobs.get(key)
-            if b is None or not _fresh(b):
-                b = _Blob(chunk, self.texts_of, self.keys_of, self.watch_of)
-            kept[key] = b
+        for n, base in enumerate(range(0, len(objs), _CHUNK)):
+            chunk = objs[base: base + _CHUNK]
+            b = kept[n] if n < len(kept) else None
+            if b is None or len(b.objs) != len(chunk) or not all(map(is_, b.objs, chunk)) or not _fresh(b):
+                b = _Blob(tuple(chunk), self.texts_of, self.keys_of, self.watch_of)
             out.append((base, b))
-        self.blobs = kept
+        self.blobs = [b for _, b in out]
         return out
 
     def find(self, objs: Sequence, names: list[str], keys: Iterable[Hashable] = ()) -> list[int]:
         """The positions, in order, of the ``objs`` with a text ``sqltext.name_test(names)``
-        may accept (every one it accepts is among them), or with one of ``keys``."""
+        accepts (no ``names``: none), or with one of ``keys``."""
         keys = list(keys)
         if any('"' in n for n in names):  # (as name_test: every text that is not None)
             everything = True
@@ -160,7 +161,9 @@ class Scan:
             everything = "" in lows
         out: list[int] = []
         for base, b in self._blobs(objs):
-            if everything:
+            if not names:
+                found = set()
+            elif everything:
                 found = set(b.owner)
             else:
                 found = b.hits(lows)
@@ -183,7 +186,7 @@ def _arm() -> None:
         _catalog.CHANGES = []
     elif len(_catalog.CHANGES) > _MAX_CHANGES:
         for scan in _SCANS:
-            scan.blobs = {}
+            scan.blobs = []
         _SINCE.clear()
         _catalog.CHANGES = []
 

@@ -168,7 +168,7 @@ _TABLES = Scan(
 _INDEXES = Scan("enums.index", lambda i: (i.definition,), lambda i: (i.table,))
 _POLICIES = Scan("enums.policy", lambda p: (p.using, p.check), lambda p: ((p.schema, p.table),))
 _TRIGGERS = Scan("enums.trigger", lambda t: (t.definition,), lambda t: ((t.schema, t.table),))
-_FUNCTIONS = Scan("enums.function", lambda f: (f.definition,))
+_FUNCTIONS = Scan("enums.function", lambda f: (f.definition,), lambda f: ("body",) if _sql_body(f) is not None else ())
 
 
 def _picked(scan: Scan, objs: list, names: list[str], keys=()) -> list:
@@ -238,7 +238,8 @@ def plan(ctx: Context, key: Key) -> Plan:
         views = view_handlers.creation_order(
             cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, sorted(set(direct) | tables)))))
         read = tables | set(views)
-        more = [f for f in cat.functions.values() if f not in functions and (body := _sql_body(f)) is not None and (
+        more = [f for f in _picked(_FUNCTIONS, every_function, [], ["body"])
+                if f not in functions and (body := _sql_body(f)) is not None and (
             dependents.reads_any(cat, body, f.search_path, read) or calls_any(body, functions))]
         if not more:
             break
