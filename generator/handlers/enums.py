@@ -191,8 +191,9 @@ def plan(ctx: Context, key: Key) -> Plan:
     names_enum = name_test([key[1]])
     if cat.tainted:
         refuse_unknown_relations(ctx, q)
-    # the column types that are (arrays of) the enum: each distinct type spelling decided once
-    # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
+    # the column types that are (arrays of) the enum: each distinct type spelling decided once.
+    # Every ADD VALUE asks this (and what follows) of the whole catalog: the scans
+    # (generator/textscan.py) return only the objects whose texts may name what is looked for.
     every_table = list(cat.tables.values())
     types = [k[1] for k in _TABLES.all_keys(every_table) if k[0] == "type"]
     uses = {ty for ty in (types[i] for i in may_name_any(types, [key[1]])) if _column_uses(cat, ty, key)}
