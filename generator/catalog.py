@@ -291,7 +291,7 @@ class ObjRefMap(dict):
         return self
 
     def __reduce_ex__(self, protocol):  # copies and pickles: the items, never the index
-        return (ObjRefMap, (dict(self),))
+        return (type(self), (dict(self),))
 
 
 # Catalog fields keyed by ObjRef (kept as ObjRefMap)
