@@ -6,16 +6,17 @@ type) test each definition with ``sqltext.name_test`` before parsing it. On a lo
 that was tens of thousands of tests per statement, and the cost of a statement grew with
 the catalog.
 
-``Scan`` answers the same question for a whole list of objects: the texts of every 256
-objects are joined into one ASCII-lowered blob and each name is searched in it with
-``str.find``. Blobs are kept between statements, keyed by the identity of their objects
-(the blob holds them, so an id cannot be reused while it is kept), and thrown away when
-one of those objects has changed since (``catalog.CHANGES``: every field set again, every
-column or constraint added or removed). A catalog that grew by a migration re-reads only
-its new objects.
+``Scan`` answers the same question for a whole list of objects: the texts of every 64
+objects (a chunk) are joined into one ASCII-lowered blob and each name is searched in it
+with ``str.find``. A chunk's blob is kept for the next scan and used again when the chunk
+holds the same objects (an identity test; the blob holds them, so no id can be reused
+meanwhile) and none of them changed since (``catalog.CHANGES``: every field of a catalog
+object set again, every column or constraint added or removed). The catalog's dicts grow
+at the end, so after a migration only the last chunk of each is read again (after a
+deletion, the chunks after it).
 
-What a scan returns is a superset of what ``name_test`` accepts (the same set, in fact):
-callers keep their own exact test on the objects it returns.
+What a scan returns is what ``name_test`` accepts (callers may rely on no more than "every
+object it accepts is among them": they keep their own exact test on what it returns).
 """
 
 from __future__ import annotations
