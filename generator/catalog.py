@@ -57,7 +57,26 @@ BUILTIN_DEFAULT_ACL: dict[str, dict[str, set[str]]] = {
 }
 
 
-_COLUMN_TYPES_EPOCH = [0]  # bumped when an existing column's type changes (rare): every ColumnMap cache is stale
+# The ids of catalog objects changed in place (a field of a Column, Constraint, Table, Index,
+# View, Function, Trigger or Policy set again; a column or constraint added to or removed
+# from a table), in order, once generator/textscan.py keeps texts of the catalog: what it
+# remembers of an object whose id is noted here since is stale. None until then.
+CHANGES: list[int] | None = None
+
+
+def note_change(obj: object) -> None:
+    if CHANGES is not None:
+        CHANGES.append(id(obj))
+
+
+class Tracked:
+    """A dataclass whose fields, once set by its constructor, note each change (``CHANGES``).
+    (Objects made by ``copy`` or unpickled are new objects: nothing remembers them yet.)"""
+
+    def __setattr__(self, name: str, value) -> None:
+        if CHANGES is not None and name in self.__dict__:
+            CHANGES.append(id(self))
+        object.__setattr__(self, name, value)
 
 
 def _by_position(cls):
@@ -80,8 +99,8 @@ def _by_position(cls):
 
 
 @_by_position
-@dataclass(init=False)
-class Column:
+@dataclass
+class Column(Tracked):
     name: str
     type: str  # as PostgreSQL would accept it back: "text", "numeric(10,2)", "public.mood[]"
     default: str | None = None  # expression SQL
@@ -94,20 +113,6 @@ class Column:
     # added by a later migration to a table a dump created under an empty path): the
     # default's unqualified names mean what they meant only under it.
     default_path: tuple[str, ...] | None = None
-
-    def __init__(self, name: str, type: str, default: str | None = None, not_null: bool = False,  # noqa: A002
-                 identity: str | None = None, identity_options: str | None = None, generated: str | None = None,
-                 collation: str | None = None, default_path: tuple[str, ...] | None = None) -> None:
-        # (the attributes set directly: a new column has no type to change, see ``__setattr__``)
-        d = self.__dict__
-        d["name"], d["type"], d["default"], d["not_null"] = name, type, default, not_null
-        d["identity"], d["identity_options"], d["generated"], d["collation"] = identity, identity_options, generated, collation
-        d["default_path"] = default_path
-
-    def __setattr__(self, name: str, value) -> None:
-        if name == "type" and "type" in self.__dict__ and self.__dict__["type"] != value:
-            _COLUMN_TYPES_EPOCH[0] += 1
-        object.__setattr__(self, name, value)
 
     def definition(self) -> str:
         """Column definition as used in CREATE TABLE / ADD COLUMN (without constraints)."""
@@ -131,7 +136,7 @@ class Column:
 
 @_by_position
 @dataclass
-class Constraint:
+class Constraint(Tracked):
     name: str
     kind: str  # "p" primary, "u" unique, "f" foreign, "c" check, "x" exclusion
     definition: str  # "PRIMARY KEY (id)", "CHECK (x > 0)", "FOREIGN KEY (a) REFERENCES s.t(id)"
@@ -159,7 +164,24 @@ class ConstraintMap(dict):
 
     def __setitem__(self, name: str, value: Constraint) -> None:
         _CONSTRAINT_NAMES_SEEN.add(name)
+        note_change(self)
         super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        note_change(self)
+        super().__delitem__(name)
+
+    def pop(self, *args):  # type: ignore[override]
+        note_change(self)
+        return super().pop(*args)
+
+    def popitem(self):  # type: ignore[override]
+        note_change(self)
+        return super().popitem()
+
+    def clear(self) -> None:
+        note_change(self)
+        super().clear()
 
     def update(self, *args, **kwargs) -> None:  # type: ignore[override]
         for name, value in dict(*args, **kwargs).items():
@@ -176,55 +198,130 @@ class ConstraintMap(dict):
 
 
 class ColumnMap(dict):
-    """A table's columns by name, in attnum order (a dict) that remembers the set of its
-    column types (``types()``): scanning every column of the catalog for a type, as each
-    enum ``ADD VALUE`` must, then costs a set test per table. The set is forgotten by any
-    change of the dict, and by any change of an existing column's type (``Column`` counts
-    those in ``_COLUMN_TYPES_EPOCH``)."""
-
-    _types: frozenset[str] | None = None
-    _epoch: int = -1
-
-    def types(self) -> frozenset[str]:
-        if self._types is None or self._epoch != _COLUMN_TYPES_EPOCH[0]:
-            self._types = frozenset(c.type for c in self.values())
-            self._epoch = _COLUMN_TYPES_EPOCH[0]
-        return self._types
+    """A table's columns by name, in attnum order (a dict) that notes each change of itself
+    (``CHANGES``)."""
 
     def __setitem__(self, name: str, value: Column) -> None:
-        self._types = None
+        note_change(self)
         super().__setitem__(name, value)
 
     def __delitem__(self, name: str) -> None:
-        self._types = None
+        note_change(self)
         super().__delitem__(name)
 
     def pop(self, *args):  # type: ignore[override]
-        self._types = None
+        note_change(self)
         return super().pop(*args)
 
     def popitem(self):  # type: ignore[override]
-        self._types = None
+        note_change(self)
         return super().popitem()
 
     def clear(self) -> None:
-        self._types = None
+        note_change(self)
         super().clear()
 
     def update(self, *args, **kwargs) -> None:  # type: ignore[override]
-        self._types = None
+        note_change(self)
         super().update(*args, **kwargs)
 
     def setdefault(self, name: str, value: Column | None = None):  # type: ignore[override]
-        self._types = None
+        note_change(self)
         return super().setdefault(name, value)
 
     def __ior__(self, other):  # type: ignore[override]
-        self._types = None
+        note_change(self)
         return super().__ior__(other)
 
-    def __reduce_ex__(self, protocol):  # copies and pickles: the items, never a remembered set
+    def __reduce_ex__(self, protocol):  # copies and pickles: the items
         return (ColumnMap, (dict(self),))
+
+
+class ObjRefMap(dict):
+    """ObjRef -> value (a dict), that can list the refs of one object and of its columns
+    without a scan of every ref (``related``): renaming or dropping a table, or restoring
+    the column grants of one, would otherwise read every grant and comment of the catalog.
+    The index is made on the first ``related`` call and kept up to date after."""
+
+    _index: dict[str, dict[ObjRef, None]] | None = None
+
+    @staticmethod
+    def _keys(ref: ObjRef) -> list[str]:
+        """Its identity, and for a column "s.t.c" also "s" and "s.t" (and more for a name with a dot)."""
+        ident = ref[1]
+        keys = [ident]
+        if ref[0] == "column":
+            i = ident.find(".")
+            while i >= 0:
+                keys.append(ident[:i])
+                i = ident.find(".", i + 1)
+        return keys
+
+    def _add(self, ref: ObjRef) -> None:
+        for k in self._keys(ref):
+            self._index.setdefault(k, {})[ref] = None
+
+    def _drop(self, ref: ObjRef) -> None:
+        for k in self._keys(ref):
+            sub = self._index.get(k)
+            if sub is not None:
+                sub.pop(ref, None)
+                if not sub:
+                    del self._index[k]
+
+    def related(self, ident: str) -> list[ObjRef]:
+        """Every ref whose identity is ``ident``, and every column ref that starts with
+        ``ident + "."``, in the order of the map (and maybe a few more refs: callers test)."""
+        if self._index is None:
+            self._index = {}
+            for ref in self:
+                self._add(ref)
+        return list(self._index.get(ident, ()))
+
+    def __setitem__(self, ref: ObjRef, value) -> None:
+        if self._index is not None and ref not in self:
+            self._add(ref)
+        super().__setitem__(ref, value)
+
+    def __delitem__(self, ref: ObjRef) -> None:
+        super().__delitem__(ref)
+        if self._index is not None:
+            self._drop(ref)
+
+    def pop(self, ref, *default):  # type: ignore[override]
+        if self._index is not None and ref in self:
+            self._drop(ref)
+        return super().pop(ref, *default)
+
+    def popitem(self):  # type: ignore[override]
+        item = super().popitem()
+        if self._index is not None:
+            self._drop(item[0])
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._index = None
+
+    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
+        for ref, value in dict(*args, **kwargs).items():
+            self[ref] = value
+
+    def setdefault(self, ref, value=None):  # type: ignore[override]
+        if ref not in self:
+            self[ref] = value
+        return super().__getitem__(ref)
+
+    def __ior__(self, other):  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __reduce_ex__(self, protocol):  # copies and pickles: the items, never the index
+        return (type(self), (dict(self),))
+
+
+# Catalog fields keyed by ObjRef (kept as ObjRefMap)
+_OBJREF_STORES = frozenset({"grants", "grant_options", "comments", "tainted", "uncertain_acl"})
 
 
 @dataclass
@@ -249,6 +346,8 @@ class Table:
         return (self.schema, self.name)
 
     def __setattr__(self, name: str, value) -> None:
+        if CHANGES is not None and name in self.__dict__:
+            CHANGES.append(id(self))
         if name == "constraints" and not isinstance(value, ConstraintMap):
             value = ConstraintMap(value)
         elif name == "columns" and not isinstance(value, ColumnMap):
@@ -265,7 +364,7 @@ class Table:
 
 @_by_position
 @dataclass
-class Index:
+class Index(Tracked):
     schema: str
     name: str
     table: Key
@@ -288,7 +387,7 @@ class Sequence:
 
 @_by_position
 @dataclass
-class View:
+class View(Tracked):
     schema: str
     name: str
     definition: str  # full CREATE VIEW / CREATE MATERIALIZED VIEW statement
@@ -303,7 +402,7 @@ class View:
 
 @_by_position
 @dataclass
-class Function:
+class Function(Tracked):
     schema: str
     name: str
     identity_args: str  # "bigint, text"
@@ -326,7 +425,7 @@ class Function:
 
 @_by_position
 @dataclass
-class Trigger:
+class Trigger(Tracked):
     schema: str  # the table's schema
     table: str
     name: str
@@ -336,7 +435,7 @@ class Trigger:
 
 @_by_position
 @dataclass
-class Policy:
+class Policy(Tracked):
     schema: str
     table: str
     name: str
@@ -506,6 +605,17 @@ class Catalog:
     # pg_cron jobs scheduled by name in migrations: name -> (schedule, command).
     cron_jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def __setattr__(self, name: str, value) -> None:
+        if name in _OBJREF_STORES and not isinstance(value, ObjRefMap):
+            value = ObjRefMap(value)
+        object.__setattr__(self, name, value)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name in _OBJREF_STORES & state.keys():
+            if not isinstance(state[name], ObjRefMap):
+                self.__dict__[name] = ObjRefMap(state[name])
+
     def copy(self) -> Catalog:
         return copy.deepcopy(self)
 
@@ -624,7 +734,7 @@ class Catalog:
         """Forget grants/comments/taint of an object (and, for tables, its columns)."""
         kind, ident = prefix
         for store in (self.grants, self.grant_options, self.comments, self.tainted, self.uncertain_acl):
-            for ref in [r for r in store if r == prefix or (
+            for ref in [r for r in store.related(ident) if r == prefix or (
                 kind in ("table", "view", "materialized view") and r[0] == "column" and r[1].startswith(ident + ".")
             )]:
                 del store[ref]

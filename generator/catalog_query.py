@@ -25,6 +25,8 @@ names or a known Supabase service object of that kind (the lists below).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import compress
+from operator import itemgetter
 
 from pglast import ast
 from pglast.enums import BoolExprType, NullTestType, SubLinkType
@@ -156,20 +158,26 @@ def qualified_name(text: str) -> tuple[str | None, str] | None:
 
 # -- per catalog relation: its filterable columns (-> logical field) and its lookup ---------
 
-def _relations(cat: Catalog) -> dict[Key, str]:
-    out: dict[Key, str] = {}
-    for k in cat.tables:
-        out[k] = "r"
-    for k, v in cat.views.items():
-        out[k] = "m" if v.materialized else "v"
-    for k in cat.indexes:
-        out[k] = "i"
-    for k in cat.sequences:
-        out[k] = "S"
-    for k, t in cat.types.items():
-        if t.kind == "composite":
-            out[k] = "c"
-    return out
+def _relkind(cat: Catalog, key: Key) -> str | None:
+    """pg_class.relkind of the relation ``key`` (the last of the stores below that holds it)."""
+    t = cat.types.get(key)
+    if t is not None and t.kind == "composite":
+        return "c"
+    if key in cat.sequences:
+        return "S"
+    if key in cat.indexes:
+        return "i"
+    v = cat.views.get(key)
+    if v is not None:
+        return "m" if v.materialized else "v"
+    return "r" if key in cat.tables else None
+
+
+def _named(cat: Catalog, names: frozenset[str]) -> set[Key]:
+    """The keys of relations and types called one of ``names``, in any schema."""
+    stores = (cat.tables, cat.views, cat.indexes, cat.sequences, cat.types)
+    name_of = itemgetter(1)
+    return {k for store in stores for k in compress(store, map(names.__contains__, map(name_of, store)))}
 
 
 def _rel_lookup(f: Filters, cat: Catalog, kinds: str | None) -> bool | None:
@@ -182,8 +190,8 @@ def _rel_lookup(f: Filters, cat: Catalog, kinds: str | None) -> bool | None:
         kinds = relkind
     if f or name is None:
         return None
-    found = any(k[1] == name and (schema is None or k[0] == schema) and (kinds is None or rk in kinds)
-                for k, rk in _relations(cat).items())
+    keys = [(schema, name)] if schema is not None else _named(cat, frozenset({name}))
+    found = any((rk := _relkind(cat, k)) is not None and (kinds is None or rk in kinds) for k in keys)
     return _found_or_unknown(found, "relation", name, schema, cat)
 
 
@@ -210,8 +218,8 @@ def _type_lookup(f: Filters, cat: Catalog) -> bool | None:
     if f or name is None:
         return None
     base = name[1:] if name.startswith("_") else name  # array types
-    keys = set(cat.types) | {k for k, rk in _relations(cat).items() if rk in "rvmc"}
-    found = any(k[1] in (name, base) and (schema is None or k[0] == schema) for k in keys)
+    keys = [(schema, name), (schema, base)] if schema is not None else _named(cat, frozenset({name, base}))
+    found = any(k in cat.types or (rk := _relkind(cat, k)) is not None and rk in "rvmc" for k in keys)
     return _found_or_unknown(found, "type", name, schema, cat)
 
 

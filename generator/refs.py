@@ -263,7 +263,7 @@ def move_refs(catalog: Catalog, old: ObjRef, new: ObjRef) -> None:
     """
     prefix = old[1] + "."
     for store in (catalog.grants, catalog.grant_options, catalog.comments, catalog.tainted, catalog.uncertain_acl):
-        for ref in list(store):
+        for ref in store.related(old[1]):
             if ref == old:
                 store[new] = store.pop(ref)
             elif (

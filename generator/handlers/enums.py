@@ -30,9 +30,8 @@ analyse made or changed (its columns, rules and dependents are not known).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pglast import ast
 from pglast.visitors import Visitor
@@ -42,6 +41,7 @@ from ..engine import Context, Unsupported
 from ..refs import restore_refs_sql, type_ref
 from ..sqltext import NAMEDATALEN, literal, may_name, name_test, qname, quote_ident, truncate_identifier
 from ..steps import Hazard, Step
+from ..textscan import Scan, may_name_any
 from . import functions as fn_handlers
 from . import indexes as idx_handlers
 from . import dependents, owners, triggers
@@ -157,6 +157,26 @@ def _creation_order(funcs: list[Function]) -> list[Function]:
     return out
 
 
+# Scans of the catalog for what may name a type (generator/textscan.py): its texts (and keys)
+_TABLES = Scan(
+    "enums.table",
+    lambda t: [*(c.definition for c in t.constraints.values()),
+               *(c.default for c in t.columns.values()), *(c.generated for c in t.columns.values())],
+    lambda t: [("table", t.key), *(("type", c.type) for c in t.columns.values())],
+    lambda t: [t.columns, t.constraints, *t.columns.values(), *t.constraints.values()],
+)
+_INDEXES = Scan("enums.index", lambda i: (i.definition,), lambda i: (i.table,))
+_POLICIES = Scan("enums.policy", lambda p: (p.using, p.check), lambda p: ((p.schema, p.table),))
+_TRIGGERS = Scan("enums.trigger", lambda t: (t.definition,), lambda t: ((t.schema, t.table),))
+_FUNCTIONS = Scan("enums.function", lambda f: (f.definition,), lambda f: ("body",) if _sql_body(f) is not None else ())
+
+
+def _picked(scan: Scan, objs: list, names: list[str], keys=()) -> list:
+    """The ``objs`` whose text may name one of ``names`` (``sqltext.name_test``), or with one
+    of ``keys``, in order: what a loop over ``objs`` that first tests that goes on to look at."""
+    return [objs[i] for i in scan.find(objs, names, keys)]
+
+
 def plan(ctx: Context, key: Key) -> Plan:
     """What must be dropped and recreated around rebuilding enum ``key``.
 
@@ -171,12 +191,14 @@ def plan(ctx: Context, key: Key) -> Plan:
     names_enum = name_test([key[1]])
     if cat.tainted:
         refuse_unknown_relations(ctx, q)
-    # the column types that are (arrays of) the enum: each distinct type spelling decided once
-    # (this runs for every ADD VALUE over every column of the catalog, so it stays cheap)
-    uses = {ty for ty in frozenset().union(*(t.columns.types() for t in cat.tables.values()))
-            if _column_uses(cat, ty, key)}
+    # the column types that are (arrays of) the enum: each distinct type spelling decided once.
+    # Every ADD VALUE asks this (and what follows) of the whole catalog: the scans
+    # (generator/textscan.py) return only the objects whose texts may name what is looked for.
+    every_table = list(cat.tables.values())
+    types = [k[1] for k in _TABLES.all_keys(every_table) if k[0] == "type"]
+    uses = {ty for ty in (types[i] for i in may_name_any(types, [key[1]])) if _column_uses(cat, ty, key)}
     if uses:
-        p.columns = [(t, c.name, c.type.endswith("]")) for t in cat.tables.values() if not uses.isdisjoint(t.columns.types())
+        p.columns = [(t, c.name, c.type.endswith("]")) for t in _picked(_TABLES, every_table, [], [("type", ty) for ty in uses])
                      for c in t.columns.values() if c.type in uses]
     for tk, ty in cat.types.items():
         if tk != key and ty.kind in ("domain", "composite", "range") and names_enum(ty.definition) and mentions_type(
@@ -197,14 +219,18 @@ def plan(ctx: Context, key: Key) -> Plan:
             raise Unsupported(reason)
         return f
 
-    functions = [trusted(f) for f in cat.functions.values() if names_enum(f.definition) and mentions_type(
-        cat, fn_handlers.parse_definition(f.definition), f.search_path, key)]
+    every_function = list(cat.functions.values())
+    functions = [trusted(f) for f in _picked(_FUNCTIONS, every_function, [key[1]])
+                 if names_enum(f.definition) and mentions_type(
+                     cat, fn_handlers.parse_definition(f.definition), f.search_path, key)]
+    every_view = list(cat.views.items())
+    view_objs = [v for _, v in every_view]
     # views and SQL-body functions read each other's outputs: grow both until neither changes
     while True:
         wanted = [key[1]] + [f.name for f in functions]  # what a definition must name to matter
         names_wanted = name_test(wanted)
         direct = [
-            vk for vk, v in cat.views.items()
+            vk for vk, v in (every_view[i] for i in view_handlers.VIEWS.find(view_objs, wanted))
             if names_wanted(v.definition) and (
                 mentions_type(cat, parse_stmt(v.definition), v.search_path, key)
                 or calls_any(parse_stmt(v.definition), functions)
@@ -213,7 +239,8 @@ def plan(ctx: Context, key: Key) -> Plan:
         views = view_handlers.creation_order(
             cat, sorted(set(direct) | set(view_handlers.dependent_views(cat, sorted(set(direct) | tables)))))
         read = tables | set(views)
-        more = [f for f in cat.functions.values() if f not in functions and (body := _sql_body(f)) is not None and (
+        more = [f for f in _picked(_FUNCTIONS, every_function, [], ["body"])
+                if f not in functions and (body := _sql_body(f)) is not None and (
             dependents.reads_any(cat, body, f.search_path, read) or calls_any(body, functions))]
         if not more:
             break
@@ -239,7 +266,7 @@ def plan(ctx: Context, key: Key) -> Plan:
     def names_it(node: ast.Node | None, path: tuple[str, ...]) -> bool:
         return mentions_type(cat, node, path, key) or calls_any(node, p.functions)
 
-    for t in cat.tables.values():
+    for t in _picked(_TABLES, every_table, wanted, [("table", tk) for tk in tables]):
         ours = t.key in tables
         for con in t.constraints.values():
             if not ours and not names_wanted(con.definition):
@@ -265,7 +292,7 @@ def plan(ctx: Context, key: Key) -> Plan:
                 raise Unsupported(f"column {qname(*t.key)}.{quote_ident(c.name)} calls a function that uses {q}")
             if (t.key, c.name) not in cols and mentions_type(cat, default, t.search_path, key):
                 p.defaults.append((t, c.name))
-    for idx in cat.indexes.values():
+    for idx in _picked(_INDEXES, list(cat.indexes.values()), wanted, tables):
         if idx.constraint is not None or (idx.table not in tables and not names_wanted(idx.definition)):
             continue
         node = parse_stmt(idx.definition)
@@ -276,7 +303,7 @@ def plan(ctx: Context, key: Key) -> Plan:
             p.indexes.append(idx)
     read = tables | set(p.views)
     names_read = name_test(sorted({k[1] for k in read}))
-    for pol in cat.policies.values():
+    for pol in _picked(_POLICIES, list(cat.policies.values()), sorted({k[1] for k in read}) + wanted, tables):
         tk = (pol.schema, pol.table)
         if tk not in tables and not any(names_read(e) or names_wanted(e) for e in (pol.using, pol.check)):
             continue  # (a subquery can read a table or view only by naming it: cheap test first)
@@ -286,7 +313,8 @@ def plan(ctx: Context, key: Key) -> Plan:
             any(dependents.reads_any(cat, e, pol.search_path, read) for e in exprs)
         ) or ((names_wanted(pol.using) or names_wanted(pol.check)) and any(names_it(e, pol.search_path) for e in exprs)):
             p.policies.append(pol)
-    for trg in [trg for trg in cat.triggers.values() if (trg.schema, trg.table) in tables or names_wanted(trg.definition)]:
+    for trg in [trg for trg in _picked(_TRIGGERS, list(cat.triggers.values()), wanted, tables)
+                if (trg.schema, trg.table) in tables or names_wanted(trg.definition)]:
         tk = (trg.schema, trg.table)
         node = parse_stmt(trg.definition)
         tcols = [s.sval for s in node.columns or ()] + referenced_columns(node.whenClause, {"new", "old"})

@@ -217,7 +217,8 @@ def _column_refs(cat: Catalog, t: Target) -> list[tuple[str, str]]:
     """Column refs of a relation: its known columns plus any column with recorded grants."""
     prefix = t.ref[1] + "."
     refs = {("column", prefix + quote_ident(c)) for c in t.columns or ()}
-    refs |= {r for r in (*cat.grants, *cat.grant_options) if r[0] == "column" and r[1].startswith(prefix)}
+    refs |= {r for r in (*cat.grants.related(t.ref[1]), *cat.grant_options.related(t.ref[1]))
+             if r[0] == "column" and r[1].startswith(prefix)}
     return sorted(refs)
 
 
@@ -236,7 +237,8 @@ def _column_regrants(cat: Catalog, ref: tuple[str, str], was: tuple[Acl, Acl], n
         return []
     prefix = ref[1] + "."
     out: list[str] = []
-    for cref in sorted({r for r in (*cat.grants, *cat.grant_options) if r[0] == "column" and r[1].startswith(prefix)}):
+    for cref in sorted({r for r in (*cat.grants.related(ref[1]), *cat.grant_options.related(ref[1]))
+                        if r[0] == "column" and r[1].startswith(prefix)}):
         want, want_opts = before.get(cref) or _acl(cat, cref)
         have = {r: p - lost.get(r, set()) for r, p in want.items()}
         have_opts = {r: p - lost.get(r, set()) - lost_opts.get(r, set()) for r, p in want_opts.items()}

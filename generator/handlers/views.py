@@ -40,6 +40,7 @@ from ..catalog import Catalog, Key, Table, View
 from ..engine import Context, Unsupported, handles
 from ..refs import acl_diff_sql, comment_sql, move_refs, restore_acl_sql, role_name, trigger_ref
 from ..sqltext import may_name, qname, quote_ident, render, clone
+from ..textscan import Scan
 from ..steps import Backup, Hazard, Step
 from . import indexes, owners
 
@@ -172,15 +173,20 @@ def _check_star(cat: Catalog, view: View) -> None:
             )
 
 
+VIEWS = Scan("views.view", lambda v: (v.definition,))  # views that may name something (generator/textscan.py)
+
+
 def dependent_views(cat: Catalog, keys: list[Key]) -> list[Key]:
     """Views (transitively) built on any of ``keys``, excluding ``keys`` themselves."""
     found: list[Key] = []
     frontier = set(keys)
     deps: dict[Key, set[Key]] = {}  # parsed only for views whose text may name the frontier
+    every = list(cat.views.items())
+    objs = [v for _, v in every]
     while frontier:
         names = [k[1] for k in frontier]
         nxt = set()
-        for k, v in cat.views.items():
+        for k, v in (every[i] for i in VIEWS.find(objs, names)):
             if k in found or k in keys or not may_name(v.definition, names):
                 continue
             if k not in deps:
@@ -210,7 +216,7 @@ def _column_refs(cat: Catalog, rel_ident: str) -> list[str]:
     prefix = rel_ident + "."
     seen: dict[str, None] = {}
     for store in (cat.grants, cat.comments):
-        for ref in store:
+        for ref in store.related(rel_ident):
             if ref[0] == "column" and ref[1].startswith(prefix):
                 seen[ref[1]] = None
     return list(seen)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..catalog import ObjRefMap
 from .record import DO_BLOCK, Oracle
 
 if TYPE_CHECKING:
@@ -40,10 +41,11 @@ def is_opaque(where: str, catalog: Catalog) -> bool:
     return any(v.endswith(tail) for v in catalog.uncertain_defaults.values())
 
 
-class WatchedTaints(dict):
+class WatchedTaints(ObjRefMap):
     """``Catalog.tainted`` as ``Unrecorded`` sees it: a dict that remembers the values written
     since the last look (``written``), so that finding out whether a statement tainted
-    anything costs nothing per statement instead of a scan of every taint."""
+    anything costs nothing per statement instead of a scan of every taint. (An ObjRefMap,
+    as the catalog keeps its taint: the catalog takes it as it is.)"""
 
     def _seen(self, value: object) -> None:
         written = self.__dict__.get("written")  # (absent while pickle or copy fills the items)
