@@ -208,3 +208,36 @@ def test_policy_whose_names_cannot_be_bound_after_a_rename_is_a_manual_step(roun
         expect_manual=True,
     )
     assert "cannot rewrite its recorded text with certainty" in rb.manual_steps[0].manual
+
+
+_READS_OTHER = """create table public.tournaments (id bigint primary key, organization_id bigint);
+create table public.entries (id bigint primary key, tournament_id bigint);
+alter table public.entries enable row level security;
+create policy staff_view on public.entries for select using (
+  tournament_id in (select t.id from public.tournaments t where t.organization_id is not null));"""
+_RENAME_MAYBE = """do $$ begin
+  alter table public.tournaments rename column organization_id to community_id;
+exception when undefined_column then null;
+end $$;"""
+
+
+def test_a_policy_reading_a_table_a_do_block_may_have_changed_is_manual() -> None:
+    # PostgreSQL rewrites the policy when the block renames the column; the recorded text
+    # (t.organization_id) would no longer run
+    from pathlib import Path
+
+    from generator.engine import baseline_catalog, replay
+    from generator.parse import Migration
+
+    cat = baseline_catalog()
+    for i, sql in enumerate((_READS_OTHER, _RENAME_MAYBE), 1):
+        replay(Migration(str(i), f"m{i}", Path(f"{i}_m.sql"), sql), cat)
+    rb = replay(Migration("3", "drop", Path("3_drop.sql"), "drop policy staff_view on public.entries;"), cat)
+    [step] = rb.manual_steps
+    assert "reads public.tournaments" in step.manual and "2_m.sql:1" in step.manual
+
+
+def test_a_policy_reading_another_trusted_table_is_restored_exactly(roundtrip):
+    rb, sql = roundtrip(history=[_READS_OTHER, "alter table public.tournaments add column note text;"],
+                        migration="drop policy staff_view on public.entries;")
+    assert not rb.manual_steps and "CREATE POLICY staff_view" in sql

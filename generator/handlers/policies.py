@@ -59,7 +59,30 @@ def _known(ctx: Context, key: SubKey) -> Policy:
             f"policy {quote_ident(key[2])} ON {qname(*key[:2])} is not in the migration history, "
             "so its earlier definition is not known"
         )
+    reason = _reads_distrusted(ctx, pol)
+    if reason:
+        raise Unsupported(reason)
     return pol
+
+
+def _reads_distrusted(ctx: Context, pol: Policy) -> str | None:
+    """Why the recorded text of ``pol`` may be stale because of another relation it reads:
+    a statement the generator could not follow may have renamed that relation's columns
+    (PostgreSQL rewrites the policy, the catalog cannot) or dropped them with it."""
+    from .views import _expression_relations, _resolve_under
+
+    cat = ctx.catalog
+    for expr in (pol.using, pol.check):
+        for schema, name in _expression_relations(expr) if expr else ():
+            rel = _resolve_under(cat, pol.search_path, schema, name)
+            if rel == (pol.schema, pol.table) or not cat.relation_kind(rel):
+                continue
+            kind = cat.relation_kind(rel)
+            ref = ("view" if "view" in kind else "table", qname(*rel))
+            why = ctx.tainted_reason(ref) if ref in cat.tainted else None
+            if why:
+                return f"policy {_on(pol)} reads {qname(*rel)}: {why}"
+    return None
 
 
 def drop_step(p: Policy) -> Step:
