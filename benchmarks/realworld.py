@@ -149,6 +149,7 @@ ORIGINS = {
     "learned": "a later rollback; learn saw what its cause did (with the record: not all of it importable)",
     "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one",
     "edge": "its cause depends on rows, the time or functions learn cannot judge (the honest edge)",
+    "proof": "learn saw its cause, but the proof dropped the entry: a rollback it made automatic did not round-trip",
     "no entry": "its cause has no entry in the record (no record, or not an opaque statement learn replayed)",
     "unnamed": "no cause named: the object is not in the catalog (never created by the history, or by an opaque statement)",
 }
@@ -168,7 +169,9 @@ def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tupl
         return "no entry"
     why = entry.get("not_learned", "")
     if why:
-        return "unapplied" if "could not be applied" in why else "edge"
+        if "could not be applied" in why:
+            return "unapplied"
+        return "proof" if "did not round-trip on the server" in why else "edge"
     return "own" if where == undoes else "learned"
 
 

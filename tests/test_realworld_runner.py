@@ -114,3 +114,22 @@ def test_the_runner_learns_on_a_copy_and_counts_manual_steps_of_opaque_history(t
     assert "| **all** | 2 | 0 | -100% |" in runs[("--learn",)], runs[("--learn",)]
     assert "--learn` on" in runs[("--learn",)]
     assert not list(corpus.rglob("rollback-oracle.json"))  # the corpus itself is left as it was
+
+
+def test_opaque_steps_are_classed_by_what_learn_made_of_their_cause():
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        rw = importlib.import_module("realworld")
+    finally:
+        sys.path.pop(0)
+    where = "table public.t was changed by a statement the generator could not analyse (/p/2_m.sql:3), so"
+    entries = {("2_m.sql", 3): {"not_learned": "the rollback of 5_x.sql this entry made automatic did not "
+                                               "round-trip on the server: the rollback fails: ..."}}
+    assert rw.origin_class(where, ("5_x.sql", 1), entries) == "proof"
+    entries[("2_m.sql", 3)] = {"not_learned": "it reads public.t, whose rows an empty database does not have"}
+    assert rw.origin_class(where, ("5_x.sql", 1), entries) == "edge"
+    entries[("2_m.sql", 3)] = {}
+    assert rw.origin_class(where, ("5_x.sql", 1), entries) == "learned"
+    assert rw.origin_class(where, ("2_m.sql", 3), entries) == "own"
