@@ -153,55 +153,10 @@ class Constraint(Tracked):
 _CONSTRAINT_NAMES_SEEN: set[str] = set()
 
 
-class ConstraintMap(dict):
-    """A table's constraints by name (a dict) that notes each name it is given in
-    ``_CONSTRAINT_NAMES_SEEN``, by every way a dict is filled: item assignment, ``update``,
-    ``setdefault``, ``|=``, construction, copy and unpickling."""
+class _NotingDict(dict):
+    """A dict that notes each change of itself (``CHANGES``), by every way a dict changes."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__()
-        self.update(*args, **kwargs)
-
-    def __setitem__(self, name: str, value: Constraint) -> None:
-        _CONSTRAINT_NAMES_SEEN.add(name)
-        note_change(self)
-        super().__setitem__(name, value)
-
-    def __delitem__(self, name: str) -> None:
-        note_change(self)
-        super().__delitem__(name)
-
-    def pop(self, *args):  # type: ignore[override]
-        note_change(self)
-        return super().pop(*args)
-
-    def popitem(self):  # type: ignore[override]
-        note_change(self)
-        return super().popitem()
-
-    def clear(self) -> None:
-        note_change(self)
-        super().clear()
-
-    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
-        for name, value in dict(*args, **kwargs).items():
-            self[name] = value
-
-    def setdefault(self, name: str, value: Constraint | None = None):  # type: ignore[override]
-        if name not in self:
-            self[name] = value
-        return self[name]
-
-    def __ior__(self, other):  # type: ignore[override]
-        self.update(other)
-        return self
-
-
-class ColumnMap(dict):
-    """A table's columns by name, in attnum order (a dict) that notes each change of itself
-    (``CHANGES``)."""
-
-    def __setitem__(self, name: str, value: Column) -> None:
+    def __setitem__(self, name: str, value) -> None:
         note_change(self)
         super().__setitem__(name, value)
 
@@ -225,13 +180,45 @@ class ColumnMap(dict):
         note_change(self)
         super().update(*args, **kwargs)
 
-    def setdefault(self, name: str, value: Column | None = None):  # type: ignore[override]
+    def setdefault(self, name: str, value=None):  # type: ignore[override]
         note_change(self)
         return super().setdefault(name, value)
 
     def __ior__(self, other):  # type: ignore[override]
         note_change(self)
         return super().__ior__(other)
+
+
+class ConstraintMap(_NotingDict):
+    """A table's constraints by name (a dict that notes its changes) that also notes each
+    name it is given in ``_CONSTRAINT_NAMES_SEEN``, by every way a dict is filled: item
+    assignment, ``update``, ``setdefault``, ``|=``, construction, copy and unpickling."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, name: str, value: Constraint) -> None:
+        _CONSTRAINT_NAMES_SEEN.add(name)
+        super().__setitem__(name, value)
+
+    def update(self, *args, **kwargs) -> None:  # type: ignore[override]
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name: str, value: Constraint | None = None):  # type: ignore[override]
+        if name not in self:
+            self[name] = value
+        return self[name]
+
+    def __ior__(self, other):  # type: ignore[override]
+        self.update(other)
+        return self
+
+
+class ColumnMap(_NotingDict):
+    """A table's columns by name, in attnum order (a dict that notes each change of itself,
+    ``CHANGES``)."""
 
     def __reduce_ex__(self, protocol):  # copies and pickles: the items
         return (ColumnMap, (dict(self),))
