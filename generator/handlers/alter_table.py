@@ -293,7 +293,7 @@ def drop_column(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step]:
         sql.append(seq.definition.rstrip().rstrip(";") + ";")
     needs_set_not_null = col.not_null and col.default is None and not col.identity and col.generated is None
     add = [_alter(key, f"ADD COLUMN {column_sql(col, cat, key, with_not_null=not needs_set_not_null)}")]
-    sql += under_path(add, col.default_path, table.search_path) if own_default_path(col, table) else add
+    sql += under_path(add, col.default_path, table.search_path)
     if needs_set_not_null:
         sql.append(_alter(key, f"ALTER COLUMN {quote_ident(name)} SET NOT NULL"))
     if seq is not None:

@@ -75,11 +75,10 @@ def _reads_distrusted(ctx: Context, pol: Policy) -> str | None:
     for expr in (pol.using, pol.check):
         for schema, name in _expression_relations(expr) if expr else ():
             rel = _resolve_under(cat, pol.search_path, schema, name)
-            if rel == (pol.schema, pol.table) or not cat.relation_kind(rel):
-                continue
             kind = cat.relation_kind(rel)
-            ref = ("view" if "view" in kind else "table", qname(*rel))
-            why = ctx.tainted_reason(ref) if ref in cat.tainted else None
+            if rel == (pol.schema, pol.table) or not kind:
+                continue
+            why = ctx.tainted_reason(("view" if "view" in kind else "table", qname(*rel)))
             if why:
                 return f"policy {_on(pol)} reads {qname(*rel)}: {why}"
     return None

@@ -200,6 +200,8 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
     (``_only_reads``) is inert; anything else is a manual step, because the generator
     cannot know what the called function changed.
     """
+    if _only_reads(node, ctx):
+        return []
     targets = node.targetList or ()
     calls = []
     for t in targets:
@@ -208,8 +210,6 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
             calls.append(val)
         elif not isinstance(val, ast.A_Const):
             calls.append(None)
-    if _only_reads(node, ctx):
-        return []
     if node.fromClause or node.whereClause or None in calls:
         _distrust_named(node, ctx)
         return ctx.manual("this SELECT may have side effects the generator cannot analyse")
