@@ -206,10 +206,34 @@ def _as_manual(ctx: Context, steps: list[Step], reason: str) -> list[Step]:
     return [step]
 
 
-def _observed_steps(stmt: Statement, undo: tuple[str, ...]) -> list[Step]:
+def _observed_steps(ctx: Context, undo: tuple[str, ...]) -> list[Step]:
     """The steps of a statement the generator could not invert, from what ``learn`` saw it do
     on a replay of the history (the SQL is read under ``search_path`` = ``pg_catalog``: every
-    name in it is qualified)."""
+    name in it is qualified), then a manual step for the rows a DO block changed
+    (``oracle.blind``: learn judged it because those changes could not steer it)."""
+    stmt = ctx.stmt
+    return _observed_schema_steps(stmt, undo) + _observed_row_steps(ctx)
+
+
+def _observed_row_steps(ctx: Context) -> list[Step]:
+    from .handlers.doblocks import parse_do
+    from .oracle.blind import row_changes
+
+    if not isinstance(ctx.stmt.node, ast.DoStmt):
+        return []
+    changes = row_changes(parse_do(ctx.stmt.node))
+    if not changes:
+        return []
+    shown = "; ".join(f"`{_first_line(sql, 70)}`" for sql in changes)
+    reason = (f"the DO block also changed rows ({shown}): the previous data is not in the migration history; "
+              "restore it from a backup taken before the migration")
+    steps = ctx.manual(reason, title="Restore the rows the DO block changed")
+    steps[0].hazard(Hazard.DATA_NOT_RESTORED, "the DO block changed rows; the rollback cannot bring the old rows back")
+    steps[0].lost.append("rows changed by the DO block")
+    return steps
+
+
+def _observed_schema_steps(stmt: Statement, undo: tuple[str, ...]) -> list[Step]:
     if not undo:
         return []  # it changed nothing on the schema
     step = Step(title=f"Undo what `{_first_line(stmt.sql, 50)}` was observed to do (recorded by `learn`)",
@@ -263,7 +287,7 @@ def handle_statement(
             steps = ctx.manual(str(exc))
             _taint_referenced(stmt.node, ctx)
     if observed is not None and steps and all(s.manual for s in steps):
-        steps = _observed_steps(stmt, observed)
+        steps = _observed_steps(ctx, observed)
     if catalog.unparsed:
         doubt = uncertainty(catalog, stmt.node)
         if doubt:

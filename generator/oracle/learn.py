@@ -41,6 +41,7 @@ from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
 from . import imports, record, skipped
 from .footprint import unchanged
+from .blind import server_targets
 from .callees import server_callee
 from .reads import why_not
 from .undo import observed_undo
@@ -247,7 +248,8 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
             for s in stmts:
                 o = opaque.get(s.line)
                 why = ((blocked or {}).get(s.line)
-                       or why_not(s.node, is_catalog, is_builtin, server_callee(conn, is_catalog, is_builtin))
+                       or why_not(s.node, is_catalog, is_builtin, server_callee(conn, is_catalog, is_builtin),
+                                  server_targets(conn))
                        ) if o is not None else None
                 if o is None or why:
                     run_statements(conn, [s])

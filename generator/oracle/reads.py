@@ -17,11 +17,18 @@ the templates of its dynamic SQL)
   triggers from templates and reads only ``pg_trigger``, is learned like the DO block it
   amounts to; one whose body reads rows is not, and says why;
 - catches every error (``EXCEPTION WHEN OTHERS``: a failure caught on one database and not
-  on the other may depend on rows), or is not PL/pgSQL.
+  on the other may depend on rows) or one that rows can cause (``unique_violation``,
+  ``check_violation``, ``invalid_text_representation``: any outside ``_SCHEMA_ERRORS``),
+  or is not PL/pgSQL.
+
+In a DO block, a statement that changes rows blindly (``blind``: no later statement can
+see what it did) is judged by the functions it calls and the tables it changes only;
+``targets`` (``blind.server_targets``) says whether changing a table's rows runs the
+project's code. Without ``targets`` every statement that changes rows is a reason.
 
 DDL met in that SQL (``ALTER TABLE %I ENABLE ROW LEVEL SECURITY``, ``CREATE POLICY ...
 USING (...)``) is not a read: its expressions are stored, not evaluated.
-``why_not(node, is_catalog, is_builtin, callee)`` returns the reason in words, or None.
+``why_not(node, is_catalog, is_builtin, callee, targets)`` returns the reason in words, or None.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from pglast import ast
 from pglast.parser import ParseError, parse_sql
 
 from ..sqltext import walk
+from .blind import Targets, blind_reason, blind_statements
 
 IsCatalog = Callable[[str | None, str], bool]  # (schema or None, relation name): a system relation?
 IsBuiltin = Callable[[str | None, str], bool]  # (schema or None, function name): built into PostgreSQL?
@@ -54,15 +62,21 @@ _READING = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.
             ast.CreateTableAsStmt, ast.CallStmt, ast.ExplainStmt, ast.DoStmt)
 _ROWS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CopyStmt, ast.CreateTableAsStmt,
          ast.TruncateStmt, ast.RefreshMatViewStmt)
+# SQLSTATE classes of errors that only the schema, the roles or the block's own RAISE
+# cause: 42 (undefined_table, duplicate_object, insufficient_privilege...), 3F
+# (invalid_schema_name), 0A (feature_not_supported), 2B (dependent_objects_still_exist),
+# P0 (raise_exception, no_data_found and too_many_rows of a SELECT INTO STRICT)
+_SCHEMA_ERRORS = ("42", "3F", "0A", "2B", "P0")
 _HOLE = re.compile(r"%(\d+\$)?[-]?[ILs]")
 _READING_WORD = re.compile(r"\s*\(?\s*(select|insert|update|delete|merge|copy|call|with|values|table|do|perform)\b", re.I)
 
 
-def why_not(node: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee | None = None) -> str | None:
+def why_not(node: ast.Node, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee | None = None,
+            targets: Targets | None = None) -> str | None:
     """Why what ``node`` did on an empty database may not be what it did on the real one."""
     callee = callee or _unknown
     if isinstance(node, ast.DoStmt):
-        return _do_block(node, is_catalog, is_builtin, callee)
+        return _do_block(node, is_catalog, is_builtin, callee, targets)
     return _executed(node, is_catalog, is_builtin, callee)
 
 
@@ -70,7 +84,8 @@ def _unknown(schema: str | None, name: str) -> str:
     return f"it calls {f'{schema}.' if schema else ''}{name}(), which is not built into PostgreSQL: its body may read anything"
 
 
-def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
+def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee,
+              targets: Targets | None) -> str | None:
     from ..engine import Unsupported
     from ..handlers.doblocks import parse_do
 
@@ -79,17 +94,55 @@ def _do_block(node: ast.DoStmt, is_catalog: IsCatalog, is_builtin: IsBuiltin, ca
     except Unsupported as exc:
         return f"its body cannot be read ({exc})"
     body = next((a.arg.sval for a in node.args or () if a.defname == "as"), "")
-    return plpgsql_reads(fn, body, is_catalog, is_builtin, callee)
+    return plpgsql_reads(fn, body, is_catalog, is_builtin, callee, targets)
 
 
-def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee) -> str | None:
-    """``why_not`` for a PL/pgSQL tree (a DO block's, or a function's) and its source text."""
+def plpgsql_reads(fn: Any, body: str, is_catalog: IsCatalog, is_builtin: IsBuiltin, callee: Callee,
+                  targets: Targets | None = None) -> str | None:
+    """``why_not`` for a PL/pgSQL tree (a DO block's, or a function's) and its source text;
+    ``targets``: a DO block's, whose blind row changes are judged by ``blind_reason``."""
     if re.search(r"\bwhen\s+others\b", body, re.I):
         return "it catches every error (WHEN OTHERS): what failed, and so what ran, may depend on rows"
+    caught = _row_errors(fn)
+    if caught:
+        return f"it catches {caught}, an error rows can cause: what failed, and so what ran, may depend on rows"
+    blind = blind_statements(fn, body) if targets is not None else frozenset()
     for query, mode in expressions(fn):
-        why = sql_reads(expression_sql(query, mode), is_catalog, is_builtin, callee, shown=query)
+        if mode == 0 and query in blind and targets is not None:
+            why = blind_reason(query, is_builtin, targets)
+        else:
+            why = sql_reads(expression_sql(query, mode), is_catalog, is_builtin, callee, shown=query)
         if why:
             return why
+    return None
+
+
+def _row_errors(tree: Any) -> str | None:
+    """The first condition an exception handler of ``tree`` catches that is not in
+    ``_SCHEMA_ERRORS`` (an unknown name counts as one), or None."""
+    import psycopg.errors
+
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key == "PLpgSQL_condition" and isinstance(value, dict):
+                name = str(value.get("condname", ""))
+                if name.lower() == "others":
+                    continue
+                try:
+                    state = psycopg.errors.lookup(name).sqlstate or ""
+                except KeyError:
+                    state = name if re.fullmatch(r"[0-9A-Z]{5}", name) else ""
+                if not state.startswith(_SCHEMA_ERRORS):
+                    return name
+            else:
+                found = _row_errors(value)
+                if found:
+                    return found
+    elif isinstance(tree, list):
+        for value in tree:
+            found = _row_errors(value)
+            if found:
+                return found
     return None
 
 
