@@ -133,3 +133,9 @@ def test_the_rows_a_block_changes_are_listed_in_order():
     fn = parse_do(pglast.parse_sql(_dedup("insert into public.links (group_id, product_id) values (9, 9);"))[0].stmt)
     assert [q.split()[0] for q in row_changes(fn)] == ["delete", "insert"]
     assert len(blind_statements(fn, "")) == 2
+
+
+def test_a_missing_enum_label_is_an_error_of_the_schema():
+    renames = "do $$ begin alter type public.kind rename value 'org' to 'team'; exception when {} then null; end $$;"
+    assert _why(renames.format("invalid_parameter_value")) is None
+    assert "it catches invalid_text_representation" in _why(renames.format("invalid_text_representation"))

@@ -70,13 +70,12 @@ class Outcome:
 
 def opaque_statements(migrations: list[Migration]) -> dict[str, list[Opaque]]:
     """Per migration file name, its opaque statements (static replay, no record)."""
-    from ..engine import DO_BLOCK, iter_generate
+    from ..engine import iter_generate
 
     found: dict[str, list[Opaque]] = {}
 
     def observe(stmt: Statement, cat: Catalog) -> None:
-        mine = (stmt.where, DO_BLOCK + stmt.where)
-        refs = [r for r, w in cat.tainted.items() if w in mine]
+        refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults:
             found.setdefault(stmt.path.name, []).append(Opaque(stmt, sorted(refs), defaults))
@@ -117,7 +116,7 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     of it, as ``verify`` does (``verify.apply_failure``), and the replay goes on; what the
     skipped ones would have touched is not learned (``skipped``). ``stop_at_first_error``:
     stop there instead, keeping an earlier record's entries for the migrations after it."""
-    from ..engine import DO_BLOCK, iter_generate
+    from ..engine import iter_generate
     from ..verify import _Fresh
 
     started = time.monotonic()
@@ -128,8 +127,7 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     found: list[Opaque] = []
 
     def observe(stmt: Statement, cat: Catalog) -> None:
-        mine = (stmt.where, DO_BLOCK + stmt.where)
-        refs = [r for r, w in cat.tainted.items() if w in mine]
+        refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults:
             found.append(Opaque(stmt, sorted(refs), defaults))

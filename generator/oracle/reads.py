@@ -65,8 +65,10 @@ _ROWS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.Copy
 # SQLSTATE classes of errors that only the schema, the roles or the block's own RAISE
 # cause: 42 (undefined_table, duplicate_object, insufficient_privilege...), 3F
 # (invalid_schema_name), 0A (feature_not_supported), 2B (dependent_objects_still_exist),
-# P0 (raise_exception, no_data_found and too_many_rows of a SELECT INTO STRICT)
-_SCHEMA_ERRORS = ("42", "3F", "0A", "2B", "P0")
+# P0 (raise_exception, no_data_found and too_many_rows of a SELECT INTO STRICT), and of
+# class 22 (data_exception) invalid_parameter_value alone, which DDL raises for a name
+# that is not there (``ALTER TYPE ... RENAME VALUE 'gone' TO ...``)
+_SCHEMA_ERRORS = ("42", "3F", "0A", "2B", "P0", "22023")
 _HOLE = re.compile(r"%(\d+\$)?[-]?[ILs]")
 _READING_WORD = re.compile(r"\s*\(?\s*(select|insert|update|delete|merge|copy|call|with|values|table|do|perform)\b", re.I)
 

@@ -46,6 +46,21 @@ ObjRef = tuple[str, str]  # = catalog.ObjRef
 FORMAT = 1
 RECORD_NAME = "rollback-oracle.json"
 DO_BLOCK = "DO block at "  # = engine.DO_BLOCK (not imported: engine imports this module)
+RENAME = "rename at "  # = engine.RENAME
+
+
+def caused_by(taint: object, where: str) -> bool:
+    """Whether a ``Catalog.tainted`` value is the distrust the statement at ``where`` added:
+    ``where`` itself, the DO block there (``DO block at where``), or ``where`` with what the
+    statement did that the generator could not follow (``where, which renamed value ...``,
+    ``where: it renamed type ...``, ``where (the indexes ...)``, ``rename at where: ...``).
+    Not a statement PostgreSQL rejects: no server runs it."""
+    if not isinstance(taint, str):
+        return False
+    if taint == where:
+        return True
+    rest = taint.removeprefix(DO_BLOCK) if taint.startswith(DO_BLOCK) else taint.removeprefix(RENAME)
+    return rest == where or (rest.startswith(where) and rest[len(where):len(where) + 2] in (", ", ": ", " ("))
 
 
 def record_path(migrations_dir: Path) -> Path:
@@ -151,11 +166,10 @@ class Entry:
                 done = {owner(c["ref"]) for c in self.changes if "ref" in c} - bad
                 trusted |= {r for r, o in owners if o in done}
             imported = not any("default privileges" in c for c, _ in failed)
-        mine = (where, DO_BLOCK + where)
         for ref, old in taints.items():
             if ref not in trusted:
                 continue
-            if catalog.tainted.get(ref) in mine:
+            if caused_by(catalog.tainted.get(ref), where):
                 if old is None:
                     del catalog.tainted[ref]
                 else:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..catalog import ObjRefMap
-from .record import DO_BLOCK, Oracle
+from .record import Oracle, caused_by
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -34,8 +34,7 @@ SHOWN = 5  # versions listed in the note on rollbacks that would be exact
 
 def is_opaque(where: str, catalog: Catalog) -> bool:
     """Whether the statement at ``where`` left objects (or default privileges) distrusted."""
-    values = catalog.tainted.values()
-    if where in values or DO_BLOCK + where in values:
+    if any(caused_by(v, where) for v in catalog.tainted.values()):
         return True
     tail = f" at {where}"
     return any(v.endswith(tail) for v in catalog.uncertain_defaults.values())
@@ -78,11 +77,10 @@ def _tainted_now(where: str, catalog: Catalog) -> bool:
     taints = catalog.tainted
     if type(taints) is WatchedTaints and isinstance(taints.__dict__.get("written"), set):
         written = taints.written
-        hit = where in written or DO_BLOCK + where in written
+        hit = any(caused_by(v, where) for v in written)
         written.clear()
         return hit
-    values = taints.values()
-    hit = where in values or DO_BLOCK + where in values
+    hit = any(caused_by(v, where) for v in taints.values())
     watched = WatchedTaints(taints)
     watched.written = set()
     catalog.tainted = watched
