@@ -153,6 +153,8 @@ def prove(server, migrations: list[Migration], entries: list[record.Entry], manu
             elif r.status is Status.FAILED:
                 failed.append(r)
                 proof.failed[version] = r.reason
+                if progress:
+                    progress(f"the rollback of {version} did not round-trip: {r.reason}")
             elif version not in proof.unproven:
                 proof.unproven.append(version)
         if not failed:
