@@ -10,7 +10,9 @@ migration again).
 A rollback that fails (an error, or a schema that differs from the one before the
 migration) is never written as automatic: the entries that changed it (those whose removal
 alone changes that rollback; when no single one does, every effective entry up to that
-migration) are dropped: kept as ``not_learned`` with the difference as the reason. Then the
+migration) are dropped: kept as ``not_learned`` with the difference as the reason (a later
+failure of the same round whose rollback those drops already changed is not searched: it
+is round-tripped again in the next round). Then the
 rollbacks are generated again and the ones that changed since the last round are verified
 again, until none fails (each round drops at least one entry, so this ends).
 
@@ -77,6 +79,17 @@ def _rendered(migrations: list[Migration], oracle: record.Oracle | None, manual_
             if rb.broken is None}
 
 
+def _rollback_sql(migrations: list[Migration], entries: list[record.Entry], target: Migration,
+                  manual_rule=None) -> str:
+    """``target``'s rollback (as ``verify`` renders it) with the record ``entries``."""
+    from ..engine import generate
+    from ..render import render_sql
+
+    upto = migrations[: migrations.index(target) + 1]
+    rbs = generate(upto, {target.version}, manual_rule, oracle=_oracle(entries))
+    return next(render_sql(rb) for rb in rbs if rb.migration is target)
+
+
 def culprits(migrations: list[Migration], entries: list[record.Entry], target: Migration,
              manual_rule=None) -> list[record.Entry]:
     """The effective entries that change ``target``'s rollback: each one whose removal alone
@@ -87,22 +100,13 @@ def culprits(migrations: list[Migration], entries: list[record.Entry], target: M
     so a history of n entries costs about k·log n generations for k culprits, not n. (Should
     two entries' removals cancel out, one is missed here; ``prove`` round-trips the rollback
     again in its next round, so a culprit missed is found then, never written.)"""
-    from ..engine import generate
-    from ..render import render_sql
-
-    upto = migrations[: migrations.index(target) + 1]
-    names = {m.path.name for m in upto}
+    names = {m.path.name for m in migrations[: migrations.index(target) + 1]}
     candidates = [e for e in entries if effective(e) and e.migration in names]
-
-    def sql(oracle: record.Oracle) -> str:
-        rbs = generate(upto, {target.version}, manual_rule, oracle=oracle)
-        return next(render_sql(rb) for rb in rbs if rb.migration is target)
-
-    full = sql(_oracle(entries))
+    full = _rollback_sql(migrations, entries, target, manual_rule)
 
     def changes(group: list[record.Entry]) -> bool:
         gone = {id(e) for e in group}
-        return sql(_oracle([x for x in entries if id(x) not in gone])) != full
+        return _rollback_sql(migrations, [x for x in entries if id(x) not in gone], target, manual_rule) != full
 
     def search(group: list[record.Entry]) -> list[record.Entry]:
         if len(group) == 1:
@@ -160,7 +164,9 @@ def prove(server, migrations: list[Migration], entries: list[record.Entry], manu
         if not failed:
             break
         dropped = len(proof.dropped)
-        for r in failed:
+        for k, r in enumerate(failed):
+            if k and _rollback_sql(migrations, entries, r.migration, manual_rule) != with_record[r.migration.stem]:
+                continue  # what was dropped for an earlier one changed it: it is round-tripped again next round
             why = (f"the rollback of {r.migration.path.name} this entry made automatic did not round-trip on the "
                    f"server: {r.reason}")
             bad_ones = culprits(migrations, entries, r.migration, manual_rule)
