@@ -532,6 +532,18 @@ class DefaultPrivilege:
 
 
 @dataclass
+class EnumRun:
+    """Consecutive ``ADD VALUE`` statements of one file on enum ``key``: its labels before the
+    first, the values added since, and the steps (the list the engine keeps for the latest
+    statement) that rebuild it without them."""
+
+    key: Key
+    labels: list[str]
+    values: list[str]
+    steps: list
+
+
+@dataclass
 class Catalog:
     schemas: dict[str, Schema] = field(default_factory=dict)
     tables: dict[Key, Table] = field(default_factory=dict)
@@ -589,6 +601,9 @@ class Catalog:
     # statements the generator could not analyse). Its rollback drops them again.
     file_constraints: dict[tuple[Key, str], tuple[Table, Constraint | None, set[str | None]]] = \
         field(default_factory=dict)
+    # The run of ``ALTER TYPE ... ADD VALUE`` on one enum that the statement just replayed
+    # belongs to (``handlers.types.alter_enum``): its rollback is one rebuild, not one per value.
+    enum_run: EnumRun | None = None
     # pg_cron jobs scheduled by name in migrations: name -> (schedule, command).
     cron_jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
 

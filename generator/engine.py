@@ -272,6 +272,8 @@ def handle_statement(
         annotation = None
     search_path = catalog.search_path
     ctx = Context(catalog, stmt, migration)
+    if not isinstance(stmt.node, ast.AlterEnumStmt):
+        catalog.enum_run = None  # a run of ADD VALUE ends at any other statement
     handler = find_handler(stmt.node)
     if handler is None:
         steps = ctx.manual(
@@ -300,6 +302,9 @@ def handle_statement(
         reason = manual_rule(stmt)
         if reason:
             steps = _as_manual(ctx, steps, reason)
+    run = catalog.enum_run
+    if run is not None and steps and run.steps is not steps:  # the rebuild was not kept: nothing to fold into
+        catalog.enum_run = None
     for s in steps:
         s.source = s.source or stmt.where
     return steps
@@ -355,6 +360,7 @@ def replay(
     catalog.file_start_relations = frozenset(catalog.tables) | frozenset(catalog.views)
     catalog.file_created = set()
     catalog.file_constraints = {}
+    catalog.enum_run = None
     per_stmt: list[list[Step]] = []
     warnings: list[Ignored] = []
     if statements is None:
@@ -391,6 +397,7 @@ def replay(
             names = token_names(stmt.sql)
             distrust(catalog, stmt.where, reach(stmt.sql, frozenset(names) if names is not None else None))
     catalog.search_path = DEFAULT_SEARCH_PATH
+    catalog.enum_run = None
     if too_deep is not None:
         return Rollback(migration=migration, broken=too_deep)
     steps = [s for group in reversed(per_stmt) for s in group]

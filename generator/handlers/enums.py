@@ -327,14 +327,23 @@ def _esc(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def _guard_sql(key: Key, value: str, columns: list[tuple[Table, str, bool]]) -> str:
-    """A DO block that stops the rollback while any row still holds ``value``."""
+def _guard_sql(key: Key, values: list[str], columns: list[tuple[Table, str, bool]]) -> str:
+    """A DO block that stops the rollback while any row still holds one of ``values``."""
     lines = ["DO $rollback$", "DECLARE n bigint;", "BEGIN"]
+    if len(values) == 1:
+        shown = f"enum value '{values[0]}' of {qname(*key)} is"
+        match = f"= {literal(values[0])}"
+    else:
+        shown = f"enum values of {qname(*key)} the rollback removes ('{values[0]}'...) are"
+        match = f"= ANY (ARRAY[{', '.join(literal(v) for v in values)}])"
     for t, c, is_array in columns:
         cq = quote_ident(c)
-        cond = f"{literal(value)} = ANY ({cq}::text[])" if is_array else f"{cq}::text = {literal(value)}"
+        if is_array:
+            cond = f"{cq}::text[] && ARRAY[{', '.join(literal(v) for v in values)}]"
+        else:
+            cond = f"{cq}::text {match}"
         where = f"{qname(*t.key)}.{cq}"
-        message = _esc(f"enum value '{value}' of {qname(*key)} is still used by ") + "%" + _esc(f" rows of {where}")
+        message = _esc(f"{shown} still used by ") + "%" + _esc(f" rows of {where}")
         lines.append(f"  SELECT count(*) INTO n FROM {qname(*t.key)} WHERE {cond};")
         lines.append(f"  IF n > 0 THEN RAISE EXCEPTION {literal(message)}, n; END IF;")
     lines += ["END", "$rollback$;"]
@@ -353,16 +362,23 @@ def _free_name(cat: Catalog, key: Key) -> str:
         n += 1
 
 
-def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> list[Step]:
-    """Steps that rebuild enum ``t`` with ``labels`` (it now also has ``value``)."""
+def _shown(values: list[str]) -> str:
+    if len(values) == 1:
+        return f"the value {literal(values[0])}"
+    first = ", ".join(literal(v) for v in values[:3])
+    return f"the values {first}" + (f" and {len(values) - 3} more" if len(values) > 3 else "")
+
+
+def remove_value_steps(ctx: Context, t: Type, values: list[str], labels: list[str]) -> list[Step]:
+    """Steps that rebuild enum ``t`` with ``labels`` (it now also has ``values``)."""
     cat = ctx.catalog
     key = (t.schema, t.name)
     q = qname(*key)
     p = plan(ctx, key)
     steps: list[Step] = []
     if p.columns:
-        steps.append(Step(title=f"Check that no row uses enum value {literal(value)} of {q}",
-                          group="Restore Types", sql=[_guard_sql(key, value, p.columns)]))
+        steps.append(Step(title=f"Check that no row uses {_shown(values).removeprefix('the ')} of {q}",
+                          group="Restore Types", sql=[_guard_sql(key, values, p.columns)]))
     drops: list[str] = []
     drops += [f"DROP POLICY {quote_ident(pol.name)} ON {qname(pol.schema, pol.table)};" for pol in p.policies]
     drops += [f"DROP {view_handlers.kind_of(cat.views[vk]).upper()} {qname(*vk)};" for vk in reversed(p.views)]
@@ -396,7 +412,7 @@ def remove_value_steps(ctx: Context, t: Type, value: str, labels: list[str]) -> 
     sql += later
     paths = [tb.search_path for tb, c, _ in p.columns if tb.columns[c].default is not None]
     paths += [tb.search_path for tb, _ in p.defaults]
-    rebuild = Step(title=f"Rebuild {q} without the value {literal(value)}", group="Restore Types", sql=sql,
+    rebuild = Step(title=f"Rebuild {q} without {_shown(values)}", group="Restore Types", sql=sql,
                    search_path=paths[0] if paths else None)
     for tb, c, _ in p.columns:
         rebuild.hazard(Hazard.REWRITES_TABLE, f"converting {qname(*tb.key)}.{quote_ident(c)} to the rebuilt type rewrites the table")
