@@ -347,7 +347,7 @@ def replay(
     manual_rule: ManualRule | None = None,
     salvage: bool = True,
     oracle: Oracle | None = None,
-    observe: Callable[[Statement, Catalog], None] | None = None,
+    observe: Callable[[Statement, Catalog, list[Step]], None] | None = None,
 ) -> Rollback:
     """Apply ``migration`` to ``catalog`` and return its rollback (steps in run order).
 
@@ -386,7 +386,7 @@ def replay(
             if entry is not None and saved is not None:
                 entry.untaint(catalog, stmt.where, saved)
             if observe is not None:  # generator.oracle.learn: what this statement left distrusted
-                observe(stmt, catalog)
+                observe(stmt, catalog, per_stmt[-1])
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms
             if statements is not None:
                 raise InputError(f"{stmt.where}: {TOO_DEEP}") from None
@@ -468,7 +468,7 @@ def generate(
     catalog: Catalog | None = None,
     on_replayed: Callable[[Migration, Catalog], None] | None = None,
     oracle: Oracle | None | bool = True,
-    observe: Callable[[Statement, Catalog], None] | None = None,
+    observe: Callable[[Statement, Catalog, list[Step]], None] | None = None,
 ) -> list[Rollback]:
     """Replay ``history`` in order and return the rollbacks of ``targets`` (versions).
 
@@ -492,7 +492,7 @@ def iter_generate(
     catalog: Catalog | None = None,
     on_replayed: Callable[[Migration, Catalog], None] | None = None,
     oracle: Oracle | None | bool = True,
-    observe: Callable[[Statement, Catalog], None] | None = None,
+    observe: Callable[[Statement, Catalog, list[Step]], None] | None = None,
 ) -> Iterator[Rollback]:
     """``generate``, one rollback at a time: each is yielded as soon as its migration is
     replayed, so a caller that renders and forgets it holds one rollback, not all."""

@@ -50,3 +50,32 @@ def test_what_counts_as_the_statements_own_distrust():
     assert not caused_by(at + "1", at) and not caused_by(at + "1: x", at)
     assert not caused_by("rejected statement at " + at + ": syntax", at)
     assert not caused_by(None, at)
+
+
+MAKES_B = """create function public.make_b() returns void language plpgsql as $f$
+begin
+  execute 'create table public.b (id int constraint b_check check (id > 0))';
+end $f$;
+select public.make_b();
+"""
+RENAMES_IN_B = """do $$ begin
+  alter table public.b rename constraint b_check to b_positive;
+exception when undefined_object then null;
+end $$;
+"""
+
+
+@pytest.mark.pg
+def test_a_block_that_names_nothing_the_catalog_knows_is_learned(pg_server, tmp_path, request):
+    """The block distrusts nothing (table b is not in the catalog), yet its own rollback is a
+    manual step: learn sees it too, and what it did becomes its rollback."""
+    project(tmp_path, {"20240101000000_make.sql": MAKES_B, "20240102000000_rename.sql": RENAMES_IN_B})
+    mig = tmp_path / "supabase" / "migrations"
+    (own,) = generate(list_migrations(mig))[-1].manual_steps
+    assert "cannot be decided statically" in own.manual
+    entries = learn_into(pg_server, mig).entries
+    (entry,) = [e for e in entries if e.migration == "20240102000000_rename.sql"]
+    assert entry.undo and entry.not_learned == ""
+    assert generate(list_migrations(mig))[-1].manual_steps == []
+    sql = round_trip_last(pg_server, mig, request.node.name)
+    assert "b_check" in sql

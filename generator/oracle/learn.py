@@ -1,8 +1,11 @@
 """``supabase-rollback learn``: ask PostgreSQL what the opaque statements did not change.
 
 1. A static replay (the engine, without any record) finds the opaque statements: those
-   after which objects carry that statement's location in ``Catalog.tainted`` or default
-   privileges became uncertain (``Catalog.uncertain_defaults``).
+   after which objects carry that statement's location in ``Catalog.tainted``
+   (``record.caused_by``) or default privileges became uncertain
+   (``Catalog.uncertain_defaults``), and DO blocks and ``SELECT`` statements whose own
+   rollback is all manual steps (``status.undone_by_hand``: a block that names nothing the
+   catalog knows still did something; what it did may be its rollback).
 2. The history is applied to a throwaway server holding the Supabase baseline (as
    ``verify`` does). A migration with an opaque statement runs statement by statement in
    its own transaction; right before and right after each opaque statement the schema is
@@ -44,6 +47,7 @@ from .footprint import unchanged
 from .blind import server_targets
 from .callees import server_callee
 from .reads import why_not
+from .status import undone_by_hand
 from .undo import observed_undo
 
 
@@ -74,10 +78,10 @@ def opaque_statements(migrations: list[Migration]) -> dict[str, list[Opaque]]:
 
     found: dict[str, list[Opaque]] = {}
 
-    def observe(stmt: Statement, cat: Catalog) -> None:
+    def observe(stmt: Statement, cat: Catalog, steps: list) -> None:
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
-        if refs or defaults:
+        if refs or defaults or undone_by_hand(stmt, steps):
             found.setdefault(stmt.path.name, []).append(Opaque(stmt, sorted(refs), defaults))
 
     for _ in iter_generate(migrations, set(), oracle=None, observe=observe):
@@ -126,10 +130,10 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     done: set[str] = set()
     found: list[Opaque] = []
 
-    def observe(stmt: Statement, cat: Catalog) -> None:
+    def observe(stmt: Statement, cat: Catalog, steps: list) -> None:
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
-        if refs or defaults:
+        if refs or defaults or undone_by_hand(stmt, steps):
             found.append(Opaque(stmt, sorted(refs), defaults))
             why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
             if why:

@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 SHOWN = 5  # versions listed in the note on rollbacks that would be exact
 
 
+def undone_by_hand(stmt: Statement, steps: list) -> bool:
+    """Whether ``stmt`` is a DO block or a ``SELECT`` whose own rollback is all manual steps
+    (a block the generator cannot decide that names nothing it knows still changed
+    something): what ``learn`` saw it do may be its rollback (``engine._observed_steps``)."""
+    return type(stmt.node).__name__ in ("DoStmt", "SelectStmt") and bool(steps) and all(s.manual for s in steps)
+
+
 def is_opaque(where: str, catalog: Catalog) -> bool:
     """Whether the statement at ``where`` left objects (or default privileges) distrusted."""
     if any(caused_by(v, where) for v in catalog.tainted.values()):
@@ -94,10 +101,12 @@ class Unrecorded:
     oracle: Oracle | None
     found: dict[str, list[str]] = field(default_factory=dict)  # migration file name -> ["path:line", ...]
 
-    def observe(self, stmt: Statement, catalog: Catalog) -> None:
+    def observe(self, stmt: Statement, catalog: Catalog, steps: list) -> None:
         where = stmt.where
         tail = f" at {where}"
-        if not (_tainted_now(where, catalog) or any(v.endswith(tail) for v in catalog.uncertain_defaults.values())):
+        tainted = _tainted_now(where, catalog)  # (first: it also clears what was written)
+        if not (tainted or any(v.endswith(tail) for v in catalog.uncertain_defaults.values())
+                or undone_by_hand(stmt, steps)):
             return
         if self.oracle is not None and self.oracle.at(stmt.path.name, stmt.line) is not None:
             return
