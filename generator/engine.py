@@ -385,6 +385,10 @@ def replay(
                                              entry.undo if entry is not None else None))
             if entry is not None and saved is not None:
                 entry.untaint(catalog, stmt.where, saved)
+                if entry.created:  # tables it made that the catalog does not know (oracle/created.py)
+                    from .oracle.created import replay
+
+                    replay(catalog, entry.created, stmt, migration)
             if observe is not None:  # generator.oracle.learn: what this statement left distrusted
                 observe(stmt, catalog, per_stmt[-1])
         except RecursionError:  # e.g. `select 1 + 1 + ... + 1` with thousands of terms

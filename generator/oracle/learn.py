@@ -42,6 +42,7 @@ from ..catalog import Catalog, ObjRef
 from ..chain import chain_hashes
 from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
+from ..sqltext import qname
 from . import imports, record, skipped
 from .footprint import unchanged
 from .blind import server_targets
@@ -56,6 +57,7 @@ class Opaque:
     stmt: Statement
     refs: list[ObjRef]
     defaults: bool  # it made default privileges uncertain
+    known: frozenset[str] = frozenset()  # the relations the catalog knows right after it (qualified)
 
 
 @dataclass
@@ -134,7 +136,8 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults or undone_by_hand(stmt, steps):
-            found.append(Opaque(stmt, sorted(refs), defaults))
+            known = frozenset(qname(*k) for k in (*cat.tables, *cat.views))
+            found.append(Opaque(stmt, sorted(refs), defaults, known))
             why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
             if why:
                 blocked[stmt.line] = why
@@ -268,7 +271,7 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
                 same_defaults = o.defaults and before["default_acl"] == after["default_acl"]
                 entry = _imported(record.Entry(m.path.name, s.line, chain, proven, same_defaults), o, before, after)
                 undo = observed_undo(before, after)
-                entries.append(replace(entry, undo=None if undo is None else tuple(undo)))
+                entries.append(_created(replace(entry, undo=None if undo is None else tuple(undo)), o, before, after))
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and as_written:
                 conn.execute("ROLLBACK")
             _record(conn, m, stmts)
@@ -319,6 +322,23 @@ def _imported(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot)
             skipped.append(("default privileges", str(exc)))
     return replace(entry, imported=tuple(trusted), changes=tuple(changes[k] for k in sorted(changes)),
                    defaults_imported=defaults, not_imported=tuple(sorted(skipped)))
+
+
+def _created(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot) -> record.Entry:
+    """``entry`` with the tables the statement created that the catalog does not know
+    (``created``), or why each one is not imported."""
+    from ..catalog import CURRENT_USER
+    from .created import synthesize
+
+    made, skipped = [], dict(entry.not_imported)
+    for key, rel in sorted(after["relation"].items()):
+        if key in before["relation"] or key in o.known or rel.get("kind") != "table":
+            continue
+        try:
+            made.append(synthesize(key, after, CURRENT_USER))
+        except imports.NotImportable as exc:
+            skipped[f"table {key}"] = str(exc)
+    return replace(entry, created=tuple(made), not_imported=tuple(sorted(skipped.items())))
 
 
 def record_file(migrations_dir: Path) -> Path:

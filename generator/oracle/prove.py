@@ -44,13 +44,13 @@ class Proof:
 def effective(e: record.Entry) -> bool:
     """Whether the entry changes anything in a replay (a not_learned entry does not)."""
     return (bool(e.unchanged) or e.defaults_unchanged or bool(e.imported) or bool(e.changes) or e.defaults_imported
-            or e.undo is not None)
+            or e.undo is not None or bool(e.created))
 
 
 def drop(e: record.Entry, why: str) -> record.Entry:
     """The entry with nothing proven and the reason."""
     return replace(e, unchanged=(), defaults_unchanged=False, imported=(), changes=(), defaults_imported=False,
-                   undo=None, not_learned=why)
+                   undo=None, created=(), not_learned=why)
 
 
 def unimport(e: record.Entry, why: str) -> record.Entry:
@@ -62,7 +62,9 @@ def unimport(e: record.Entry, why: str) -> record.Entry:
         skipped["default privileges"] = why
     if e.undo is not None:
         skipped["its own rollback"] = why
-    return replace(e, imported=(), changes=(), defaults_imported=False, undo=None,
+    for c in e.created:
+        skipped[f"table {c['table']}"] = why
+    return replace(e, imported=(), changes=(), defaults_imported=False, undo=None, created=(),
                    not_imported=tuple(sorted(skipped.items())))
 
 
@@ -170,7 +172,8 @@ def prove(server, migrations: list[Migration], entries: list[record.Entry], manu
             why = (f"the rollback of {r.migration.path.name} this entry made automatic did not round-trip on the "
                    f"server: {r.reason}")
             bad_ones = culprits(migrations, entries, r.migration, manual_rule)
-            importing = [b for b in bad_ones if b.imported or b.changes or b.defaults_imported or b.undo is not None]
+            importing = [b for b in bad_ones
+                         if b.imported or b.changes or b.defaults_imported or b.undo is not None or b.created]
             for bad in importing or bad_ones:  # their imports first; what they proved unchanged next round
                 i = next(k for k, e in enumerate(entries) if e is bad)
                 entries[i] = unimport(bad, why) if importing else drop(bad, why)

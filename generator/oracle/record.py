@@ -97,6 +97,9 @@ class Entry:
     # The statement's own rollback, from what it was observed to do (generator/oracle/undo.py):
     # used in place of its manual step. None: not known; empty: it changed nothing.
     undo: tuple[str, ...] | None = None
+    # Tables the statement created that the catalog did not know (generator/oracle/created.py):
+    # each {"table", "sql", "acl", "column acl"}, put into the catalog right after it.
+    created: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
         out: dict = {
@@ -115,6 +118,8 @@ class Entry:
             out["not_imported"] = dict(sorted(self.not_imported))
         if self.undo is not None:
             out["undo"] = list(self.undo)
+        if self.created:
+            out["created"] = list(self.created)
         return out
 
     @staticmethod
@@ -135,10 +140,13 @@ class Entry:
         if undo is not None and not (isinstance(undo, list) and all(isinstance(u, str) and u.rstrip().endswith(";")
                                                                     for u in undo)):
             raise ValueError(f"{name}:{line}: damaged undo")
+        created = data.get("created", [])
+        if not (isinstance(created, list) and all(_created_ok(c) for c in created)):
+            raise ValueError(f"{name}:{line}: damaged created tables")
         return Entry(name, line, chain, _refs(refs, name, line), defaults, why if isinstance(why, str) else "",
                      _refs(data.get("imported", []), name, line), tuple(changes),
                      data.get("defaults_imported") is True, tuple((str(k), str(v)) for k, v in skipped.items()),
-                     None if undo is None else tuple(undo))
+                     None if undo is None else tuple(undo), tuple(created))
 
     # -- use by the engine --------------------------------------------------------------------
 
@@ -178,6 +186,17 @@ class Entry:
             for schema, why in list(catalog.uncertain_defaults.items()):
                 if schema not in defaults and why.endswith(f" at {where}"):
                     del catalog.uncertain_defaults[schema]
+
+
+def _created_ok(c: object) -> bool:
+    """A well-formed ``created`` item: {"table": str, "sql": [str], "acl": {str: str},
+    "column acl": {str: {str: str}}}."""
+    def acl(a: object) -> bool:
+        return isinstance(a, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in a.items())
+
+    return (isinstance(c, dict) and isinstance(c.get("table"), str) and isinstance(c.get("sql"), list)
+            and all(isinstance(s, str) and s.rstrip().endswith(";") for s in c["sql"]) and acl(c.get("acl"))
+            and isinstance(c.get("column acl"), dict) and all(acl(v) for v in c["column acl"].values()))
 
 
 def _refs(refs: object, name: object, line: object) -> tuple[ObjRef, ...]:

@@ -1,0 +1,174 @@
+"""Tables an opaque statement created that the catalog does not know.
+
+``DO $$ BEGIN EXECUTE format('CREATE TABLE public.%I (...)', name); END $$`` makes a table
+the static replay never sees: every later rollback that needs it says "table ... is not in
+the catalog". ``learn`` snapshots the schema around the statement, so it has the table as
+PostgreSQL holds it. ``synthesize(key, after)`` writes it back as DDL in PostgreSQL's own
+words (read with ``search_path`` = ``pg_catalog``: every name qualified): ``CREATE TABLE``
+with its columns, then its constraints (``pg_get_constraintdef``), the indexes that back
+none of them (``pg_get_indexdef``), row level security, policies, triggers
+(``pg_get_triggerdef``) and comments; plus the privileges of the table and of its
+columns, exactly. ``replay(catalog, created, ...)`` runs that DDL through the handlers
+right after the statement, as if the migration had spelled it out, then sets those
+privileges: the table is known, with its true definition.
+
+Only what this writes back exactly: a permanent plain table owned by the role the
+migrations run as, with no options, tablespace, partitioning, inheritance, publication,
+rule, replica identity, storage or statistics setting, no default drawing from a sequence
+(an identity column is fine), and triggers enabled. Anything else is not imported and
+says why; ``prove`` round-trips every rollback this changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .imports import NotImportable
+
+Snapshot = dict[str, dict[str, dict[str, Any]]]
+_COLUMN_OK = {"statistics target": None, "storage": None, "options": []}
+
+
+def _q(name: str) -> str:
+    from ..sqltext import quote_ident
+
+    return quote_ident(name)
+
+
+def _literal(text: str) -> str:
+    from ..sqltext import literal
+
+    return literal(text)
+
+
+def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
+    """``{"table": key, "sql": [...], "acl": {...}, "column acl": {...}}`` for table ``key`` of
+    ``after`` (raises NotImportable)."""
+    rel = after["relation"][key]
+    what = f"table {key}, created by the statement"
+    plain = {"kind": "table", "persistence": "permanent", "options": [], "tablespace": None, "partition key": None,
+             "partition bound": None, "inherits": [], "publications": [], "access method": None,
+             "replica identity": "default", "owner": owner}
+    for field, wanted in plain.items():
+        if rel.get(field) != wanted and not (field == "access method" and rel.get(field) == "heap"):
+            raise NotImportable(f"{what}: its {field} is {rel.get(field)!r}")
+    sql: list[str] = []
+    columns: list[str] = []
+    column_acl: dict[str, dict[str, str]] = {}
+    comments: list[str] = []
+    for name in rel["column order"]:
+        col = rel["columns"][name]
+        for field, wanted in _COLUMN_OK.items():
+            if col.get(field) != wanted:
+                raise NotImportable(f"{what}: the {field} of column {name}")
+        if col.get("default") and "nextval(" in col["default"]:
+            raise NotImportable(f"{what}: column {name} draws its default from a sequence")
+        text = f"{_q(name)} {col['type']}"
+        if col.get("collation"):
+            text += f" COLLATE {col['collation']}"
+        if col.get("generated"):
+            text += f" GENERATED ALWAYS AS ({col['generated']}) STORED"
+        if col.get("identity"):
+            text += f" GENERATED {col['identity']} AS IDENTITY"
+        if col.get("default") is not None:
+            text += f" DEFAULT {col['default']}"
+        if col.get("not null"):
+            text += " NOT NULL"
+        columns.append(text)
+        if col.get("acl"):
+            column_acl[name] = col["acl"]
+        if col.get("comment") is not None:
+            comments.append(f"COMMENT ON COLUMN {key}.{_q(name)} IS {_literal(col['comment'])};")
+    sql.append(f"CREATE TABLE {key} ({', '.join(columns)});")
+    constraints = rel.get("constraints", {})
+    for name, con in sorted(constraints.items(), key=lambda kv: (kv[1]["definition"].startswith("FOREIGN KEY"), kv[0])):
+        sql.append(f"ALTER TABLE {key} ADD CONSTRAINT {_q(name)} {con['definition']};")
+        if con.get("comment") is not None:
+            comments.append(f"COMMENT ON CONSTRAINT {_q(name)} ON {key} IS {_literal(con['comment'])};")
+    schema = key.rpartition(".")[0]
+    for ikey, idx in sorted(after.get("index", {}).items()):
+        if idx.get("table") != key:
+            continue
+        short = ikey[len(schema) + 1:] if ikey.startswith(schema + ".") else ikey
+        if short.strip('"').replace('""', '"') in constraints:
+            continue  # backs a constraint: made with it
+        if not idx.get("valid") or idx.get("clustered") or idx.get("tablespace") or idx.get("options"):
+            raise NotImportable(f"{what}: index {ikey} is invalid, clustered or has storage settings")
+        sql.append(f"{idx['definition']};")
+        if idx.get("comment") is not None:
+            comments.append(f"COMMENT ON INDEX {ikey} IS {_literal(idx['comment'])};")
+    if rel.get("row level security"):
+        sql.append(f"ALTER TABLE {key} ENABLE ROW LEVEL SECURITY;")
+    if rel.get("forced row level security"):
+        sql.append(f"ALTER TABLE {key} FORCE ROW LEVEL SECURITY;")
+    tail = f" on {key}"
+    if any(k.endswith(tail) for k in after.get("rule", {})):
+        raise NotImportable(f"{what}: a rule on it")
+    for pkey, pol in sorted(after.get("policy", {}).items()):
+        if not pkey.endswith(tail):
+            continue
+        name = pkey[: -len(tail)]
+        roles = ", ".join(pol["roles"]) or "public"
+        text = f"CREATE POLICY {name} ON {key} AS {pol['permissive']} FOR {pol['command']} TO {roles}"
+        if pol.get("using") is not None:
+            text += f" USING ({pol['using']})"
+        if pol.get("with check") is not None:
+            text += f" WITH CHECK ({pol['with check']})"
+        sql.append(text + ";")
+        if pol.get("comment") is not None:
+            comments.append(f"COMMENT ON POLICY {name} ON {key} IS {_literal(pol['comment'])};")
+    for tkey, trg in sorted(after.get("trigger", {}).items()):
+        if not tkey.endswith(tail):
+            continue
+        if trg.get("enabled") != "enabled":
+            raise NotImportable(f"{what}: trigger {tkey} is {trg.get('enabled')}")
+        sql.append(f"{trg['definition']};")
+        if trg.get("comment") is not None:
+            comments.append(f"COMMENT ON TRIGGER {tkey[: -len(tail)]} ON {key} IS {_literal(trg['comment'])};")
+    if rel.get("comment") is not None:
+        comments.append(f"COMMENT ON TABLE {key} IS {_literal(rel['comment'])};")
+    return {"table": key, "sql": sql + comments, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
+
+
+def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -> None:
+    """Put each created table into ``catalog`` (right after ``stmt``, the statement that made
+    them): its DDL through the handlers, then its privileges. A table the catalog knows
+    already is left as the catalog has it (and stays as distrusted as it was)."""
+    from dataclasses import replace
+
+    from ..engine import handle_statement
+    from ..parse import parse_statements
+    from ..refs import column_ref
+    from ..sqltext import split_name
+    from .imports import _acl_of, _role
+    from .record import caused_by
+
+    saved_path = catalog.search_path
+    try:
+        for table in created:
+            key = tuple(split_name(table["table"]))
+            if len(key) != 2 or catalog.relation_kind(key):
+                continue
+            catalog.search_path = ("pg_catalog",)
+            for st in parse_statements("\n".join(table["sql"]), stmt.path):
+                handle_statement(replace(st, line=stmt.line), catalog, migration)
+            ref = ("table", table["table"])
+            _set_exactly(catalog, ref, table["acl"], _acl_of, _role)
+            for col, acl in table["column acl"].items():
+                _set_exactly(catalog, column_ref(key, col), acl, _acl_of, _role)
+            for r, at in list(catalog.tainted.items()):
+                if caused_by(at, stmt.where) and (r == ref or r[1].endswith(f" ON {table['table']}")
+                                                  or r[1].startswith(f"{table['table']}.")):
+                    del catalog.tainted[r]
+    finally:
+        catalog.search_path = saved_path
+
+
+def _set_exactly(catalog: Any, ref: tuple[str, str], acl: dict[str, str], acl_of: Any, role_of: Any) -> None:
+    """The privileges of every role on ``ref`` as ``acl`` (the snapshot's) says, but the owner's."""
+    owner = catalog.current_user
+    roles = ({role_of(g) for g in acl} | set(catalog.grants.get(ref, {}))) - {owner}
+    for role in sorted(roles):
+        privs = acl_of(acl, "PUBLIC" if role == "public" else role)
+        catalog.set_privileges(ref, role, {p.rstrip("*") for p in privs})
+        catalog.set_grant_options(ref, role, {p.rstrip("*") for p in privs if p.endswith("*")})
