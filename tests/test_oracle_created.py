@@ -33,11 +33,13 @@ begin
   execute 'create trigger boards_stamp before update on public.boards for each row execute function public.stamp()';
   execute 'comment on column public.boards.title is ''shown on the card''';
   execute 'revoke all on public.boards from anon';
+  execute 'create view public.board_titles with (security_invoker = true) as select id, title from public.boards';
+  execute 'comment on view public.board_titles is ''titles only''';
   execute 'grant update (title) on public.boards to anon';
 end $f$;
 select public.make_boards();
 """
-DROPS = "drop table public.boards;\n"
+DROPS = "drop view public.board_titles;\ndrop table public.boards;\n"
 
 
 @pytest.mark.pg
@@ -47,10 +49,10 @@ def test_a_table_an_opaque_statement_made_is_written_back(pg_server, tmp_path, r
     assert any("public.boards" in s.manual for s in generate(list_migrations(mig))[-1].manual_steps)
     entries = learn_into(pg_server, mig).entries
     (made,) = [e for e in entries if e.created]
-    assert [c["table"] for c in made.created] == ["public.boards"]
+    assert [c["table"] for c in made.created] == ["public.boards", "public.board_titles"]
     assert generate(list_migrations(mig))[-1].manual_steps == []
     sql = round_trip_last(pg_server, mig, request.node.name)
-    assert "CREATE POLICY boards_own ON public.boards" in sql
+    assert "CREATE POLICY boards_own ON public.boards" in sql and "CREATE VIEW public.board_titles" in sql
 
 
 def _table(**overrides) -> dict:

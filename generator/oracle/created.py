@@ -1,4 +1,4 @@
-"""Tables an opaque statement created that the catalog does not know.
+"""Tables and views an opaque statement created that the catalog does not know.
 
 ``DO $$ BEGIN EXECUTE format('CREATE TABLE public.%I (...)', name); END $$`` makes a table
 the static replay never sees: every later rollback that needs it says "table ... is not in
@@ -16,7 +16,9 @@ Only what this writes back exactly: a permanent plain table owned by the role th
 migrations run as, with no options, tablespace, partitioning, inheritance, publication,
 rule, replica identity, storage or statistics setting, no default drawing from a sequence
 (an identity column is fine), and triggers enabled. Anything else is not imported and
-says why; ``prove`` round-trips every rollback this changes.
+says why. A view is written back as ``CREATE VIEW`` with its options and
+``pg_get_viewdef``'s query, its comments and privileges. ``prove`` round-trips every
+rollback this changes.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ def _literal(text: str) -> str:
 
 
 def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
-    """``{"table": key, "sql": [...], "acl": {...}, "column acl": {...}}`` for table ``key`` of
-    ``after`` (raises NotImportable)."""
+    """``{"table": key, "sql": [...], "acl": {...}, "column acl": {...}}`` for table or view
+    ``key`` of ``after`` (raises NotImportable)."""
     rel = after["relation"][key]
+    if rel.get("kind") == "view":
+        return _view(key, rel, owner)
     what = f"table {key}, created by the statement"
     plain = {"kind": "table", "persistence": "permanent", "options": [], "tablespace": None, "partition key": None,
              "partition bound": None, "inherits": [], "publications": [], "access method": None,
@@ -130,6 +134,24 @@ def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
     return {"table": key, "sql": sql + comments, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
 
 
+def _view(key: str, rel: dict[str, Any], owner: str) -> dict[str, Any]:
+    what = f"view {key}, created by the statement"
+    if rel.get("owner") != owner or rel.get("persistence") != "permanent" or rel.get("tablespace"):
+        raise NotImportable(f"{what}: its owner, persistence or tablespace")
+    options = f" WITH ({', '.join(rel['options'])})" if rel.get("options") else ""
+    sql = [f"CREATE VIEW {key}{options} AS {rel['definition'].rstrip().rstrip(';')};"]
+    column_acl: dict[str, dict[str, str]] = {}
+    for name in rel.get("column order", []):
+        col = rel["columns"].get(name, {})
+        if col.get("acl"):
+            column_acl[name] = col["acl"]
+        if col.get("comment") is not None:
+            sql.append(f"COMMENT ON COLUMN {key}.{_q(name)} IS {_literal(col['comment'])};")
+    if rel.get("comment") is not None:
+        sql.append(f"COMMENT ON VIEW {key} IS {_literal(rel['comment'])};")
+    return {"table": key, "sql": sql, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
+
+
 def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -> None:
     """Put each created table into ``catalog`` (right after ``stmt``, the statement that made
     them): its DDL through the handlers, then its privileges. A table the catalog knows
@@ -152,7 +174,7 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
             catalog.search_path = ("pg_catalog",)
             for st in parse_statements("\n".join(table["sql"]), stmt.path):
                 handle_statement(replace(st, line=stmt.line), catalog, migration)
-            ref = ("table", table["table"])
+            ref = (catalog.relation_kind(key) or "table", table["table"])
             _set_exactly(catalog, ref, table["acl"], _acl_of, _role)
             for col, acl in table["column acl"].items():
                 _set_exactly(catalog, column_ref(key, col), acl, _acl_of, _role)

@@ -325,19 +325,19 @@ def _imported(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot)
 
 
 def _created(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot) -> record.Entry:
-    """``entry`` with the tables the statement created that the catalog does not know
+    """``entry`` with the tables and views (tables first) the statement created that the catalog does not know
     (``created``), or why each one is not imported."""
     from ..catalog import CURRENT_USER
     from .created import synthesize
 
     made, skipped = [], dict(entry.not_imported)
-    for key, rel in sorted(after["relation"].items()):
-        if key in before["relation"] or key in o.known or rel.get("kind") != "table":
+    for key, rel in sorted(after["relation"].items(), key=lambda kv: (kv[1].get("kind") != "table", kv[0])):
+        if key in before["relation"] or key in o.known or rel.get("kind") not in ("table", "view"):
             continue
         try:
             made.append(synthesize(key, after, CURRENT_USER))
         except imports.NotImportable as exc:
-            skipped[f"table {key}"] = str(exc)
+            skipped[f"{rel['kind']} {key}"] = str(exc)
     return replace(entry, created=tuple(made), not_imported=tuple(sorted(skipped.items())))
 
 
