@@ -145,6 +145,9 @@ class Constraint(Tracked):
     index: str | None = None  # backing index name for p/u/x (same schema as the table)
     deferrable: bool = False
     not_valid: bool = False
+    # The search_path the definition was written under, when it is not its table's (a CHECK
+    # added to a schema dump's table by a later migration: ``check (ok())``); None: the table's.
+    search_path: tuple[str, ...] | None = None
 
 
 # Every name ever put into a table's constraints, in any catalog of this process (it only

@@ -1,7 +1,7 @@
 """Round trips (real PostgreSQL): a table created under an empty search_path (as a schema
 dump writes it), then given defaults and policies by migrations written under the default
-path, with unqualified names. Each expression is put back under the path it was written
-under, not the table's."""
+path, with unqualified names (defaults, policies, CHECK constraints, index expressions).
+Each expression is put back under the path it was written under, not the table's."""
 
 from __future__ import annotations
 
@@ -47,3 +47,31 @@ def test_assertions_run_under_the_default_path_after_a_step_under_the_dumps(roun
         "create function public.f(p st[]) returns int language sql as 'select 2';"))
     assert not rb.manual_steps
     assert "st[]) is back" in sql
+
+
+CHECKED = """alter table public.t add constraint t_ok check (ok() and id > 0);
+create index t_ok_idx on public.t ((ok() and id > 0));"""
+
+
+def test_a_dropped_constraint_comes_back_under_its_path(roundtrip) -> None:
+    rb, sql = roundtrip(history=[DUMP, CHECKED], migration="alter table public.t drop constraint t_ok;")
+    assert not rb.manual_steps
+
+
+def test_a_dropped_index_comes_back_under_its_path(roundtrip) -> None:
+    rb, sql = roundtrip(history=[DUMP, CHECKED], migration="drop index public.t_ok_idx;")
+    assert not rb.manual_steps
+
+
+def test_a_dropped_table_comes_back_with_its_later_constraint_and_index(roundtrip) -> None:
+    rb, sql = roundtrip(history=[DUMP, CHECKED], migration="drop table public.t;")
+    assert not rb.manual_steps
+
+
+def test_a_constraint_written_under_another_path_is_restored_under_it(roundtrip) -> None:
+    history = ["create schema app;\ncreate function app.ok2() returns boolean language sql as 'select true';\n"
+               "create table public.u (id integer);",
+               "select pg_catalog.set_config('search_path', 'app, public', true);\n"
+               "alter table public.u add constraint u_ok check (ok2());"]
+    rb, sql = roundtrip(history=history, migration="alter table public.u drop constraint u_ok;")
+    assert not rb.manual_steps and "SET LOCAL search_path TO app, public" in sql

@@ -824,7 +824,8 @@ def drop_constraint(cmd: ast.AlterTableCmd, key: Key, ctx: Context) -> list[Step
     for t, c in dependents:
         sql.append(add_constraint_sql(t.key, c))
         sql += comment_restore(cat, constraint_ref(t.key, c.name))
-    step = Step(title=f"Restore constraint {quote_ident(name)} on {q}", group="Restore Constraints", sql=sql)
+    step = Step(title=f"Restore constraint {quote_ident(name)} on {q}", group="Restore Constraints", sql=sql,
+                search_path=con.search_path)
     if not con.not_valid:
         step.hazard(Hazard.ACCESS_EXCLUSIVE_LOCK,
                     f"re-adding {quote_ident(name)} checks every row of {q}; it fails if rows written since the migration violate it")

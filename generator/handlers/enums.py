@@ -424,7 +424,7 @@ def remove_value_steps(ctx: Context, t: Type, values: list[str], labels: list[st
     for tb, con in p.constraints:
         sql = [add_constraint_sql(tb.key, con), *comment_restore(cat, constraint_ref(tb.key, con.name))]
         steps.append(Step(title=f"Restore constraint {quote_ident(con.name)} on {qname(*tb.key)}",
-                          group="Restore Constraints", sql=sql, search_path=tb.search_path))
+                          group="Restore Constraints", sql=sql, search_path=con.search_path or tb.search_path))
     for i in p.indexes:
         steps += idx_handlers.recreate_steps(cat, i)
     for tr in p.triggers:

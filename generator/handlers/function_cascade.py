@@ -151,7 +151,7 @@ def restore_steps(ctx: Context, f: Function, d: Dependents) -> list[Step]:
         steps.append(Step(
             title=f"Restore constraint {quote_ident(con.name)} on {qname(*t.key)}", group="Restore Constraints",
             sql=[add_constraint_sql(t.key, con), *comment_restore(cat, constraint_ref(t.key, con.name))],
-            search_path=t.search_path,
+            search_path=con.search_path or t.search_path,
         ))
     for idx in d.indexes:
         steps += idx_handlers.recreate_steps(cat, idx)

@@ -394,6 +394,7 @@ def record_constraint(con: ast.Constraint, table: Table, ctx: Context, column: s
         references=references,
         deferrable=bool(con.deferrable),
         not_valid=not_valid,
+        search_path=None if tuple(cat.search_path) == tuple(table.search_path) else tuple(cat.search_path),
     )
     if kind in ("p", "u", "x"):
         rec.index = name
@@ -615,9 +616,9 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
         signatures.add(sig)
     for con in table.constraints.values():
         if con.kind == "f":
-            fks.append(add_constraint_sql(key, con))
-        elif con.not_valid or con.name in duplicates:
-            later.append(add_constraint_sql(key, con))
+            fks.append(add_constraint_sql(key, con))  # (its referenced table is qualified; no expression)
+        elif con.not_valid or con.name in duplicates or con.search_path is not None:  # (under its own path)
+            later += under_path([add_constraint_sql(key, con)], con.search_path, table.search_path)
         else:
             elems.append(f"CONSTRAINT {quote_ident(con.name)} {con.definition}")
     unlogged = "UNLOGGED " if table.persistence == "unlogged" else ""
@@ -635,7 +636,7 @@ def recreate_table(cat: Catalog, table: Table) -> Recreation:
         create.append(f"ALTER TABLE {q} OWNER TO {quote_ident(table.owner)};")
     for idx in cat.indexes.values():
         if idx.table == key and idx.constraint is None:
-            create.append(index_sql(idx))
+            create += under_path([index_sql(idx)], idx.search_path, table.search_path)
     if table.replica_identity != "default":
         ri = table.replica_identity
         ri_sql = f"USING INDEX {quote_ident(ri[6:])}" if ri.startswith("index:") else ri.upper()
