@@ -4,8 +4,8 @@ A function builds the table with dynamic SQL and the migration calls it: the sta
 never sees ``public.boards``, so dropping it later has no automatic rollback ("not in the
 catalog"). ``learn`` writes the table back from what PostgreSQL holds after the call, and
 the later ``DROP TABLE`` is undone by recreating it exactly: columns, identity, defaults,
-constraints, index, RLS, policy, trigger, comments and privileges (a round trip on a
-real server compares all of them)."""
+constraints, index, RLS, policy, trigger, comments and privileges; so are the view and
+the function it made (a round trip on a real server compares all of them)."""
 
 from __future__ import annotations
 
@@ -33,13 +33,15 @@ begin
   execute 'create trigger boards_stamp before update on public.boards for each row execute function public.stamp()';
   execute 'comment on column public.boards.title is ''shown on the card''';
   execute 'revoke all on public.boards from anon';
+  execute 'create function public.board_count() returns bigint language sql stable as ''select count(*) from public.boards''';
+  execute 'revoke execute on function public.board_count() from public, anon';
   execute 'create view public.board_titles with (security_invoker = true) as select id, title from public.boards';
   execute 'comment on view public.board_titles is ''titles only''';
   execute 'grant update (title) on public.boards to anon';
 end $f$;
 select public.make_boards();
 """
-DROPS = "drop view public.board_titles;\ndrop table public.boards;\n"
+DROPS = "drop function public.board_count();\ndrop view public.board_titles;\ndrop table public.boards;\n"
 
 
 @pytest.mark.pg
@@ -49,7 +51,7 @@ def test_a_table_an_opaque_statement_made_is_written_back(pg_server, tmp_path, r
     assert any("public.boards" in s.manual for s in generate(list_migrations(mig))[-1].manual_steps)
     entries = learn_into(pg_server, mig).entries
     (made,) = [e for e in entries if e.created]
-    assert [c["table"] for c in made.created] == ["public.boards", "public.board_titles"]
+    assert [c["name"] for c in made.created] == ["public.board_count()", "public.boards", "public.board_titles"]
     assert generate(list_migrations(mig))[-1].manual_steps == []
     sql = round_trip_last(pg_server, mig, request.node.name)
     assert "CREATE POLICY boards_own ON public.boards" in sql and "CREATE VIEW public.board_titles" in sql

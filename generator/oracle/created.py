@@ -1,4 +1,4 @@
-"""Tables and views an opaque statement created that the catalog does not know.
+"""Tables, views and functions an opaque statement created that the catalog does not know.
 
 ``DO $$ BEGIN EXECUTE format('CREATE TABLE public.%I (...)', name); END $$`` makes a table
 the static replay never sees: every later rollback that needs it says "table ... is not in
@@ -17,8 +17,9 @@ migrations run as, with no options, tablespace, partitioning, inheritance, publi
 rule, replica identity, storage or statistics setting, no default drawing from a sequence
 (an identity column is fine), and triggers enabled. Anything else is not imported and
 says why. A view is written back as ``CREATE VIEW`` with its options and
-``pg_get_viewdef``'s query, its comments and privileges. ``prove`` round-trips every
-rollback this changes.
+``pg_get_viewdef``'s query, its comments and privileges; a function or procedure
+(``synthesize_function``) as ``pg_get_functiondef`` prints it, owned by that role, with
+its comment and privileges. ``prove`` round-trips every rollback this changes.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def _literal(text: str) -> str:
 
 
 def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
-    """``{"table": key, "sql": [...], "acl": {...}, "column acl": {...}}`` for table or view
-    ``key`` of ``after`` (raises NotImportable)."""
+    """``{"kind", "name": key, "sql": [...], "acl": {...}, "column acl": {...}}`` for table or
+    view ``key`` of ``after`` (raises NotImportable)."""
     rel = after["relation"][key]
     if rel.get("kind") == "view":
         return _view(key, rel, owner)
@@ -131,7 +132,8 @@ def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
             comments.append(f"COMMENT ON TRIGGER {tkey[: -len(tail)]} ON {key} IS {_literal(trg['comment'])};")
     if rel.get("comment") is not None:
         comments.append(f"COMMENT ON TABLE {key} IS {_literal(rel['comment'])};")
-    return {"table": key, "sql": sql + comments, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
+    return {"kind": "table", "name": key, "sql": sql + comments, "acl": dict(rel.get("acl") or {}),
+            "column acl": column_acl}
 
 
 def _view(key: str, rel: dict[str, Any], owner: str) -> dict[str, Any]:
@@ -149,38 +151,64 @@ def _view(key: str, rel: dict[str, Any], owner: str) -> dict[str, Any]:
             sql.append(f"COMMENT ON COLUMN {key}.{_q(name)} IS {_literal(col['comment'])};")
     if rel.get("comment") is not None:
         sql.append(f"COMMENT ON VIEW {key} IS {_literal(rel['comment'])};")
-    return {"table": key, "sql": sql, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
+    return {"kind": "view", "name": key, "sql": sql, "acl": dict(rel.get("acl") or {}), "column acl": column_acl}
+
+
+def synthesize_function(key: str, fn: dict[str, Any], owner: str) -> dict[str, Any]:
+    """The same for function or procedure ``key`` (``schema.name(argument types)``): its
+    definition as ``pg_get_functiondef`` prints it, its comment and privileges."""
+    what = f"{fn.get('kind')} {key}, created by the statement"
+    if fn.get("kind") not in ("function", "procedure") or not fn.get("definition"):
+        raise NotImportable(f"{what}: a {fn.get('kind')} is not imported")
+    if fn.get("owner") != owner:
+        raise NotImportable(f"{what}: its owner is {fn.get('owner')!r}")
+    sql = [fn["definition"].rstrip().rstrip(";") + ";"]
+    if fn.get("comment") is not None:
+        sql.append(f"COMMENT ON {fn['kind'].upper()} {key} IS {_literal(fn['comment'])};")
+    return {"kind": fn["kind"], "name": key, "sql": sql, "acl": dict(fn.get("acl") or {}), "column acl": {}}
 
 
 def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -> None:
-    """Put each created table into ``catalog`` (right after ``stmt``, the statement that made
-    them): its DDL through the handlers, then its privileges. A table the catalog knows
+    """Put each created object into ``catalog`` (right after ``stmt``, the statement that made
+    them): its DDL through the handlers, then its privileges. An object the catalog knows
     already is left as the catalog has it (and stays as distrusted as it was)."""
     from dataclasses import replace
 
     from ..engine import handle_statement
-    from ..parse import parse_statements
-    from ..refs import column_ref
+    from ..parse import InputError, parse_statements
+    from ..refs import column_ref, function_ref
     from ..sqltext import split_name
     from .imports import _acl_of, _role
     from .record import caused_by
 
     saved_path = catalog.search_path
     try:
-        for table in created:
-            key = tuple(split_name(table["table"]))
-            if len(key) != 2 or catalog.relation_kind(key):
-                continue
+        for item in created:
+            name, kind = item["name"], item["kind"]
+            if kind in ("function", "procedure"):
+                known = {function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in catalog.functions.values()}
+                if name in known:
+                    continue
+                key: tuple = ()
+                ref = (kind, name)
+            else:
+                key = tuple(split_name(name))
+                if len(key) != 2 or catalog.relation_kind(key):
+                    continue
             catalog.search_path = ("pg_catalog",)
-            for st in parse_statements("\n".join(table["sql"]), stmt.path):
+            try:
+                statements = parse_statements("\n".join(item["sql"]), stmt.path)
+            except InputError:  # a record edited by hand: what it names stays unknown
+                continue
+            for st in statements:
                 handle_statement(replace(st, line=stmt.line), catalog, migration)
-            ref = (catalog.relation_kind(key) or "table", table["table"])
-            _set_exactly(catalog, ref, table["acl"], _acl_of, _role)
-            for col, acl in table["column acl"].items():
+            if key:
+                ref = (catalog.relation_kind(key) or kind, name)
+            _set_exactly(catalog, ref, item["acl"], _acl_of, _role)
+            for col, acl in item["column acl"].items():
                 _set_exactly(catalog, column_ref(key, col), acl, _acl_of, _role)
             for r, at in list(catalog.tainted.items()):
-                if caused_by(at, stmt.where) and (r == ref or r[1].endswith(f" ON {table['table']}")
-                                                  or r[1].startswith(f"{table['table']}.")):
+                if caused_by(at, stmt.where) and (r == ref or r[1].endswith(f" ON {name}") or r[1].startswith(f"{name}.")):
                     del catalog.tainted[r]
     finally:
         catalog.search_path = saved_path

@@ -42,6 +42,7 @@ from ..catalog import Catalog, ObjRef
 from ..chain import chain_hashes
 from ..parse import InputError, Migration, Statement
 from ..snapshot import Snapshot, snapshot
+from ..refs import function_ref
 from ..sqltext import qname
 from . import imports, record, skipped
 from .footprint import unchanged
@@ -57,7 +58,7 @@ class Opaque:
     stmt: Statement
     refs: list[ObjRef]
     defaults: bool  # it made default privileges uncertain
-    known: frozenset[str] = frozenset()  # the relations the catalog knows right after it (qualified)
+    known: frozenset[str] = frozenset()  # the relations and functions the catalog knows right after it
 
 
 @dataclass
@@ -136,7 +137,8 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults or undone_by_hand(stmt, steps):
-            known = frozenset(qname(*k) for k in (*cat.tables, *cat.views))
+            known = frozenset(qname(*k) for k in (*cat.tables, *cat.views)) | frozenset(
+                function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in cat.functions.values())
             found.append(Opaque(stmt, sorted(refs), defaults, known))
             why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
             if why:
@@ -325,12 +327,20 @@ def _imported(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot)
 
 
 def _created(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot) -> record.Entry:
-    """``entry`` with the tables and views (tables first) the statement created that the catalog does not know
-    (``created``), or why each one is not imported."""
+    """``entry`` with what the statement created that the catalog does not know (``created``:
+    functions, then tables, then views, the order the DDL can run in), or why each one is
+    not imported."""
     from ..catalog import CURRENT_USER
-    from .created import synthesize
+    from .created import synthesize, synthesize_function
 
     made, skipped = [], dict(entry.not_imported)
+    for key, fn in sorted(after.get("function", {}).items()):
+        if key in before.get("function", {}) or key in o.known:
+            continue
+        try:
+            made.append(synthesize_function(key, fn, CURRENT_USER))
+        except imports.NotImportable as exc:
+            skipped[f"{fn.get('kind')} {key}"] = str(exc)
     for key, rel in sorted(after["relation"].items(), key=lambda kv: (kv[1].get("kind") != "table", kv[0])):
         if key in before["relation"] or key in o.known or rel.get("kind") not in ("table", "view"):
             continue

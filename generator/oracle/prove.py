@@ -63,7 +63,7 @@ def unimport(e: record.Entry, why: str) -> record.Entry:
     if e.undo is not None:
         skipped["its own rollback"] = why
     for c in e.created:
-        skipped[f"table {c['table']}"] = why
+        skipped[f"{c['kind']} {c['name']}"] = why
     return replace(e, imported=(), changes=(), defaults_imported=False, undo=None, created=(),
                    not_imported=tuple(sorted(skipped.items())))
 

@@ -97,8 +97,9 @@ class Entry:
     # The statement's own rollback, from what it was observed to do (generator/oracle/undo.py):
     # used in place of its manual step. None: not known; empty: it changed nothing.
     undo: tuple[str, ...] | None = None
-    # Tables the statement created that the catalog did not know (generator/oracle/created.py):
-    # each {"table", "sql", "acl", "column acl"}, put into the catalog right after it.
+    # Tables, views and functions the statement created that the catalog did not know
+    # (generator/oracle/created.py):
+    # each {"kind", "name", "sql", "acl", "column acl"}, put into the catalog right after it.
     created: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
@@ -189,12 +190,13 @@ class Entry:
 
 
 def _created_ok(c: object) -> bool:
-    """A well-formed ``created`` item: {"table": str, "sql": [str], "acl": {str: str},
+    """A well-formed ``created`` item: {"kind": str, "name": str, "sql": [str], "acl": {str: str},
     "column acl": {str: {str: str}}}."""
     def acl(a: object) -> bool:
         return isinstance(a, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in a.items())
 
-    return (isinstance(c, dict) and isinstance(c.get("table"), str) and isinstance(c.get("sql"), list)
+    return (isinstance(c, dict) and c.get("kind") in ("table", "view", "function", "procedure")
+            and isinstance(c.get("name"), str) and isinstance(c.get("sql"), list)
             and all(isinstance(s, str) and s.rstrip().endswith(";") for s in c["sql"]) and acl(c.get("acl"))
             and isinstance(c.get("column acl"), dict) and all(acl(v) for v in c["column acl"].values()))
 
