@@ -3,7 +3,7 @@
 ``DO $$ BEGIN EXECUTE format('CREATE TABLE public.%I (...)', name); END $$`` makes a table
 the static replay never sees: every later rollback that needs it says "table ... is not in
 the catalog". ``learn`` snapshots the schema around the statement, so it has the table as
-PostgreSQL holds it. ``synthesize(key, after)`` writes it back as DDL in PostgreSQL's own
+PostgreSQL holds it. ``synthesize(key, after, owner)`` writes it back as DDL in PostgreSQL's own
 words (read with ``search_path`` = ``pg_catalog``: every name qualified): ``CREATE TABLE``
 with its columns, then its constraints (``pg_get_constraintdef``), the indexes that back
 none of them (``pg_get_indexdef``), row level security, policies, triggers
@@ -113,7 +113,7 @@ def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
         if not pkey.endswith(tail):
             continue
         name = pkey[: -len(tail)]
-        roles = ", ".join(pol["roles"]) or "public"
+        roles = ", ".join("public" if r == "public" else _q(r) for r in pol["roles"]) or "public"
         text = f"CREATE POLICY {name} ON {key} AS {pol['permissive']} FOR {pol['command']} TO {roles}"
         if pol.get("using") is not None:
             text += f" USING ({pol['using']})"
