@@ -534,7 +534,8 @@ def _names_may_become_sql(fn: dict[str, Any] | None, cat: Catalog) -> bool:
     through SQL built at run time (``EXECUTE``, ``FOR ... IN EXECUTE``, ``OPEN ... FOR
     EXECUTE``) or a function it calls with that name: one of the project's (``PERFORM
     audit.track('orders')``: the function may build SQL from it), one the catalog does not
-    know in a schema of its own, or one that runs the SQL it is given (``_RUNS_SQL``).
+    know in a schema of its own (but the value-only ones of ``extensions``: ``_VALUE_ONLY``),
+    or one that runs the SQL it is given (``_RUNS_SQL``).
     Built-in functions (``max``, ``format``, ``to_regclass``...) run none. A block of static
     statements and conditions on the catalog runs only what its statements name: an enum
     label ``'tasks'`` in ``CREATE TYPE ... AS ENUM`` does not reach table ``tasks``."""
@@ -564,11 +565,24 @@ def _names_may_become_sql(fn: dict[str, Any] | None, cat: Catalog) -> bool:
     return False
 
 
+# functions of extensions Supabase installs in ``extensions`` (pgcrypto, uuid-ossp, unaccent,
+# moddatetime) that compute a value from their arguments and run no SQL: a seed block's
+# ``extensions.crypt('pw', extensions.gen_salt('bf'))`` builds no statement from a name
+_VALUE_ONLY = frozenset({
+    "crypt", "gen_salt", "digest", "hmac", "gen_random_bytes", "gen_random_uuid", "encrypt", "decrypt",
+    "encrypt_iv", "decrypt_iv", "pgp_sym_encrypt", "pgp_sym_decrypt", "pgp_pub_encrypt", "pgp_pub_decrypt",
+    "armor", "dearmor", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4",
+    "uuid_generate_v5", "uuid_nil", "uuid_ns_dns", "uuid_ns_url", "uuid_ns_oid", "uuid_ns_x500", "unaccent",
+})
+
+
 def _may_run_sql(call: ast.FuncCall, project: set[str]) -> bool:
     parts = [p.sval for p in call.funcname]
     name = parts[-1].lower()
     schema = parts[-2] if len(parts) > 1 else None
-    return name in project or name in _RUNS_SQL or schema not in (None, "pg_catalog")
+    if name in project or name in _RUNS_SQL:
+        return True
+    return schema not in (None, "pg_catalog") and not (schema == "extensions" and name in _VALUE_ONLY)
 
 
 def _taint_all(fn: dict[str, Any], body: str, ctx: Context) -> str:
