@@ -237,7 +237,8 @@ def test_catalog_says_raise_happens_is_manual():
      "execute format('alter table public.%I enable row level security', r.tablename); end loop; end $$;",
      "FOR loop over a query"),
     ("do $$ begin execute format('create table public.%I (id int)', 'x'); end $$;", "built at run time"),
-    ("do $$ declare n int; begin select count(*) into n from public.t; end $$;", "SELECT ... INTO"),
+    ("do $$ declare n int; begin select count(*) into n from public.t; if n > 0 then drop table public.t; end if; end $$;",
+     "SELECT ... INTO"),
     ("do $$ begin if (select count(*) from public.t) > 3 then drop table public.t; end if; end $$;", "cannot be decided"),
     ("do language plperl $$ 1; $$;", "plperl"),
     ("do $$ begin create table public.x (id int); exception when duplicate_table then drop table public.t; end $$;",
@@ -290,3 +291,33 @@ def test_publication_membership_in_exception_blocks():
     drop = ("do $$ begin alter publication supabase_realtime drop table public.t; "
             "exception when undefined_object then null; end $$;")
     assert _rb([TABLE], drop).steps == []
+
+
+@pytest.mark.parametrize("block", [
+    "do $$ declare n int; begin select count(*) into n from public.t; raise notice 'rows: %', n; end $$;",
+    "do $$ declare r record; begin for r in select id from public.t loop raise notice '%', r.id; end loop; end $$;",
+    "do $$ begin if (select count(*) from pg_class where relname = 't') = 1 then raise notice 'there'; end if; end $$;",
+])
+def test_an_undecidable_block_that_only_reads_changes_nothing(block):
+    """A block that reports what the migration did (a count into a variable, a notice)
+    changes nothing whichever way it goes: no step, and nothing distrusted after it."""
+    rb = _rb([TABLE], block + "\nalter table public.t drop column e;")
+    assert [s.title for s in rb.steps] == ["Restore column public.t.e"] and not rb.manual_steps
+
+
+@pytest.mark.parametrize("block", [
+    "do $$ declare n int; begin select count(*) into n from public.t for update; end $$;",
+    "do $$ declare n int; begin select count(*) into n from public.unknown; end $$;",
+    "do $$ declare n int; begin n := public.f(); end $$;",
+    "do $$ begin perform pg_advisory_lock(1); if (select count(*) from public.t) > 1 then null; end if; end $$;",
+])
+def test_a_block_that_may_write_or_reads_the_unknown_stays_manual(block):
+    rb = _rb([TABLE, "create function public.f() returns int language sql as 'select 1';"], block)
+    assert rb.manual_steps
+
+
+def test_roundtrip_a_report_block_then_a_change(roundtrip):
+    block = ("do $$ declare n int; begin select count(*) into n from public.t; "
+             "raise notice 'rows: %', n; end $$;\nalter table public.t drop column e;")
+    rb, _ = roundtrip(history=[TABLE], migration=block)
+    assert not rb.manual_steps

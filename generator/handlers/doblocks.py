@@ -71,6 +71,10 @@ class _Raised(Exception):
     """RAISE EXCEPTION was reached: the branch cannot have run."""
 
 
+class _Drift(Unsupported):
+    """The catalog says a branch that ran raises an exception: the database differs from the history."""
+
+
 class _Returned(Exception):
     """RETURN: the block stops here."""
 
@@ -335,7 +339,7 @@ class _Run:
         try:
             self.body(stmts)
         except _Raised:
-            raise Unsupported(
+            raise _Drift(
                 "the catalog says the block raises an exception, yet the migration ran: the database "
                 "differs from the migration history"
             ) from None
@@ -631,6 +635,40 @@ def _distrusted(what: str) -> str:
     return f"; later rollbacks distrust what it may have changed ({what}): they leave those objects to a person"
 
 
+# PL/pgSQL statements that run no SQL of their own beyond their expressions
+_INERT = frozenset({"PLpgSQL_stmt_block", "PLpgSQL_stmt_assign", "PLpgSQL_stmt_if", "PLpgSQL_stmt_case",
+                    "PLpgSQL_stmt_loop", "PLpgSQL_stmt_while", "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors",
+                    "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_exit", "PLpgSQL_stmt_return", "PLpgSQL_stmt_raise",
+                    "PLpgSQL_stmt_assert", "PLpgSQL_stmt_perform", "PLpgSQL_stmt_execsql", "PLpgSQL_stmt_getdiag"})
+
+
+def _reads_only(fn: dict[str, Any], ctx: Context) -> bool:
+    """Can the block change nothing? Every statement of it is a condition, a loop, an
+    assignment, a ``RAISE`` or a query, and every SQL text it runs is a ``SELECT`` that
+    only reads (``session.only_reads``: system catalogs and known tables, read-only
+    built-ins, no ``INTO`` table, no row locks). Migrations end with such a block to report
+    what they did (``SELECT count(*) INTO n FROM public.llm_models ...; RAISE NOTICE ...``):
+    it changes nothing, so its rollback is nothing and it distrusts nothing."""
+    from ..oracle.reads import expression_sql, expressions
+    from .session import only_reads
+
+    def kinds(x: Any) -> set[str]:
+        if isinstance(x, dict):
+            return {k for k in x if k.startswith("PLpgSQL_stmt_")}.union(*(kinds(v) for v in x.values()))
+        return set().union(*(kinds(v) for v in x)) if isinstance(x, list) else set()
+
+    if not kinds(fn.get("action")) <= _INERT:
+        return False
+    for query, mode in expressions(fn):
+        try:
+            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
+        except ParseError:
+            return False
+        if not all(isinstance(st, ast.SelectStmt) and only_reads(st, ctx) for st in stmts):
+            return False
+    return True
+
+
 @handles(ast.DoStmt)
 def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     """Decide the block from the catalog and invert the statements it ran (see module doc)."""
@@ -661,6 +699,8 @@ def do_block(node: ast.DoStmt, ctx: Context) -> list[Step]:
     except Unsupported as exc:
         if before:
             _restore(ctx.catalog, before)
+        if not isinstance(exc, _Drift) and _reads_only(fn, ctx):
+            return []  # undecided, but whichever way it went it changed nothing
         what = _taint_all(fn, _body(node), ctx)
         return ctx.manual(f"the DO block cannot be decided statically: {exc}; {_appears_to(fn)}{_distrusted(what)}",
                           title="Undo the DO block's work by hand")

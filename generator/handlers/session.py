@@ -159,7 +159,7 @@ _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 _WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.IntoClause, ast.LockingClause)
 
 
-def _only_reads(node: ast.SelectStmt, ctx: Context) -> bool:
+def only_reads(node: ast.SelectStmt, ctx: Context) -> bool:
     """Can this SELECT change nothing? It creates no table (``INTO``), changes or locks no
     rows, calls only built-in functions that read (``_READ_ONLY_BUILTINS``, none of them
     redefined by the project under the same name), and reads only the system catalogs and
@@ -197,10 +197,10 @@ def select(node: ast.SelectStmt, ctx: Context) -> list[Step]:
 
     ``set_config('search_path', ...)`` is understood, ``pg_notify('pgrst', ...)`` is
     repeated, pg_cron calls are inverted (``handlers.cron``); a SELECT that can only read
-    (``_only_reads``) is inert; anything else is a manual step, because the generator
+    (``only_reads``) is inert; anything else is a manual step, because the generator
     cannot know what the called function changed.
     """
-    if _only_reads(node, ctx):
+    if only_reads(node, ctx):
         return []
     targets = node.targetList or ()
     calls = []
