@@ -77,21 +77,38 @@ def test_a_blind_delete_does_not_keep_the_block_from_being_learned(pg_server, tm
     assert "ADD CONSTRAINT links_unique_combo UNIQUE (group_id, product_id)" in sql
 
 
+AUDIT = ("create table public.audit (at timestamptz, what text);\n"
+         "create function public.audited() returns trigger language plpgsql as $$ "
+         "begin insert into public.audit values (now(), tg_op); return null; end $$;\n")
+
+
 @pytest.mark.pg
 @pytest.mark.parametrize("init, where", [
-    (INIT + "create function public.stamp() returns trigger language plpgsql as $$ begin return null; end $$;\n"
-            "create trigger links_stamp after delete on public.links for each row execute function public.stamp();\n",
-     "a trigger on links runs"),
-    (INIT + "create table public.notes (id int, link_id bigint references public.links (id) on delete cascade);\n"
-            "create function public.stamp() returns trigger language plpgsql as $$ begin return null; end $$;\n"
-            "create trigger notes_stamp after delete on public.notes for each row execute function public.stamp();\n",
-     "a trigger on notes (its foreign keys or partitions reach public.links) runs"),
+    (INIT + AUDIT + "create trigger links_audit after delete on public.links for each row execute function public.audited();\n",
+     "trigger links_audit on links runs"),
+    (INIT + AUDIT + "create table public.notes (id int, link_id bigint references public.links (id) on delete cascade);\n"
+                    "create trigger notes_audit after delete on public.notes for each row execute function public.audited();\n",
+     "trigger notes_audit on notes (its foreign keys or partitions reach public.links) runs"),
 ], ids=["trigger", "trigger-on-a-referencing-table"])
 def test_rows_whose_change_runs_the_projects_code_keep_the_block_unlearned(pg_server, tmp_path, init, where):
     mig = _project(tmp_path, _dedup(), init)
     entry = _block_entry(learn_into(pg_server, mig).entries)
     assert where in entry.not_learned and entry.undo is None
     assert "cannot be decided statically" in _manual(mig)[1][0]
+
+
+@pytest.mark.pg
+def test_a_trigger_that_only_stamps_the_row_is_not_the_projects_code(pg_server, tmp_path, request):
+    """``NEW.updated_at = now(); RETURN NEW`` runs no SQL: the block is learned."""
+    init = INIT + ("alter table public.links add column updated_at timestamptz;\n"
+                   "create function public.touch() returns trigger language plpgsql as $$ "
+                   "begin if new.updated_at is null or tg_op = 'UPDATE' then new.updated_at = now(); end if; "
+                   "return new; end $$;\n"
+                   "create trigger links_touch before update on public.links for each row execute function public.touch();\n")
+    mig = _project(tmp_path, _dedup("update public.links set product_id = product_id + 0;"), init)
+    entry = _block_entry(learn_into(pg_server, mig).entries)
+    assert entry.not_learned == "" and entry.undo
+    round_trip_last(pg_server, mig, request.node.name)
 
 
 @pytest.mark.pg

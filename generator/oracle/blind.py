@@ -17,8 +17,10 @@ A statement of a DO block that changes rows (INSERT, UPDATE, DELETE, MERGE) is *
 - it calls no function that is not built in: one of the project's runs once per row
   (built-in ones, ``now()`` or ``gen_random_uuid()``, change only the values written);
 - and on the server, right before the block (``server_targets``), the tables it changes,
-  the tables whose foreign keys reach those and their partitions have no trigger of the
-  project and no rule: those run the project's code for each row.
+  the tables whose foreign keys reach those and their partitions have no rule and no
+  trigger of the project that runs SQL: those run the project's code for each row. A
+  trigger that only sets the row's own values (``NEW.updated_at = now()``, moddatetime:
+  ``row_local``) is no such code.
 
 ``reads`` then judges the block by its other statements. What the block did to rows
 stays a manual step of its own rollback (``row_changes``), as a top-level DELETE's does.
@@ -121,14 +123,67 @@ WITH RECURSIVE reached(oid) AS (
             SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits) e ON e.parent = r.oid
 )
 SELECT r.oid::regclass::text, c.relkind::text, r.oid = to_regclass(%s)::oid,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = r.oid AND NOT t.tgisinternal),
-       EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = r.oid AND w.rulename <> '_RETURN')
+       EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = r.oid AND w.rulename <> '_RETURN'),
+       (SELECT coalesce(array_agg(ARRAY[t.tgname::text, l.lanname::text, p.proname::text,
+                                        coalesce(pg_catalog.pg_get_functiondef(p.oid), '')] ORDER BY t.tgname), '{}')
+          FROM pg_catalog.pg_trigger t
+          JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+         WHERE t.tgrelid = r.oid AND NOT t.tgisinternal)
   FROM reached r JOIN pg_catalog.pg_class c ON c.oid = r.oid
  ORDER BY 1
 """
+# PL/pgSQL statements a trigger function may hold and still only set the row's own values
+_ROW_LOCAL = frozenset({"PLpgSQL_stmt_block", "PLpgSQL_stmt_assign", "PLpgSQL_stmt_if", "PLpgSQL_stmt_case",
+                        "PLpgSQL_stmt_return", "PLpgSQL_stmt_raise"})
+# C trigger functions of extensions that only set the row's own values (moddatetime: a timestamp)
+_ROW_LOCAL_C = frozenset({"moddatetime"})
 
 
-def server_targets(conn: psycopg.Connection[Any]) -> Targets:
+def row_local(language: str, name: str, definition: str, is_builtin: Callable[[str | None, str], bool]) -> bool:
+    """Whether a trigger function only sets the values of the row it fires for: PL/pgSQL
+    made of assignments, conditions, ``RAISE`` and ``RETURN``, whose expressions read no
+    relation and call only built-in functions (``NEW.updated_at = now(); RETURN NEW;``, the
+    trigger every Supabase project has), or moddatetime. It runs no SQL, so it cannot reach
+    the schema nor steer the block."""
+    if language == "c":
+        return name in _ROW_LOCAL_C
+    if language != "plpgsql" or not definition:
+        return False
+    import pglast
+
+    from .reads import expression_sql, expressions
+
+    try:
+        fn = pglast.parse_plpgsql(definition)[0]["PLpgSQL_function"]
+    except (ParseError, IndexError, KeyError):
+        return False
+
+    def kinds(x: Any) -> set[str]:
+        if isinstance(x, dict):
+            return {k for k in x if k.startswith("PLpgSQL_stmt_")}.union(*(kinds(v) for v in x.values()))
+        return set().union(*(kinds(v) for v in x)) if isinstance(x, list) else set()
+
+    if _catches(fn.get("action")) or not kinds(fn.get("action")) <= _ROW_LOCAL:
+        return False
+    for query, mode in expressions(fn):
+        try:
+            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
+        except ParseError:
+            return False
+        for stmt in stmts:
+            if not isinstance(stmt, ast.SelectStmt) or stmt.fromClause:
+                return False
+            for n in walk(stmt):
+                if isinstance(n, (ast.SubLink, ast.RangeVar)):
+                    return False
+                if isinstance(n, ast.FuncCall):
+                    parts = [p.sval for p in n.funcname]
+                    if not is_builtin(parts[-2] if len(parts) > 1 else None, parts[-1]):
+                        return False
+    return True
+
+
+def server_targets(conn: psycopg.Connection[Any], is_builtin: Callable[[str | None, str], bool]) -> Targets:
     """A ``Targets`` that asks ``conn`` (the migration's own session, right before the block)."""
 
     def targets(schema: str | None, name: str) -> str | None:
@@ -138,13 +193,16 @@ def server_targets(conn: psycopg.Connection[Any]) -> Targets:
         rows = conn.execute(_TARGETS, (full, full)).fetchall()
         if not rows:
             return f"it changes rows of {shown}, which does not exist before the block"
-        for relation, kind, target, triggers, rules in rows:
+        for relation, kind, target, rules, triggers in rows:
             if target and kind not in ("r", "p"):
                 return f"it changes rows of {shown}, which is not a table"
-            if triggers or rules:
-                what = "a trigger" if triggers else "a rule"
-                via = "" if target else f" (its foreign keys or partitions reach {shown})"
-                return f"it changes rows of {shown}, and {what} on {relation}{via} runs the project's code for each row"
+            via = "" if target else f" (its foreign keys or partitions reach {shown})"
+            if rules:
+                return f"it changes rows of {shown}, and a rule on {relation}{via} runs the project's code for each row"
+            for trigger, language, function, definition in triggers:
+                if not row_local(language, function, definition, is_builtin):
+                    return (f"it changes rows of {shown}, and trigger {trigger} on {relation}{via} runs the project's "
+                            "code for each row")
         return None
 
     return targets

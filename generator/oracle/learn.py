@@ -256,7 +256,7 @@ def _learn_file(run, m: Migration, stmts: list[Statement], opaque: dict[int, Opa
                 o = opaque.get(s.line)
                 why = ((blocked or {}).get(s.line)
                        or why_not(s.node, is_catalog, is_builtin, server_callee(conn, is_catalog, is_builtin),
-                                  server_targets(conn))
+                                  server_targets(conn, is_builtin))
                        ) if o is not None else None
                 if o is None or why:
                     run_statements(conn, [s])
