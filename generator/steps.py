@@ -82,3 +82,9 @@ def overall_risk(steps: list[Step]) -> str:
     }:
         return "MEDIUM"
     return "LOW"
+
+
+# How a rollback's guard begins the message it stops with when the data the migration
+# deleted must be restored before the rollback can run (``verify`` counts such a stop as
+# a step for a person, not as a wrong rollback)
+DATA_FIRST = "restore data first: "

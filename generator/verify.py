@@ -738,6 +738,8 @@ def _round_trip(
         elif blocker is not None and (err.sqlstate in _UNDEFINED or _self_check_explained(err, run.unapplied)):
             res = Result(m, c, Status.SKIPPED, f"depends on {blocker.stem}, which could not be applied "
                          f"(the rollback fails: {err.one_line()})", err.lines())
+        elif _needs_data(err):  # its own guard: the rows the migration deleted must come back first
+            res = Result(m, c, Status.MANUAL, f"the rollback stops: {err.message.splitlines()[0]}", err.lines())
         else:
             res = Result(m, c, Status.FAILED, f"the rollback fails: {err.one_line()}", err.lines())
         return res, _restore(run, s1)
@@ -805,6 +807,14 @@ def named_in(name: str, text: str, generated: bool = False) -> bool:
 
 
 _SELF_CHECK = ("pre-flight check failed", "post-rollback assertion failed")
+
+
+def _needs_data(err: SqlError) -> bool:
+    """Whether the rollback stopped at its own guard because data the migration deleted must
+    be restored first (``steps.DATA_FIRST``): a step for a person, not a wrong rollback."""
+    from .steps import DATA_FIRST
+
+    return err.sqlstate == "P0001" and err.message.startswith(DATA_FIRST)
 
 
 def _self_check_explained(err: SqlError, unapplied: list[Migration]) -> bool:

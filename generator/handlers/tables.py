@@ -856,6 +856,8 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
         fk_sql += rec.fks
     for key in keys:
         for t, con in referencing_fks(cat, key, exclude=dropped):
+            if not con.not_valid:
+                fk_sql.append(_referencing_rows_guard(t, con, key))
             fk_sql.append(add_constraint_sql(t.key, con))
             fk_sql += comment_restore(cat, constraint_ref(t.key, con.name))
     if fk_sql:
@@ -866,6 +868,21 @@ def drop_table(node: ast.DropStmt, ctx: Context) -> list[Step]:
     dependents.forget(cat, dep_views, dep_policies)
     _forget_dropped(cat, keys, cascade)
     return steps
+
+
+def _referencing_rows_guard(t: Table, con: Constraint, key: Key) -> str:
+    """A DO block that stops the rollback, saying what to do, while rows of ``t`` reference the
+    recreated (empty) table ``key`` through ``con``: adding the foreign key back would fail
+    on them with a bare foreign key violation. (A row with a NULL in the key is not checked.)"""
+    from ..steps import DATA_FIRST
+
+    cols = con.columns or []
+    cond = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols) or "true"
+    message = (f"{DATA_FIRST}rows of {qname(*t.key)} reference {qname(*key)}, whose rows the migration deleted "
+               f"(foreign key {con.name}): restore the rows of {qname(*key)} from a backup taken before the "
+               "migration, then run this rollback again").replace("%", "%%")
+    return (f"DO $rollback$ BEGIN IF EXISTS (SELECT 1 FROM {qname(*t.key)} WHERE {cond}) THEN "
+            f"RAISE EXCEPTION {literal(message)}; END IF; END $rollback$;")
 
 
 def _cascaded(ctx: Context, keys: list[Key]) -> tuple[list[Key], list]:
