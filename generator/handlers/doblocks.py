@@ -555,13 +555,11 @@ def _names_may_become_sql(fn: dict[str, Any] | None, cat: Catalog) -> bool:
     if dynamic(fn):
         return True
     project = {name for (_, name, _) in cat.functions}
-    from ..oracle.reads import expression_sql, expressions
+    from ..oracle.reads import parsed_expressions
     from ..sqltext import walk
 
-    for query, mode in expressions(fn):
-        try:
-            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
-        except ParseError:
+    for stmts in parsed_expressions(fn):
+        if stmts is None:
             return True
         for stmt in stmts:
             if any(isinstance(n, ast.FuncCall) and _may_run_sql(n, project) for n in walk(stmt)):
@@ -649,24 +647,13 @@ def _reads_only(fn: dict[str, Any], ctx: Context) -> bool:
     built-ins, no ``INTO`` table, no row locks). Migrations end with such a block to report
     what they did (``SELECT count(*) INTO n FROM public.llm_models ...; RAISE NOTICE ...``):
     it changes nothing, so its rollback is nothing and it distrusts nothing."""
-    from ..oracle.reads import expression_sql, expressions
+    from ..oracle.reads import parsed_expressions, statement_kinds
     from .session import only_reads
 
-    def kinds(x: Any) -> set[str]:
-        if isinstance(x, dict):
-            return {k for k in x if k.startswith("PLpgSQL_stmt_")}.union(*(kinds(v) for v in x.values()))
-        return set().union(*(kinds(v) for v in x)) if isinstance(x, list) else set()
-
-    if not kinds(fn.get("action")) <= _INERT:
+    if not statement_kinds(fn.get("action")) <= _INERT:
         return False
-    for query, mode in expressions(fn):
-        try:
-            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
-        except ParseError:
-            return False
-        if not all(isinstance(st, ast.SelectStmt) and only_reads(st, ctx) for st in stmts):
-            return False
-    return True
+    return all(stmts is not None and all(isinstance(st, ast.SelectStmt) and only_reads(st, ctx) for st in stmts)
+               for stmts in parsed_expressions(fn))
 
 
 @handles(ast.DoStmt)

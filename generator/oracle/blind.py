@@ -151,24 +151,16 @@ def row_local(language: str, name: str, definition: str, is_builtin: Callable[[s
         return False
     import pglast
 
-    from .reads import expression_sql, expressions
+    from .reads import parsed_expressions, statement_kinds
 
     try:
         fn = pglast.parse_plpgsql(definition)[0]["PLpgSQL_function"]
     except (ParseError, IndexError, KeyError):
         return False
-
-    def kinds(x: Any) -> set[str]:
-        if isinstance(x, dict):
-            return {k for k in x if k.startswith("PLpgSQL_stmt_")}.union(*(kinds(v) for v in x.values()))
-        return set().union(*(kinds(v) for v in x)) if isinstance(x, list) else set()
-
-    if _catches(fn.get("action")) or not kinds(fn.get("action")) <= _ROW_LOCAL:
+    if _catches(fn.get("action")) or not statement_kinds(fn.get("action")) <= _ROW_LOCAL:
         return False
-    for query, mode in expressions(fn):
-        try:
-            stmts = [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
-        except ParseError:
+    for stmts in parsed_expressions(fn):
+        if stmts is None:
             return False
         for stmt in stmts:
             if not isinstance(stmt, ast.SelectStmt) or stmt.fromClause:

@@ -180,6 +180,23 @@ def expression_sql(query: str, mode: int) -> str:
     return f"SELECT {query}"
 
 
+def parsed_expressions(tree: Any) -> Iterator[list[ast.Node] | None]:
+    """The statements of each PL/pgSQL expression of ``tree`` (``expressions``, made SQL by
+    ``expression_sql``), or None for one that does not parse."""
+    for query, mode in expressions(tree):
+        try:
+            yield [raw.stmt for raw in parse_sql(expression_sql(query, mode))]
+        except ParseError:
+            yield None
+
+
+def statement_kinds(tree: Any) -> set[str]:
+    """The kinds of PL/pgSQL statements in ``tree`` (``PLpgSQL_stmt_if``, ...)."""
+    if isinstance(tree, dict):
+        return {k for k in tree if k.startswith("PLpgSQL_stmt_")}.union(*(statement_kinds(v) for v in tree.values()))
+    return set().union(*(statement_kinds(v) for v in tree)) if isinstance(tree, list) else set()
+
+
 def expressions(tree: Any) -> Iterator[tuple[str, int]]:
     """Every PL/pgSQL expression of ``tree`` (query text, parse mode: 0 = a whole statement)."""
     if isinstance(tree, dict):
