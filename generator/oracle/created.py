@@ -26,22 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .imports import NotImportable
+from ..sqltext import literal as _literal
+from ..sqltext import quote_ident as _q
+from .imports import NotImportable, _acl_of, _role
 
 Snapshot = dict[str, dict[str, dict[str, Any]]]
 _COLUMN_OK = {"statistics target": None, "storage": None, "options": []}
-
-
-def _q(name: str) -> str:
-    from ..sqltext import quote_ident
-
-    return quote_ident(name)
-
-
-def _literal(text: str) -> str:
-    from ..sqltext import literal
-
-    return literal(text)
 
 
 def synthesize(key: str, after: Snapshot, owner: str) -> dict[str, Any]:
@@ -178,7 +168,6 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
     from ..parse import InputError, parse_statements
     from ..refs import column_ref, function_ref
     from ..sqltext import split_name
-    from .imports import _acl_of, _role
     from .record import caused_by
 
     saved_path = catalog.search_path
@@ -204,9 +193,9 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
                 handle_statement(replace(st, line=stmt.line), catalog, migration)
             if key:
                 ref = (catalog.relation_kind(key) or kind, name)
-            _set_exactly(catalog, ref, item["acl"], _acl_of, _role)
+            _set_exactly(catalog, ref, item["acl"])
             for col, acl in item["column acl"].items():
-                _set_exactly(catalog, column_ref(key, col), acl, _acl_of, _role)
+                _set_exactly(catalog, column_ref(key, col), acl)
             for r, at in list(catalog.tainted.items()):
                 if caused_by(at, stmt.where) and (r == ref or r[1].endswith(f" ON {name}") or r[1].startswith(f"{name}.")):
                     del catalog.tainted[r]
@@ -214,11 +203,11 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
         catalog.search_path = saved_path
 
 
-def _set_exactly(catalog: Any, ref: tuple[str, str], acl: dict[str, str], acl_of: Any, role_of: Any) -> None:
+def _set_exactly(catalog: Any, ref: tuple[str, str], acl: dict[str, str]) -> None:
     """The privileges of every role on ``ref`` as ``acl`` (the snapshot's) says, but the owner's."""
     owner = catalog.current_user
-    roles = ({role_of(g) for g in acl} | set(catalog.grants.get(ref, {}))) - {owner}
+    roles = ({_role(g) for g in acl} | set(catalog.grants.get(ref, {}))) - {owner}
     for role in sorted(roles):
-        privs = acl_of(acl, "PUBLIC" if role == "public" else role)
+        privs = _acl_of(acl, "PUBLIC" if role == "public" else role)
         catalog.set_privileges(ref, role, {p.rstrip("*") for p in privs})
         catalog.set_grant_options(ref, role, {p.rstrip("*") for p in privs if p.endswith("*")})
