@@ -172,10 +172,12 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
 
     saved_path = catalog.search_path
     try:
+        known: set[str] | None = None  # the catalog's function signatures, read once
         for item in created:
             name, kind = item["name"], item["kind"]
             if kind in ("function", "procedure"):
-                known = {function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in catalog.functions.values()}
+                if known is None:
+                    known = {function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in catalog.functions.values()}
                 if name in known:
                     continue
                 key: tuple = ()
