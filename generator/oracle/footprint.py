@@ -75,10 +75,20 @@ def footprint(snap: Snapshot, ref: ObjRef) -> dict[str, Any] | None:
     category = _BY_NAME.get(kind)
     if category is None:
         return None
+    return None if (obj := _by_name(snap, category, ident)[1]) is None else {category: obj}
+
+
+def _by_name(snap: Snapshot, category: str, ident: str) -> tuple[str, Any]:
+    """``(key, object)`` of ``ident`` in ``snap[category]``. Extensions, publications and event
+    triggers are keyed by ``quote_ident`` of the name (``"uuid-ossp"``), which a ref may
+    spell unquoted."""
     obj = snap[category].get(ident)
     if obj is None and category in ("extension", "publication", "event_trigger"):
-        obj = snap[category].get(_unquote(ident))
-    return None if obj is None else {category: obj}
+        name = _unquote(ident)
+        for key in (name, _q(name)):
+            if (obj := snap[category].get(key)) is not None:
+                return key, obj
+    return ident, obj
 
 
 def unchanged(before: Snapshot, after: Snapshot, ref: ObjRef) -> bool:

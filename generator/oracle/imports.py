@@ -10,6 +10,8 @@ cannot be imported. Only attributes the catalog stores exactly are importable:
   PostgreSQL deparses it (command, permissive, roles, USING, WITH CHECK) and its comment;
 - a function's privileges, comment and the options ``ALTER FUNCTION`` sets (``SECURITY
   DEFINER``, ``SET search_path``, volatility, ``STRICT``, ``LEAKPROOF``, ``PARALLEL``);
+  a function the statement replaced (``EXECUTE`` of a ``CREATE OR REPLACE``) by its whole
+  definition as ``pg_get_functiondef`` prints it;
 - default privileges (``ALTER DEFAULT PRIVILEGES``): the whole ACL of each changed entry.
 
 Anything else (a new table or function, an owner change, a rule change: see structure.py for
@@ -81,7 +83,7 @@ def objects(snap: Snapshot, ref: ObjRef, table_of_index: str | None = None) -> d
     """The snapshot objects a ref's definition is made of (footprint.py's rules, flat);
     a policy, trigger, column or constraint counts as its table, and so does an index
     when ``table_of_index`` names its table. None: absent or unmapped."""
-    from .footprint import _BY_NAME, _RELATIONS, _table_of, _unquote
+    from .footprint import _BY_NAME, _RELATIONS, _by_name, _table_of
 
     kind, ident = ref
     if kind in _RELATIONS:
@@ -104,10 +106,7 @@ def objects(snap: Snapshot, ref: ObjRef, table_of_index: str | None = None) -> d
     category = _BY_NAME.get(kind)
     if category is None:
         return None
-    obj = snap[category].get(ident)
-    if obj is None and category in ("extension", "publication", "event_trigger"):
-        ident = _unquote(ident)
-        obj = snap[category].get(ident)
+    ident, obj = _by_name(snap, category, ident)
     return None if obj is None else {(category, ident): obj}
 
 
@@ -209,8 +208,9 @@ def _render(node) -> str:
     return RawStream()(node)
 
 
-def _options_change(sig: str, a: str | None, b: str | None) -> str:
-    """The ALTER FUNCTION clauses that turn definition ``a`` into ``b`` (they differ only in those)."""
+def _options_change(sig: str, a: str | None, b: str | None) -> str | None:
+    """The ALTER FUNCTION clauses that turn definition ``a`` into ``b``; None when they differ
+    in more than those (the whole definition changed)."""
     from pglast import ast
     from pglast.enums import VariableSetKind
 
@@ -223,7 +223,7 @@ def _options_change(sig: str, a: str | None, b: str | None) -> str:
     na.options = tuple(o for o in na.options or () if o.defname not in _FN_OPTIONS)
     nb.options = tuple(o for o in nb.options or () if o.defname not in _FN_OPTIONS)
     if _render(na) != _render(nb):
-        raise NotImportable(f"{what}: its definition changed")
+        return None
     actions: list[Any] = []
     for key in sorted(set(opts_a) | set(opts_b)):
         name, var = key
@@ -271,7 +271,10 @@ def _function_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
     change: Change = {"ref": [a["kind"], key], "set": _fields(plain_a, plain_b, ("acl", "comment"), what, a["owner"])}
     if a["definition"] != b["definition"]:
         options = _options_change(key, a["definition"], b["definition"])
-        if options:
+        if options is None:  # replaced (CREATE OR REPLACE): PostgreSQL's own text of it
+            _fn_node(b["definition"])
+            change["set"]["definition"] = b["definition"]
+        elif options:
             change["set"]["options"] = options
     return change
 
@@ -368,6 +371,8 @@ def observe(before: Snapshot, after: Snapshot, ref: ObjRef) -> list[Change]:
     if ref[0] == "index":
         table = (before["index"].get(ref[1]) or after["index"].get(ref[1]) or {}).get("table")
     a, b = objects(before, ref, table), objects(after, ref, table)
+    if a is None and b is None:
+        raise NotImportable(f"{ref[0]} {ref[1]} is not in what learn reads (a system object, or not there)")
     if a is None or b is None:
         raise NotImportable(f"{ref[0]} {ref[1]} was {'created' if a is None else 'dropped'}")
     return diff_changes(a, b, [before, after])
@@ -520,6 +525,8 @@ def _apply_policy(cat, change: Change) -> None:
 
 
 def _apply_function(cat, change: Change) -> None:
+    from pglast import ast
+
     from ..handlers.functions import _apply_option, parse_definition, render_definition
     from ..refs import function_ref
 
@@ -529,6 +536,12 @@ def _apply_function(cat, change: Change) -> None:
     if f is None:
         raise ImportFailed(f"{kind} {sig} is not in the catalog")
     values = change.get("set", {})
+    if values.get("definition"):
+        parsed = parse_definition(values["definition"])
+        if not isinstance(parsed, ast.CreateFunctionStmt) or bool(parsed.is_procedure) != (kind == "procedure"):
+            raise ImportFailed(f"the definition recorded for {kind} {sig} is not one")
+        f.definition = render_definition(parsed, f.schema, f.name)
+        f.search_path = cat.search_path  # the session's: a SQL body is checked under it when recreated
     if values.get("options"):
         from pglast import parse_sql
 
