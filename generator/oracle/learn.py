@@ -73,6 +73,7 @@ class Outcome:
     proven: int = 0  # refs proven unchanged
     imported: int = 0  # refs whose changes were imported
     seconds: float = 0.0
+    done: set[str] = field(default_factory=set)  # migrations replayed (stop_at_first_error: those before the stop)
 
 
 def opaque_statements(migrations: list[Migration]) -> dict[str, list[Opaque]]:
@@ -122,24 +123,89 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     A migration the server cannot apply is skipped, with the later ones that fail because
     of it, as ``verify`` does (``verify.apply_failure``), and the replay goes on; what the
     skipped ones would have touched is not learned (``skipped``). ``stop_at_first_error``:
-    stop there instead, keeping an earlier record's entries for the migrations after it."""
+    stop there instead, keeping an earlier record's entries for the migrations after it.
+
+    Then again with what was learned in place (at most ``PASSES`` in all): once an entry
+    writes back a table a statement moved, a later statement may distrust it, which the
+    static replay without the record could not see (it did not know the table): a DO block
+    that drops the moved table's policies, an ``ALTER TABLE`` on it. ``_relearn`` finds them
+    (no entry, or an entry that did not consider what they now distrust); the next pass,
+    on a fresh database, learns just those, and their entries replace the earlier ones."""
+    started = time.monotonic()
+    out = _pass(server, migrations, None, progress, stop_at_first_error)
+    for n in range(2, PASSES + 1):
+        if out.stopped is not None:
+            break
+        learned = {(e.migration, e.line): e for e in out.entries}
+        again = _relearn(migrations, record.Oracle(learned))
+        if not again:
+            break
+        if progress:
+            progress(f"pass {n}: {len(again)} statement(s) whose distrust shows once the record is in place")
+        keep = record.Oracle({k: e for k, e in learned.items() if k not in again})
+        more = _pass(server, migrations, keep, progress, False)
+        redone = {(e.migration, e.line) for e in more.entries}
+        out.entries = [e for k, e in learned.items() if k not in redone] + more.entries
+        out.opaque += len(redone - set(learned))
+    if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
+        out.entries += [e for (name, _), e in old.entries.items() if name not in out.done]
+    out.entries.sort(key=lambda e: (e.migration, e.line))
+    out.proven = sum(len(e.unchanged) for e in out.entries)
+    out.imported = sum(len(e.imported) for e in out.entries)
+    out.seconds = time.monotonic() - started
+    return out
+
+
+PASSES = 3
+
+
+def _relearn(migrations: list[Migration], oracle: record.Oracle) -> set[tuple[str, int]]:
+    """The statements to learn again with ``oracle`` in place (a static replay, as
+    ``generate`` makes it): opaque ones without an entry, and those whose entry left
+    distrusted what it never looked at."""
+    from ..engine import iter_generate
+
+    again: set[tuple[str, int]] = set()
+
+    def observe(stmt: Statement, cat: Catalog, steps: list) -> None:
+        entry = oracle.at(stmt.path.name, stmt.line)
+        refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
+        if entry is None:
+            defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
+            if refs or defaults or undone_by_hand(stmt, steps):
+                again.add((stmt.path.name, stmt.line))
+        elif not entry.not_learned:
+            looked = {f"{kind} {ident}" for kind, ident in (*entry.unchanged, *entry.imported)} | dict(entry.not_imported).keys()
+            if any(f"{kind} {ident}" not in looked for kind, ident in refs):
+                again.add((stmt.path.name, stmt.line))
+
+    for _ in iter_generate(migrations, set(), oracle=oracle, observe=observe):
+        pass
+    return again
+
+
+def _pass(server, migrations: list[Migration], known: record.Oracle | None,
+          progress: Callable[[str], None] | None, stop_at_first_error: bool) -> Outcome:
+    """One replay of the history (static and on the server, in step). ``known``: the entries
+    learned by the passes before, applied as ``generate`` applies them; only statements
+    opaque without an entry there are learned."""
     from ..engine import iter_generate
     from ..verify import _Fresh
 
-    started = time.monotonic()
     out = Outcome()
     hashes = dict(zip((m.path.name for m in migrations), chain_hashes(migrations)))
     run = _Fresh(server, "supabase_rollback_learn")
-    done: set[str] = set()
     found: list[Opaque] = []
 
     def observe(stmt: Statement, cat: Catalog, steps: list) -> None:
+        if known is not None and known.at(stmt.path.name, stmt.line) is not None:
+            return
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults or undone_by_hand(stmt, steps):
-            known = frozenset(qname(*k) for k in (*cat.tables, *cat.views)) | frozenset(
+            names = frozenset(qname(*k) for k in (*cat.tables, *cat.views)) | frozenset(
                 function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in cat.functions.values())
-            found.append(Opaque(stmt, sorted(refs), defaults, known))
+            found.append(Opaque(stmt, sorted(refs), defaults, names))
             why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
             if why:
                 blocked[stmt.line] = why
@@ -156,20 +222,15 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
                 found.clear()
                 blocked.clear()
                 state.migration(m, opaque, why, cat)
-                done.add(m.path.name)
+                out.done.add(m.path.name)
 
             try:
-                for _ in iter_generate(migrations, set(), oracle=None, observe=observe, on_replayed=on_replayed):
+                for _ in iter_generate(migrations, set(), oracle=known, observe=observe, on_replayed=on_replayed):
                     pass
             except _Stop:
                 pass
     finally:
         run.drop()
-    if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
-        out.entries += [e for (name, _), e in old.entries.items() if name not in done]
-    out.proven = sum(len(e.unchanged) for e in out.entries)
-    out.imported = sum(len(e.imported) for e in out.entries)
-    out.seconds = time.monotonic() - started
     return out
 
 

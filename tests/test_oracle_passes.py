@@ -1,0 +1,72 @@
+"""A statement whose distrust only shows once the record is in place is learned too
+(generator/oracle/learn.py, ``_relearn`` and the later passes).
+
+Found in tutur3u: a DO block moves a table to ``private`` with dynamic SQL, the next one
+drops the moved table's policies in a loop over ``pg_policies``, then plain statements
+lock it down. The static replay without the record does not know ``private.promos`` at
+all, so the second block seemed to distrust nothing there. With the first block's entry
+in place the table is known, the second block distrusts it, and that entry never looked
+at it: every later rollback of the table stayed manual, though ``learn`` had run. A
+second pass learns the statements the first could not see; the last rollback is then
+automatic, and a round trip on a real server proves it."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.engine import generate
+from generator.oracle import learn as oracle_learn
+from generator.project import list_migrations
+
+from _cli_support import project
+from _oracle_support import learn_into, round_trip_last
+
+TABLE = """create table public.promos (id bigint primary key, code text not null);
+alter table public.promos enable row level security;
+create policy promos_read on public.promos for select to authenticated using (true);
+create schema private;
+"""
+MOVE = """do $$
+declare target text := 'private';
+begin
+  execute format('alter table public.promos set schema %I', target);
+end $$;
+do $$
+declare p record;
+begin
+  for p in select policyname, schemaname, tablename from pg_policies
+           where schemaname = 'private' and tablename = 'promos' loop
+    execute format('drop policy if exists %I on %I.%I', p.policyname, p.schemaname, p.tablename);
+  end loop;
+end $$;
+revoke all on table private.promos from anon, authenticated;
+create policy promos_service on private.promos for all to service_role using (true);
+"""
+LATER = """drop policy promos_service on private.promos;
+alter table private.promos disable row level security;
+"""
+
+
+def _project(tmp_path):
+    project(tmp_path, {"20240101000000_table.sql": TABLE, "20240102000000_move.sql": MOVE,
+                       "20240103000000_later.sql": LATER})
+    return tmp_path / "supabase" / "migrations"
+
+
+@pytest.mark.pg
+def test_one_pass_leaves_the_moved_table_distrusted(pg_server, tmp_path, monkeypatch):
+    mig = _project(tmp_path)
+    monkeypatch.setattr(oracle_learn, "PASSES", 1)
+    learn_into(pg_server, mig)
+    assert any("private.promos" in s.manual for s in generate(list_migrations(mig))[-1].manual_steps)
+
+
+@pytest.mark.pg
+def test_the_next_pass_learns_what_the_record_uncovered(pg_server, tmp_path, request):
+    mig = _project(tmp_path)
+    entries = learn_into(pg_server, mig).entries
+    (policies,) = [e for e in entries if e.migration.endswith("_move.sql") and e.line == 6]
+    assert ("table", "private.promos") in policies.imported  # the entry of the second pass replaced the first's
+    assert generate(list_migrations(mig))[-1].manual_steps == []
+    sql = round_trip_last(pg_server, mig, request.node.name)
+    assert "CREATE POLICY promos_service ON private.promos" in sql and "ENABLE ROW LEVEL SECURITY" in sql
