@@ -461,7 +461,7 @@ def _stop_all() -> None:
             s.stop()
 
 
-def _install_handlers() -> None:
+def install_handlers() -> None:
     """Stop every live server at exit and on SIGTERM/SIGHUP/SIGINT, then behave as before."""
     global _HANDLERS_INSTALLED
     if _HANDLERS_INSTALLED:
@@ -515,7 +515,7 @@ def _start(seed: Seed | None = None) -> Server:
         port=_free_port(), run_as=run_as,
         exec_bindir=overlay.bindir if overlay else None, standins=tuple(overlay.standins) if overlay else (),
     )
-    _install_handlers()
+    install_handlers()
     _LIVE.add(server)
     try:
         server._start(seed)

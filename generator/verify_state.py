@@ -78,6 +78,7 @@ SAVE_AFTER_SECONDS = 5.0
 ENV_SAVE_AFTER = "SUPABASE_ROLLBACK_STATE_AFTER"  # overrides SAVE_AFTER_SECONDS (tests: 0)
 _SKIP = {"postmaster.pid", "postmaster.opts"}
 _CHUNK = 1 << 20
+_THREADS = 4
 
 
 class StateError(Exception):
@@ -157,22 +158,49 @@ def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
         os.close(fd)
 
 
-def _copy_hashed(src: Path | str, dst: Path | str) -> tuple[int, str]:
-    """Copy a regular file, returning its size and sha256."""
+def _copy_hashed(src: Path | str, dst: Path | str, buf: bytearray | None = None) -> tuple[int, str]:
+    """Copy a regular file to a new file ``dst``, returning its size and sha256 (raw file
+    descriptors and one reused buffer: a data folder has tens of thousands of small files)."""
     h = hashlib.sha256()
     size = 0
+    buf = bytearray(_CHUNK) if buf is None else buf
+    view = memoryview(buf)
     fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise StateError(f"{os.path.basename(src)} is not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as fin, open(dst, "wb") as fout:
-            while chunk := fin.read(_CHUNK):
-                h.update(chunk)
-                fout.write(chunk)
-                size += len(chunk)
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            while n := os.readv(fd, [buf]):
+                h.update(view[:n])
+                done = 0
+                while done < n:
+                    done += os.write(out, view[done:n])
+                size += n
+        finally:
+            os.close(out)
     finally:
         os.close(fd)
     return size, h.hexdigest()
+
+
+def _copy_all(pairs: list[tuple[str, str]]) -> list[tuple[int, str]]:
+    """``_copy_hashed`` of each (source, target), the results in order. A few threads share
+    the work (reading, hashing and writing release the GIL), each its own share in one go."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def share(part: list[tuple[str, str]]) -> list[tuple[int, str]]:
+        buf = bytearray(_CHUNK)
+        return [_copy_hashed(a, b, buf) for a, b in part]
+
+    if len(pairs) < 256:
+        return share(pairs)
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        parts = list(pool.map(share, [pairs[i::_THREADS] for i in range(_THREADS)]))
+    out: list[tuple[int, str]] = [(0, "")] * len(pairs)
+    for i, part in enumerate(parts):
+        out[i::_THREADS] = part
+    return out
 
 
 def _wal_kept(server) -> str | None:
@@ -313,12 +341,11 @@ class Store:
         owner = server.run_as
         for rel in meta["dirs"]:
             os.makedirs(os.path.join(dst, _safe(rel)), mode=0o700, exist_ok=True)
-        for rel, (size, digest) in meta["files"].items():
-            target = os.path.join(dst, _safe(rel))
-            got = _copy_hashed(os.path.join(src, rel), target)
+        files = list(meta["files"].items())
+        copied = _copy_all([(os.path.join(src, rel), os.path.join(dst, _safe(rel))) for rel, _ in files])
+        for (rel, (size, digest)), got in zip(files, copied):
             if got != (size, digest):
                 raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
-            os.chmod(target, 0o600)
         if owner:
             for root, dirs, files in os.walk(dst):
                 os.chown(root, owner[0], owner[1])
@@ -388,7 +415,7 @@ class Store:
         src = server.datadir
         wal = _wal_kept(server)
         dirs: list[str] = []
-        files: dict[str, tuple[int, str]] = {}
+        rels: list[str] = []
         dest.mkdir()
         for root, dnames, fnames in os.walk(src):
             rel_root = Path(root).relative_to(src)
@@ -400,7 +427,8 @@ class Store:
                 rel = str(rel_root / n)
                 if rel in _SKIP or (wal and rel_root == Path("pg_wal") and len(n) == 24 and n != wal):
                     continue
-                files[rel] = _copy_hashed(src / rel, dest / rel)
+                rels.append(rel)
+        files = dict(zip(rels, _copy_all([(os.path.join(src, rel), os.path.join(dest, rel)) for rel in rels])))
         n = prefix.count
         return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
                 "prefix": prefix.record(), "dirs": dirs, "files": files}

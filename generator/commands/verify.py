@@ -7,11 +7,13 @@ database, selects migrations and rollbacks, shows progress and prints the report
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ import psycopg
 from ..config import Config, Folders, resolve_folders
 from ..parse import InputError, Migration
 from ..project import list_migrations
-from ..server import ServerError, baseline_extensions, start
+from ..server import ServerError, baseline_extensions, install_handlers, start
 from ..verify import (
     Candidate, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
 )
@@ -194,22 +196,31 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         out.info(f"No migrations in {migrations_dir}: nothing to verify.")
         out.finish({"mode": "fresh", "server": None, "results": [], "notes": [], "seconds": 0.0})
         return 0
-    cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
     inside = {id(m) for m in migrations}
-    plans: list[tuple[list[Migration], dict[str, Candidate]]] = []
     folder_targets = [t for t, _ in selected if id(t) in inside]
+    histories: list[tuple[list[Migration], list[Migration]]] = []  # (history, targets) per plan
     if folder_targets:
         last_i = max(migrations.index(t) for t in folder_targets)
-        plans.append((migrations[: last_i + 1], {t.stem: cands[t.path.resolve()] for t in folder_targets}))
-    for t, history in selected:
-        if id(t) not in inside:
-            plans.append((history, {t.stem: cands[t.path.resolve()]}))
+        histories.append((migrations[: last_i + 1], folder_targets))
+    histories += [(history, [t]) for t, history in selected if id(t) not in inside]
 
     began = time.monotonic()
     store = None
     if use_cache and folder_targets:  # the folder's plan (plans[0]) starts from a saved state when it can
-        store = Store(migrations_dir, plans[0][0], min(migrations.index(t) for t in folder_targets), _dbname(0))
-    server = start(seed=store.seed if store else None)
+        store = Store(migrations_dir, histories[0][0], min(migrations.index(t) for t in folder_targets), _dbname(0))
+    # The server starts (restoring a saved state: mostly file copying, outside the GIL) while
+    # the rollbacks are generated in memory.
+    install_handlers()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        starting = pool.submit(start, store.seed if store else None)
+        try:
+            cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                starting.result().stop()
+            raise
+        server = starting.result()
+    plans = [(history, {t.stem: cands[t.path.resolve()] for t in targets}) for history, targets in histories]
     try:
         out.info(f"Server: throwaway {server.kind} (data in {server.tmpdir}, removed when done)")
         notes: list[str] = []
