@@ -166,6 +166,42 @@ CREATE TABLE auth.mfa_factors (
 CREATE INDEX factor_id_created_at_idx ON auth.mfa_factors USING btree (user_id, created_at);
 ALTER TABLE auth.mfa_factors ENABLE ROW LEVEL SECURITY;
 
+-- The audit log and the refresh tokens (Supabase Auth): real projects' analytics and
+-- clean-up functions read them (LANGUAGE sql bodies are checked when created, so a
+-- missing table fails the migration).
+CREATE TABLE auth.audit_log_entries (
+    instance_id uuid,
+    id uuid NOT NULL,
+    payload json,
+    created_at timestamp with time zone,
+    ip_address character varying(64) DEFAULT ''::character varying NOT NULL,
+    CONSTRAINT audit_log_entries_pkey PRIMARY KEY (id)
+);
+CREATE INDEX audit_logs_instance_id_idx ON auth.audit_log_entries USING btree (instance_id);
+ALTER TABLE auth.audit_log_entries ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE auth.audit_log_entries IS 'Auth: Audit trail for user actions.';
+CREATE TABLE auth.refresh_tokens (
+    instance_id uuid,
+    id bigserial NOT NULL,
+    token character varying(255),
+    user_id character varying(255),
+    revoked boolean,
+    created_at timestamp with time zone,
+    updated_at timestamp with time zone,
+    parent character varying(255),
+    session_id uuid,
+    CONSTRAINT refresh_tokens_pkey PRIMARY KEY (id),
+    CONSTRAINT refresh_tokens_token_unique UNIQUE (token),
+    CONSTRAINT refresh_tokens_session_id_fkey FOREIGN KEY (session_id) REFERENCES auth.sessions(id) ON DELETE CASCADE
+);
+CREATE INDEX refresh_tokens_instance_id_idx ON auth.refresh_tokens USING btree (instance_id);
+CREATE INDEX refresh_tokens_instance_id_user_id_idx ON auth.refresh_tokens USING btree (instance_id, user_id);
+CREATE INDEX refresh_tokens_parent_idx ON auth.refresh_tokens USING btree (parent);
+CREATE INDEX refresh_tokens_session_id_revoked_idx ON auth.refresh_tokens USING btree (session_id, revoked);
+CREATE INDEX refresh_tokens_updated_at_idx ON auth.refresh_tokens USING btree (updated_at DESC);
+ALTER TABLE auth.refresh_tokens ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE auth.refresh_tokens IS 'Auth: Store of tokens used to refresh JWT tokens once they expire.';
+
 CREATE FUNCTION auth.uid() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$
@@ -218,6 +254,10 @@ ALTER FUNCTION auth.email() OWNER TO supabase_auth_admin;
 ALTER FUNCTION auth.jwt() OWNER TO supabase_auth_admin;
 GRANT ALL ON TABLE auth.users TO dashboard_user, postgres;
 GRANT ALL ON TABLE auth.identities TO dashboard_user, postgres;
+ALTER TABLE auth.audit_log_entries OWNER TO supabase_auth_admin;
+ALTER TABLE auth.refresh_tokens OWNER TO supabase_auth_admin;
+GRANT ALL ON TABLE auth.audit_log_entries, auth.refresh_tokens TO dashboard_user, postgres;
+GRANT ALL ON SEQUENCE auth.refresh_tokens_id_seq TO dashboard_user, postgres;
 
 -- ---------------------------------------------------------------------------------
 -- storage
