@@ -55,6 +55,7 @@ import pickle
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -77,8 +78,6 @@ KEEP_TOTAL = 4
 SAVE_AFTER_SECONDS = 5.0
 ENV_SAVE_AFTER = "SUPABASE_ROLLBACK_STATE_AFTER"  # overrides SAVE_AFTER_SECONDS (tests: 0)
 _SKIP = {"postmaster.pid", "postmaster.opts"}
-_CHUNK = 1 << 20
-_THREADS = 4
 
 
 class StateError(Exception):
@@ -158,49 +157,48 @@ def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
         os.close(fd)
 
 
-def _copy_hashed(src: Path | str, dst: Path | str, buf: bytearray | None = None) -> tuple[int, str]:
-    """Copy a regular file to a new file ``dst``, returning its size and sha256 (raw file
-    descriptors and one reused buffer: a data folder has tens of thousands of small files)."""
-    h = hashlib.sha256()
-    size = 0
-    buf = bytearray(_CHUNK) if buf is None else buf
-    view = memoryview(buf)
-    fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StateError(f"{os.path.basename(src)} is not a regular file")
-        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+class _Copy:
+    """Copy each (source, target) file; ``result()``: ``(size, sha256)`` per pair, in order.
+    Many files are copied by a child process (generator/state_copy.py), started at once:
+    this process goes on meanwhile (reading the saved schema; on another thread,
+    ``verify`` generates its rollbacks), and the copy never waits for its GIL."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self.child: subprocess.Popen | None = None
+        if len(pairs) >= 256:
+            here = str(Path(__file__).resolve().parent.parent)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+            self.child = subprocess.Popen([sys.executable, "-m", "generator.state_copy"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdin, self.child.stdin = self.child.stdin, None  # the child reads it all at once, then copies
+            try:
+                stdin.write(json.dumps(pairs))  # type: ignore[union-attr]
+            finally:
+                stdin.close()  # type: ignore[union-attr]
+
+    def result(self) -> list[tuple[int, str]]:
+        from . import state_copy
+
         try:
-            while n := os.readv(fd, [buf]):
-                h.update(view[:n])
-                done = 0
-                while done < n:
-                    done += os.write(out, view[done:n])
-                size += n
-        finally:
-            os.close(out)
-    finally:
-        os.close(fd)
-    return size, h.hexdigest()
+            if self.child is None:
+                return state_copy.copy_all(self.pairs)
+            out, err = self.child.communicate()
+            got = json.loads(out) if self.child.returncode == 0 else {"error": err.strip()[-300:]}
+        except state_copy.NotRegular as exc:
+            raise StateError(str(exc)) from None
+        except ValueError as exc:
+            raise StateError(f"the copy gave no result ({exc})") from None
+        if isinstance(got, dict):
+            raise StateError(got.get("error") or "the copy failed")
+        if len(got) != len(self.pairs):
+            raise StateError("the copy gave a result per file only for some")
+        return [(int(size), str(digest)) for size, digest in got]
 
-
-def _copy_all(pairs: list[tuple[str, str]]) -> list[tuple[int, str]]:
-    """``_copy_hashed`` of each (source, target), the results in order. A few threads share
-    the work (reading, hashing and writing release the GIL), each its own share in one go."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def share(part: list[tuple[str, str]]) -> list[tuple[int, str]]:
-        buf = bytearray(_CHUNK)
-        return [_copy_hashed(a, b, buf) for a, b in part]
-
-    if len(pairs) < 256:
-        return share(pairs)
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        parts = list(pool.map(share, [pairs[i::_THREADS] for i in range(_THREADS)]))
-    out: list[tuple[int, str]] = [(0, "")] * len(pairs)
-    for i, part in enumerate(parts):
-        out[i::_THREADS] = part
-    return out
+    def cancel(self) -> None:
+        if self.child is not None and self.child.poll() is None:
+            self.child.kill()
+            self.child.communicate()
 
 
 def _wal_kept(server) -> str | None:
@@ -295,7 +293,7 @@ class Store:
             return False
         count, d, meta = max(usable, key=lambda u: u[0])
         try:
-            self._restore(d, meta, server)
+            schema = self._restore(d, meta, server)
         except Exception as exc:  # noqa: BLE001 - a state that cannot be restored is replayed instead
             COUNTERS.ignored += 1
             self._note_once(f"the saved database state of verify could not be restored ({_one_line(exc)}); "
@@ -308,7 +306,7 @@ class Store:
         self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
                              [here(b) for b in rec["broken"]],
                              (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
-                             rec["base_roles"], _read_schema(d / SCHEMA_FILE, meta.get("schema")))
+                             rec["base_roles"], schema)
         self.resumed_after = self.history[count - 1].path.name
         os.utime(d / STATE_FILE)  # the newest used: kept longest
         return True
@@ -334,7 +332,9 @@ class Store:
             return "its key does not match"
         return None
 
-    def _restore(self, d: Path, meta: dict, server) -> None:
+    def _restore(self, d: Path, meta: dict, server) -> tuple | None:
+        """Copy the state's data folder into ``server``'s; the schema saved with it (None:
+        none, or not the one recorded)."""
         # (paths as strings: thousands of files, and pathlib's objects cost more than the copy of most)
         src, dst = os.path.join(d, DATA), os.fspath(server.datadir)
         os.mkdir(dst, 0o700)
@@ -342,7 +342,12 @@ class Store:
         for rel in meta["dirs"]:
             os.makedirs(os.path.join(dst, _safe(rel)), mode=0o700, exist_ok=True)
         files = list(meta["files"].items())
-        copied = _copy_all([(os.path.join(src, rel), os.path.join(dst, _safe(rel))) for rel, _ in files])
+        copy = _Copy([(os.path.join(src, rel), os.path.join(dst, _safe(rel))) for rel, _ in files])
+        try:
+            schema = _read_schema(d / SCHEMA_FILE, meta.get("schema"))  # while the files are copied
+            copied = copy.result()
+        finally:
+            copy.cancel()
         for (rel, (size, digest)), got in zip(files, copied):
             if got != (size, digest):
                 raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
@@ -352,6 +357,7 @@ class Store:
                 for n in files:
                     os.chown(os.path.join(root, n), owner[0], owner[1])
         server.adopt_template()
+        return schema
 
     def check_started(self, server) -> None:
         """After ``start()``: a copy the server would not start from is noted and dropped."""
@@ -428,7 +434,7 @@ class Store:
                 if rel in _SKIP or (wal and rel_root == Path("pg_wal") and len(n) == 24 and n != wal):
                     continue
                 rels.append(rel)
-        files = dict(zip(rels, _copy_all([(os.path.join(src, rel), os.path.join(dest, rel)) for rel in rels])))
+        files = dict(zip(rels, _Copy([(os.path.join(src, rel), os.path.join(dest, rel)) for rel in rels]).result()))
         n = prefix.count
         return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
                 "prefix": prefix.record(), "dirs": dirs, "files": files}

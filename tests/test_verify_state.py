@@ -195,8 +195,17 @@ def _missing_data_file(d: Path) -> None:
     next(p for p in (d / "data" / "global").iterdir() if p.is_file()).unlink()
 
 
+def _symlinked_data_file(d: Path) -> None:
+    """A data file replaced by a link to one outside the state (the copy must not follow it)."""
+    victim = next(p for p in (d / "data" / "global").iterdir() if p.is_file())
+    outside = d.parents[3] / "outside"  # (not among the saved states)
+    outside.write_bytes(victim.read_bytes())
+    victim.unlink()
+    victim.symlink_to(outside)
+
+
 @pytest.mark.parametrize("damage", [_truncate_data_file, _garbage, _truncated_record, _foreign_version, _older_tool,
-                                    _edited_by_hand, _unreadable, _missing_data_file])
+                                    _edited_by_hand, _unreadable, _missing_data_file, _symlinked_data_file])
 def test_a_damaged_or_foreign_state_is_ignored_and_rebuilt(tmp_path: Path, damage):
     failing = {**HISTORY, "20240103500000_broken": "alter table public.nope add column q int;\n", **NEW}
     root = write(tmp_path / "p", failing)
