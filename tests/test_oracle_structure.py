@@ -86,9 +86,10 @@ def test_structure_the_catalog_cannot_take_stays_distrusted(pg_server, tmp_path)
     assert generate(list_migrations(mig))[-1].manual_steps
 
 
-def test_a_renamed_column_stays_distrusted(pg_server, tmp_path):
+def test_a_renamed_column_is_imported_as_a_rename(pg_server, tmp_path, request):
     """A column renamed in place (not the last one: that is the same as dropping it and
-    adding one, for the table's structure) is refused."""
+    adding one, for the table's structure) is renamed in the catalog, its default follows;
+    dropping the table later recreates it with the new name, exactly."""
     rename = """do $$
 begin
   execute format('alter table public.%I rename column nickname to nick', 'members');
@@ -96,6 +97,8 @@ end $$;
 """
     mig = _project(tmp_path, [TABLES, rename, "drop table public.members;\n"])
     entry = _learn(pg_server, mig)
-    assert ("table", "public.members") not in entry.imported
-    assert "renamed" in dict(entry.not_imported)["table public.members"]
-    assert generate(list_migrations(mig))[-1].manual_steps
+    assert ("table", "public.members") in entry.imported, entry.not_imported
+    (change,) = [c for c in entry.changes if c["ref"] == ["table", "public.members"]]
+    assert change["structure"]["rename columns"] == {"nickname": "nick"}
+    sql = _round_trip(pg_server, mig, request.node.name)
+    assert "nick character varying(20) DEFAULT 'x'" in sql or "nick varchar(20) DEFAULT 'x'" in sql, sql

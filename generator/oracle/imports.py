@@ -165,8 +165,10 @@ def _relation_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
     elif any(a.get(k) != b.get(k) for k in shape):
         raise NotImportable(f"{what}: its {'constraints' if a.get('constraints') != b.get('constraints') else 'columns'} changed")
     columns = {}
-    for col in sorted(set(cols_a) & set(cols_b)):
-        x = {f: v for f, v in cols_a[col].items() if f in _COL_FIELDS or f not in structure._COL_STRUCT}
+    renamed = change.get("structure", {}).get("rename columns", {})
+    was = {new: old for old, new in renamed.items()}
+    for col in sorted((set(cols_a) - set(renamed)) & set(cols_b) | set(was)):
+        x = {f: v for f, v in cols_a[was.get(col, col)].items() if f in _COL_FIELDS or f not in structure._COL_STRUCT}
         y = {f: v for f, v in cols_b[col].items() if f in _COL_FIELDS or f not in structure._COL_STRUCT}
         got = _fields(x, y, _COL_FIELDS, f"{what} column {col}", a.get("owner"))
         if got:
@@ -404,20 +406,20 @@ def apply(cat, changes: list[Change]) -> None:
         raise ImportFailed(failed[0][1])
 
 
-def apply_each(cat, changes: list[Change]) -> list[tuple[Change, str]]:
+def apply_each(cat, changes: list[Change], where: str = "") -> list[tuple[Change, str]]:
     """Put each of ``changes`` into ``cat``; the ones that do not fit (with why) are returned.
     A structure change checks the catalog before changing anything; the refs of a change that
     does not fit must stay distrusted (``owner``)."""
     failed = []
     for change in changes:
         try:
-            _apply_one(cat, change)
+            _apply_one(cat, change, where)
         except Exception as exc:  # a damaged record entry, or a catalog it does not fit: never a crash
             failed.append((change, str(exc) if isinstance(exc, ImportFailed) else f"{type(exc).__name__}: {exc}"))
     return failed
 
 
-def _apply_one(cat, change: Change) -> None:
+def _apply_one(cat, change: Change, where: str = "") -> None:
     if "default privileges" in change:
         _apply_defaults(cat, change["default privileges"])
     elif change["ref"][0] == "policy":
@@ -425,7 +427,7 @@ def _apply_one(cat, change: Change) -> None:
     elif change["ref"][0] in ("function", "procedure"):
         _apply_function(cat, change)
     else:
-        _apply_object(cat, change)
+        _apply_object(cat, change, where)
 
 
 def owner(ref: ObjRef | list[str], cat=None) -> str:
@@ -465,7 +467,7 @@ def _set_comment(cat, ref: ObjRef, text: str | None) -> None:
         cat.comments[ref] = text
 
 
-def _apply_object(cat, change: Change) -> None:
+def _apply_object(cat, change: Change, where: str = "") -> None:
     from ..refs import column_ref, schema_ref
 
     kind, ident = change["ref"]
@@ -483,7 +485,7 @@ def _apply_object(cat, change: Change) -> None:
         if "structure" in change:  # first: it checks the catalog before changing anything
             from . import structure
 
-            structure.apply(cat, key, change["structure"])
+            structure.apply(cat, key, change["structure"], where)
         if "row level security" in values:
             cat.tables[key].rls_enabled = bool(values["row level security"])
         if "forced row level security" in values:

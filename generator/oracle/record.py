@@ -167,7 +167,7 @@ class Entry:
             from .imports import apply_each, owner
 
             owners = [(r, owner(r, catalog)) for r in self.imported]  # (before the changes: an index's table)
-            failed = apply_each(catalog, list(self.changes))
+            failed = apply_each(catalog, list(self.changes), where)
             if not failed:
                 trusted |= set(self.imported)
             else:  # some change does not fit the catalog: trust only the objects a fitting change covers

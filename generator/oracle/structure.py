@@ -14,9 +14,9 @@ equal to what PostgreSQL had. Every name in those texts is qualified (read with
 What is certain, and nothing else:
 
 - a plain table (not partitioned, not a partition, no inheritance either way);
-- columns dropped, added (PostgreSQL puts a new column last: the columns after the
-  statement must be those before, minus the dropped ones, then the added ones; a rename,
-  which keeps the column's place, is refused), or changed in type, default, NOT NULL,
+- columns renamed in place (``renames``), dropped, added (PostgreSQL puts a new column
+  last: the columns after the statement must be those before, renamed, minus the dropped
+  ones, then the added ones; a reordering is refused), or changed in type, default, NOT NULL,
   generation expression or collation; never an identity column, a default drawing from a
   sequence (``nextval``: the sequence is another object), a column owning a sequence, or
   storage, statistics or attribute options;
@@ -117,6 +117,16 @@ def _inherited(snaps: list[dict], table: str) -> bool:
     return any(table in (rel.get("inherits") or []) for snap in snaps for rel in snap.get("relation", {}).values())
 
 
+def renames(before: list[str], after: list[str]) -> dict[str, str]:
+    """The columns renamed in place, old name -> new: same count, and a name at a place
+    before the last that is new where the old one is gone. PostgreSQL puts an added column
+    last, so that is certainly a rename. At the last place it may as well be a drop and an
+    add, which is how it is read (as before renames were imported)."""
+    if len(before) != len(after):
+        return {}
+    return {x: y for x, y in zip(before[:-1], after[:-1]) if x != y and x not in after and y not in before}
+
+
 def observe(key: str, a: dict[str, Any], b: dict[str, Any], a_objs: dict, b_objs: dict,
             snaps: list[dict]) -> dict[str, Any] | None:
     """The structure change of table ``key`` (relation ``a`` -> ``b``; ``a_objs``/``b_objs``:
@@ -139,18 +149,23 @@ def observe(key: str, a: dict[str, Any], b: dict[str, Any], a_objs: dict, b_objs
 
     # columns
     oa, ob = list(a["column order"]), list(b["column order"])
+    owning = _owning_sequences(snaps, key)
+    renamed = renames(oa, ob)
+    if set(renamed) & owning:
+        raise NotImportable(f"{what}: a renamed column owns a sequence")
+    was = {renamed.get(c, c): c for c in oa}  # name after -> name before
+    oa = [renamed.get(c, c) for c in oa]
     dropped = [c for c in oa if c not in ob]
     added = [c for c in ob if c not in oa]
     if ob != [c for c in oa if c in ob] + added:
-        raise NotImportable(f"{what}: its columns were renamed or reordered")
-    owning = _owning_sequences(snaps, key)
+        raise NotImportable(f"{what}: its columns were reordered")
     if set(dropped) & owning:
         raise NotImportable(f"{what}: a dropped column owned a sequence")
     alter: dict[str, dict[str, Any]] = {}
     for name in oa:
         if name in dropped:
             continue
-        x, y = a["columns"][name], b["columns"][name]
+        x, y = a["columns"][was[name]], b["columns"][name]
         cwhat = f"{what} column {name}"
         for field in sorted(set(x) | set(y)):
             if x.get(field) == y.get(field) or field in _COL_OTHER:
@@ -167,6 +182,8 @@ def observe(key: str, a: dict[str, Any], b: dict[str, Any], a_objs: dict, b_objs
         col = b["columns"][name]
         if col.get("statistics target") is not None or col.get("storage") or col.get("options"):
             raise NotImportable(f"{what} column {name}: storage or statistics options are not imported")
+    if renamed:
+        s["rename columns"] = renamed
     if dropped:
         s["drop columns"] = dropped
     if added:
@@ -254,9 +271,11 @@ def observe(key: str, a: dict[str, Any], b: dict[str, Any], a_objs: dict, b_objs
 
 # -- structure -> catalog ----------------------------------------------------------------------
 
-def apply(cat, key: tuple[str, str], s: dict[str, Any]) -> None:
+def apply(cat, key: tuple[str, str], s: dict[str, Any], where: str = "") -> None:
     """Put structure change ``s`` of table ``key`` into ``cat``; every check runs before the
-    catalog is touched (raises ImportFailed)."""
+    catalog is touched (raises ImportFailed). A renamed column is renamed as the handler of
+    ``ALTER TABLE ... RENAME COLUMN`` renames it (what names it in the catalog follows, or is
+    distrusted with ``where``, the statement's location, in the reason)."""
     from pglast import parse_sql
 
     from ..catalog import Column, Constraint, DEFAULT_SEARCH_PATH, Index, Trigger
@@ -275,6 +294,9 @@ def apply(cat, key: tuple[str, str], s: dict[str, Any]) -> None:
         raise ImportFailed(f"table {q} is partitioned or inherits")
     if list(table.columns) != list(s["columns before"]):
         raise ImportFailed(f"the columns of {q} in the catalog are not those the record saw")
+    renamed = s.get("rename columns", {})
+    if not isinstance(renamed, dict) or set(renamed) - set(table.columns) or set(renamed.values()) & set(table.columns):
+        raise ImportFailed(f"the renamed columns of {q} do not fit the catalog")
     for name in s.get("drop constraints", []):
         if name not in table.constraints:
             raise ImportFailed(f"constraint {name} of {q} is not in the catalog")
@@ -331,16 +353,25 @@ def apply(cat, key: tuple[str, str], s: dict[str, Any]) -> None:
             raise ImportFailed(f"trigger {name} is not a trigger of {q}")
         new_trg.append((Trigger(schema=key[0], table=key[1], name=name, definition=render_trigger(node),
                                 enabled=c["enabled"]), c))
+    after_renames = {renamed.get(n, n) for n in table.columns}
     for c in new_cols:
-        if c.name in table.columns and c.name not in s.get("drop columns", []):
+        if c.name in after_renames and c.name not in s.get("drop columns", []):
             raise ImportFailed(f"column {c.name} of {q} is already in the catalog")
+    if set(s.get("alter columns", {})) - after_renames:
+        raise ImportFailed(f"an altered column of {q} is not in the catalog")
     for idx, _ in new_idx:
         if cat.relation_name_taken(idx.schema, idx.name) and idx.name not in s.get("drop indexes", []):
             raise ImportFailed(f"relation {idx.name} is already in the catalog")
 
     from .imports import _set_acl, _set_comment
 
-    # then change the catalog, dropping before adding, as PostgreSQL ran it
+    # then change the catalog: renames first (the record's other names are the new ones),
+    # dropping before adding, as PostgreSQL ran it
+    from ..handlers.table_renames import _may_name_column, rename_column_in_catalog
+    from ..handlers.tables import views_using
+
+    for old_name, new_name in renamed.items():
+        rename_column_in_catalog(cat, key, old_name, new_name, f"{where}; learn saw column {old_name} renamed to {new_name}")
     for name in s.get("drop triggers", []):
         del cat.triggers[(key[0], key[1], name)]
         cat.drop_object_refs(trigger_ref(key[0], key[1], name))
@@ -351,6 +382,9 @@ def apply(cat, key: tuple[str, str], s: dict[str, Any]) -> None:
     for name in s.get("drop columns", []):
         del table.columns[name]
         cat.drop_object_refs(column_ref(key, name))
+        for vkey in views_using(cat, key):  # PostgreSQL dropped it (CASCADE) or refused: not known here
+            if _may_name_column(cat.views[vkey].definition, name):
+                cat.tainted.setdefault(("view", qname(*vkey)), f"{where}; learn saw column {name} of {q} dropped")
     for name, got in s.get("alter columns", {}).items():
         col = table.columns[name]
         if "type" in got:
