@@ -62,6 +62,19 @@ def test_a_column_renamed_by_a_block_is_imported_as_a_rename(pg_server, tmp_path
     assert "tournaments_read" in sql and "community_id > 0" in sql
 
 
+@pytest.mark.pg
+def test_the_blocks_own_rollback_renames_the_column_back(pg_server, tmp_path, request):
+    """The block's own rollback, from what learn saw it do: the column renamed back, then its
+    index, foreign key and policy put back as they were (they name the old name)."""
+    project(tmp_path, {"20240101000000_tables.sql": TABLES, "20240102000000_rename.sql": RENAME})
+    mig = tmp_path / "supabase" / "migrations"
+    assert generate(list_migrations(mig))[-1].manual_steps  # the block cannot be decided statically
+    learn_into(pg_server, mig)
+    assert generate(list_migrations(mig))[-1].manual_steps == []
+    sql = round_trip_last(pg_server, mig, request.node.name)
+    assert "RENAME COLUMN community_id TO organization_id" in sql
+
+
 def test_renames_are_only_certain_in_place():
     assert renames(["id", "a", "b"], ["id", "x", "b"]) == {"a": "x"}
     assert renames(["id", "a", "b"], ["id", "b", "x"]) == {}  # a dropped, x added last: not a rename

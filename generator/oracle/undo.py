@@ -7,7 +7,8 @@ right before and after such a statement, so it knows exactly what the statement 
 to ``before``, or returns None when one difference has no inverse this module knows with
 certainty; then the statement's rollback stays manual. What it inverts:
 
-- columns added (dropped again: the rows written since lose that column), a column's
+- columns added (dropped again: the rows written since lose that column), renamed in
+  place before the last place (renamed back, first: structure.renames), a column's
   default, NOT NULL and comment;
 - constraints, indexes, triggers and policies added, dropped or changed (each recreated
   from the definition PostgreSQL printed before the statement);
@@ -86,7 +87,7 @@ class _Undo:
             "policy", "trigger", "constraint", "index", "column", "view", "materialized view", "table", "sequence",
             "function", "type")}
         self.backs: dict[str, list[str]] = {k: [] for k in (
-            "function", "column", "constraint", "index", "trigger", "policy", "table", "acl")}
+            "rename", "function", "column", "constraint", "index", "trigger", "policy", "table", "acl")}
         self.constraint_indexes: set[str] = set()  # schema-qualified indexes a constraint step handles
         self.created: set[str] = set()  # tables the statement created: what is on them goes with them
         self.added_columns: set[str] = set()  # "schema.table.column" (as a sequence's "owned by" names it)
@@ -167,15 +168,21 @@ class _Undo:
                     f"GRANT {', '.join(p + cols for p in granting)} ON {on} {key} TO {role} WITH GRANT OPTION;")
 
     def _columns(self, key: str, a: dict[str, Any], b: dict[str, Any]) -> None:
+        from .structure import renames
+
         oa, ob = list(a.get("column order", [])), list(b.get("column order", []))
-        added = [c for c in ob if c not in oa]
-        if oa + added != ob:
-            raise _NoUndo  # a column dropped, renamed or reordered
+        renamed = renames(oa, ob)  # renamed back first: what is put back names the old names
+        was = {new: old for old, new in renamed.items()}
+        added = [c for c in ob if c not in oa and c not in was]
+        if oa + added != [was.get(c, c) for c in ob]:
+            raise _NoUndo  # a column dropped or reordered
+        for old, new in renamed.items():
+            self.backs["rename"].append(f"ALTER TABLE {key} RENAME COLUMN {quote_ident(new)} TO {quote_ident(old)};")
         for name in added:
             self.drops["column"].append(f"ALTER TABLE {key} DROP COLUMN {quote_ident(name)};")
             self.added_columns.add(f"{key}.{quote_ident(name)}")
         for name in oa:
-            x, y = a["columns"][name], b["columns"][name]
+            x, y = a["columns"][name], b["columns"][renamed.get(name, name)]
             fields = {f for f in set(x) | set(y) if x.get(f) != y.get(f)}
             if fields - _COLUMN_FIELDS:
                 raise _NoUndo
