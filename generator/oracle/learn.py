@@ -133,13 +133,15 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     on a fresh database, learns just those, and their entries replace the earlier ones."""
     started = time.monotonic()
     out = _pass(server, migrations, None, progress, stop_at_first_error)
+    relearned: set[tuple[str, int]] = set()  # each statement is learned again once at most
     for n in range(2, PASSES + 1):
         if out.stopped is not None:
             break
         learned = {(e.migration, e.line): e for e in out.entries}
-        again = _relearn(migrations, record.Oracle(learned))
+        again = _relearn(migrations, record.Oracle(learned)) - relearned
         if not again:
             break
+        relearned |= again
         if progress:
             progress(f"pass {n}: {len(again)} statement(s) whose distrust shows once the record is in place")
         keep = record.Oracle({k: e for k, e in learned.items() if k not in again})
