@@ -15,6 +15,9 @@
    and after is recorded as unchanged; so is "default privileges unchanged" when the
    ``default_acl`` category is identical. A statement whose effect may depend on more
    than the schema (``reads``) gets an entry that proves nothing and says why.
+4. Up to two more passes, each on a fresh database, with what was learned in place
+   (``learn``, ``_relearn``): the statements whose distrust shows only once an entry took
+   back what hid it are learned too.
 
 The static replay runs in step with the server's (``iter_generate``'s ``on_replayed``):
 each migration is replayed statically, then applied on the server. A migration the
