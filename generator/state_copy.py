@@ -12,6 +12,7 @@ OS error). Only the standard library, so the child starts in a few tens of milli
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -32,7 +33,12 @@ def copy_hashed(src: str, dst: str, buf: bytearray) -> tuple[int, str]:
     h = hashlib.sha256()
     size = 0
     view = memoryview(buf)
-    fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW: a link is never followed out of the state
+            raise NotRegular(f"{os.path.basename(src)} is not a regular file (a symbolic link)") from None
+        raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegular(f"{os.path.basename(src)} is not a regular file")

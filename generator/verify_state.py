@@ -166,39 +166,51 @@ class _Copy:
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self.pairs = pairs
         self.child: subprocess.Popen | None = None
-        if len(pairs) >= 256:
-            here = str(Path(__file__).resolve().parent.parent)
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        if len(pairs) < 256 or not sys.executable:
+            return
+        here = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        try:
             self.child = subprocess.Popen([sys.executable, "-m", "generator.state_copy"], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            stdin, self.child.stdin = self.child.stdin, None  # the child reads it all at once, then copies
-            try:
-                stdin.write(json.dumps(pairs))  # type: ignore[union-attr]
-            finally:
+        except OSError:  # no child process here: the copy runs in this one (result())
+            return
+        stdin, self.child.stdin = self.child.stdin, None  # the child reads it all at once, then copies
+        try:
+            stdin.write(json.dumps(pairs))  # type: ignore[union-attr]
+            stdin.close()  # type: ignore[union-attr]
+        except OSError:  # it ended at once (it cannot run here): the copy runs in this process
+            with contextlib.suppress(OSError):
                 stdin.close()  # type: ignore[union-attr]
+            self.cancel()
+            self.child = None
 
     def result(self) -> list[tuple[int, str]]:
         from . import state_copy
 
         try:
-            if self.child is None:
+            got: object = None
+            if self.child is not None:
+                out, _ = self.child.communicate()
+                with contextlib.suppress(ValueError):
+                    got = json.loads(out) if self.child.returncode == 0 else None
+            if got is None:  # no child, or one that did not run (not the files' fault): copy here
                 return state_copy.copy_all(self.pairs)
-            out, err = self.child.communicate()
-            got = json.loads(out) if self.child.returncode == 0 else {"error": err.strip()[-300:]}
         except state_copy.NotRegular as exc:
             raise StateError(str(exc)) from None
-        except ValueError as exc:
-            raise StateError(f"the copy gave no result ({exc})") from None
         if isinstance(got, dict):
             raise StateError(got.get("error") or "the copy failed")
-        if len(got) != len(self.pairs):
+        if not isinstance(got, list) or len(got) != len(self.pairs):
             raise StateError("the copy gave a result per file only for some")
         return [(int(size), str(digest)) for size, digest in got]
 
     def cancel(self) -> None:
-        if self.child is not None and self.child.poll() is None:
-            self.child.kill()
-            self.child.communicate()
+        """Stop the child if it still runs; its pipes are closed."""
+        if self.child is not None:
+            if self.child.poll() is None:
+                self.child.kill()
+            with contextlib.suppress(OSError, ValueError):
+                self.child.communicate()
 
 
 def _wal_kept(server) -> str | None:

@@ -315,3 +315,28 @@ def test_a_damaged_schema_file_means_one_full_read(tmp_path: Path, monkeypatch):
     state_notes, _ = warm_equals_cold(root, "20240103000000", "20240104000000")
     assert COUNTERS.restored == restored + 1 and not state_notes  # the state is still used...
     assert full_reads[0] == 2  # ...its schema is not (once in the warm run, once in the cold one)
+
+
+@pytest.mark.parametrize("executable", ["real", "/bin/false", "/nonexistent/python"])
+def test_the_copy_of_a_state_is_exact_with_or_without_its_child_process(tmp_path: Path, monkeypatch, executable):
+    """Many files are copied and hashed by a child process; when none can run (no
+    interpreter, one that fails), the copy runs in this process: same files, same hashes.
+    A file that is a symbolic link is refused either way."""
+    import hashlib
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    pairs = []
+    for i in range(300):
+        (src / str(i)).write_bytes(os.urandom(i * 37))
+        pairs.append((str(src / str(i)), str(dst / str(i))))
+    if executable != "real":
+        monkeypatch.setattr(verify_state.sys, "executable", executable)
+    got = verify_state._Copy(pairs).result()
+    assert got == [(i * 37, hashlib.sha256((src / str(i)).read_bytes()).hexdigest()) for i in range(300)]
+    assert all((dst / str(i)).read_bytes() == (src / str(i)).read_bytes() for i in range(300))
+    (src / "7").unlink()
+    (src / "7").symlink_to(src / "8")
+    with pytest.raises(verify_state.StateError, match="not a regular file"):
+        verify_state._Copy(pairs).result()
