@@ -6,6 +6,7 @@ cannot be imported. Only attributes the catalog stores exactly are importable:
 
 - a table's row level security (enabled, forced), comment and privileges; a column's
   comment and privileges; the privileges and comments of views, sequences and schemas;
+  a view's options (``ALTER VIEW ... SET (security_invoker = true)``);
 - the policies on a table: created, dropped or changed, each by its full definition as
   PostgreSQL deparses it (command, permissive, roles, USING, WITH CHECK) and its comment;
 - a function's privileges, comment and the options ``ALTER FUNCTION`` sets (``SECURITY
@@ -157,7 +158,8 @@ def _relation_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
     shape = ("columns", "column order", "constraints")
     plain_a = {k: v for k, v in a.items() if k not in shape}
     plain_b = {k: v for k, v in b.items() if k not in shape}
-    change: Change = {"ref": [kind, key], "set": _fields(plain_a, plain_b, _REL_FIELDS, what, a.get("owner"))}
+    allowed = _REL_FIELDS + ("options",) if a["kind"] == "view" else _REL_FIELDS  # ALTER VIEW ... SET (...)
+    change: Change = {"ref": [kind, key], "set": _fields(plain_a, plain_b, allowed, what, a.get("owner"))}
     if a["kind"] == "table" and a_objs is not None and b_objs is not None:
         got = structure.observe(key, a, b, a_objs, b_objs, snaps or [])
         if got is not None:
@@ -486,6 +488,8 @@ def _apply_object(cat, change: Change, where: str = "") -> None:
             from . import structure
 
             structure.apply(cat, key, change["structure"], where)
+        if "options" in values:
+            _set_view_options(cat, key, values["options"])
         if "row level security" in values:
             cat.tables[key].rls_enabled = bool(values["row level security"])
         if "forced row level security" in values:
@@ -502,6 +506,20 @@ def _apply_object(cat, change: Change, where: str = "") -> None:
         _set_acl(cat, ref, values["acl"])
     if "comment" in values:
         _set_comment(cat, ref, values["comment"])
+
+
+def _set_view_options(cat, key: tuple, options: object) -> None:
+    """A view's options (``security_invoker=true``, ``check_option=local``: its reloptions as
+    PostgreSQL lists them) put into its definition as ``ALTER VIEW ... SET`` puts them."""
+    from ..handlers.views import _apply_options, _parse, _set_definition
+
+    view = cat.views.get(key)
+    if view is None or view.materialized or not isinstance(options, list) \
+            or not all(isinstance(o, str) and "=" in o for o in options):
+        raise ImportFailed(f"the options recorded for view {key[0]}.{key[1]} do not fit it")
+    node = _parse(view.definition)
+    _apply_options(node, dict(o.split("=", 1) for o in options))
+    _set_definition(view, node)
 
 
 def _apply_policy(cat, change: Change) -> None:

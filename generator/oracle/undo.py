@@ -12,7 +12,8 @@ certainty; then the statement's rollback stays manual. What it inverts:
   default, NOT NULL and comment;
 - constraints, indexes, triggers and policies added, dropped or changed (each recreated
   from the definition PostgreSQL printed before the statement);
-- a table's row level security (enabled, forced) and comment;
+- a table's row level security (enabled, forced) and comment; a view's options
+  (``security_invoker``, ``check_option``...);
 - functions created (dropped again) or replaced (the earlier definition, as
   ``pg_get_functiondef`` printed it, is a ``CREATE OR REPLACE``);
 - tables, views, materialized views, sequences and types (enum, domain, composite,
@@ -106,6 +107,10 @@ class _Undo:
         if a is None and b is not None:
             self._created(key, b)
             return
+        if a is not None and b is not None and a.get("kind") == b.get("kind") == "view" \
+                and {f for f in set(a) | set(b) if a.get(f) != b.get(f)} == {"options"}:
+            self._view_options(key, a.get("options") or [], b.get("options") or [])
+            return
         if a is None or b is None or a.get("kind") != "table" or b.get("kind") != "table":
             raise _NoUndo  # dropped, or not a plain table
         changed = {f for f in set(a) | set(b) if a.get(f) != b.get(f)}
@@ -120,6 +125,19 @@ class _Undo:
             self.backs["table"].append(f"COMMENT ON TABLE {key} IS {_literal(a.get('comment'))};")
         self._columns(key, a, b)
         self._constraints(key, a.get("constraints", {}), b.get("constraints", {}))
+
+    def _view_options(self, key: str, before: list[str], after: list[str]) -> None:
+        """``ALTER VIEW ... SET (...)`` back: options it added are reset, changed or removed
+        ones set to their earlier values (reloptions as PostgreSQL lists them: name=value)."""
+        old = dict(o.split("=", 1) for o in before)
+        new = dict(o.split("=", 1) for o in after)
+        reset = sorted(n for n in new if n not in old)
+        back = sorted(n for n in old if new.get(n) != old[n])
+        if reset:
+            self.backs["table"].append(f"ALTER VIEW {key} RESET ({', '.join(quote_ident(n) for n in reset)});")
+        if back:
+            self.backs["table"].append(
+                f"ALTER VIEW {key} SET ({', '.join(f'{quote_ident(n)} = {_literal(old[n])}' for n in back)});")
 
     def _created(self, key: str, b: dict[str, Any]) -> None:
         kind = b.get("kind")
