@@ -187,7 +187,7 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, st
 
 
 def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, timeout: float,
-                learn: bool = False) -> Row:
+                learn: bool = False, keep: Path | None = None) -> Row:
     row = Row(project=str(project.relative_to(corpus)))
     out = Path(tempfile.mkdtemp(prefix="realworld-"))
     try:
@@ -239,7 +239,12 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
     except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run
         row.crashed = f"runner: {type(exc).__name__}: {exc}"
     finally:
-        shutil.rmtree(out if not learn else out.parent, ignore_errors=True)
+        done = out if not learn else out.parent
+        if keep is not None:  # --keep: the copy, its record and rollbacks, to look into
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(done), str(keep / row.project.replace("/", "~")))
+        else:
+            shutil.rmtree(done, ignore_errors=True)
     return row
 
 
@@ -409,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the markdown here")
     ap.add_argument("--json", type=Path, help="write the details here (keep it outside the repository)")
     ap.add_argument("--reasons", type=int, default=25, help="how many manual-step reasons to list")
+    ap.add_argument("--keep", type=Path, help="move each project's work folder (with --learn: the copy with its "
+                    "record, and the rollbacks) here instead of deleting it")
     ap.add_argument("--learn", action="store_true",
                     help="run `supabase-rollback learn` first, on a copy of each project (issue 13's oracle)")
     args = ap.parse_args(argv)
@@ -421,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     started = time.perf_counter()
     for i, project in enumerate(found, 1):
-        row = run_project(project, args.corpus, tool, verify, args.timeout, args.learn)
+        row = run_project(project, args.corpus, tool, verify, args.timeout, args.learn, args.keep)
         rows.append(row)
         s = row.statuses
         print(f"[{i}/{len(found)}] {row.project}: {row.migrations} migrations, {row.refused} refused, "
