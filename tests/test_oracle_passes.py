@@ -70,3 +70,23 @@ def test_the_next_pass_learns_what_the_record_uncovered(pg_server, tmp_path, req
     assert generate(list_migrations(mig))[-1].manual_steps == []
     sql = round_trip_last(pg_server, mig, request.node.name)
     assert "CREATE POLICY promos_service ON private.promos" in sql and "ENABLE ROW LEVEL SECURITY" in sql
+
+
+def test_a_statement_learned_again_keeps_what_it_learned_before():
+    """Found in trainers.gg: a statement learned again in a later pass saw fewer distrusted
+    objects there (an earlier statement of the same chain was being learned again too), and
+    its new entry replaced one that had imported more. What both passes learned is kept."""
+    from generator.oracle.learn import _merged
+    from generator.oracle.record import Entry
+
+    first = Entry("m.sql", 3, "c", unchanged=(("index", "public.a_pkey"),), imported=(("table", "public.a"),),
+                  changes=({"ref": ["table", "public.a"], "set": {"comment": "x"}},),
+                  not_imported=(("table public.b", "table public.b: its owner changed"),
+                                ("view public.v", "view public.v was dropped")))
+    second = Entry("m.sql", 3, "c", imported=(("table", "public.b"),),
+                   changes=({"ref": ["table", "public.b"], "set": {"comment": "y"}},))
+    both = _merged(first, second)
+    assert both.unchanged == (("index", "public.a_pkey"),)
+    assert both.imported == (("table", "public.a"), ("table", "public.b"))
+    assert [c["ref"][1] for c in both.changes] == ["public.a", "public.b"]
+    assert both.not_imported == (("view public.v", "view public.v was dropped"),)  # public.b is imported now

@@ -15,7 +15,7 @@
    and after is recorded as unchanged; so is "default privileges unchanged" when the
    ``default_acl`` category is identical. A statement whose effect may depend on more
    than the schema (``reads``) gets an entry that proves nothing and says why.
-4. Up to two more passes, each on a fresh database, with what was learned in place
+4. Up to four more passes, each on a fresh database, with what was learned in place
    (``learn``, ``_relearn``): the statements whose distrust shows only once an entry took
    back what hid it are learned too.
 
@@ -34,6 +34,7 @@ still match the history. The record is written whole (temporary file, then renam
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -136,22 +137,27 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     on a fresh database, learns just those, and their entries replace the earlier ones."""
     started = time.monotonic()
     out = _pass(server, migrations, None, progress, stop_at_first_error)
-    relearned: set[tuple[str, int]] = set()  # each statement is learned again once at most
+    tries: Counter[tuple[str, int]] = Counter()
     for n in range(2, PASSES + 1):
         if out.stopped is not None:
             break
         learned = {(e.migration, e.line): e for e in out.entries}
-        again = _relearn(migrations, record.Oracle(learned)) - relearned
+        # A few times at most: learned again in the same pass as an earlier statement whose
+        # entry uncovers its distrust (a chain), a statement needs another time; one whose
+        # objects learn cannot look at (a skipped migration's) gains nothing from more.
+        again = {k for k in _relearn(migrations, record.Oracle(learned)) if tries[k] < TRIES}
         if not again:
             break
-        relearned |= again
+        tries.update(again)
         if progress:
             progress(f"pass {n}: {len(again)} statement(s) whose distrust shows once the record is in place")
         keep = record.Oracle({k: e for k, e in learned.items() if k not in again})
-        more = _pass(server, migrations, keep, progress, False)
-        redone = {(e.migration, e.line) for e in more.entries}
-        out.entries = [e for k, e in learned.items() if k not in redone] + more.entries
-        out.opaque += len(redone - set(learned))
+        more = {(e.migration, e.line): e for e in _pass(server, migrations, keep, progress, False).entries}
+        # a statement learned again keeps what it learned before: the server did the same,
+        # only the objects the static replay saw it distrust may differ
+        out.entries = [_merged(e, more.pop(k)) if k in more else e for k, e in learned.items()]
+        out.entries += more.values()
+        out.opaque += len(more)
     if out.stopped is not None and old is not None:  # what an earlier run proved after the stop still holds
         out.entries += [e for (name, _), e in old.entries.items() if name not in out.done]
     out.entries.sort(key=lambda e: (e.migration, e.line))
@@ -161,7 +167,29 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     return out
 
 
-PASSES = 3
+PASSES = 5
+TRIES = 3  # times a statement is learned again at most
+
+
+def _merged(old: record.Entry, new: record.Entry) -> record.Entry:
+    """What two passes learned of one statement, together (the same server run, each pass
+    asked about the objects its static replay saw the statement distrust)."""
+    if new.not_learned or old.not_learned:
+        return new
+    known = {f"{kind} {ident}" for kind, ident in (*old.unchanged, *new.unchanged, *old.imported, *new.imported)}
+    changes = {imports.sort_key(c): c for c in (*old.changes, *new.changes)}
+    created = {c["name"]: c for c in (*old.created, *new.created)}
+    return replace(
+        new,
+        unchanged=tuple(sorted(set(old.unchanged) | set(new.unchanged))),
+        imported=tuple(sorted(set(old.imported) | set(new.imported))),
+        changes=tuple(changes[k] for k in sorted(changes)),
+        defaults_unchanged=old.defaults_unchanged or new.defaults_unchanged,
+        defaults_imported=old.defaults_imported or new.defaults_imported,
+        not_imported=tuple(sorted((k, v) for k, v in {**dict(old.not_imported), **dict(new.not_imported)}.items()
+                                  if k not in known)),
+        undo=new.undo if new.undo is not None else old.undo,
+        created=tuple(created[k] for k in sorted(created)))
 
 
 def _relearn(migrations: list[Migration], oracle: record.Oracle) -> set[tuple[str, int]]:
