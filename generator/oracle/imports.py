@@ -275,8 +275,7 @@ def _function_change(key: str, a: dict[str, Any] | None, b: dict[str, Any] | Non
     change: Change = {"ref": [a["kind"], key], "set": _fields(plain_a, plain_b, ("acl", "comment"), what, a["owner"])}
     if a["definition"] != b["definition"]:
         options = _options_change(key, a["definition"], b["definition"])
-        if options is None:  # replaced (CREATE OR REPLACE): PostgreSQL's own text of it
-            _fn_node(b["definition"])
+        if options is None:  # replaced (CREATE OR REPLACE): PostgreSQL's own text of it (it parses)
             change["set"]["definition"] = b["definition"]
         elif options:
             change["set"]["options"] = options
