@@ -84,3 +84,18 @@ def round_trip_last(server, mig, name: str, skip: tuple[str, ...] = ()) -> str:
     finally:
         server.drop_database(dbname)
     return sql
+
+
+def learned_entry(server: object, root, files: dict[str, str], learned: str):
+    """Write a project of ``files`` under ``root``, check that its last rollback has a manual
+    step without a record, run ``learn``: the migrations folder and the entry of the one
+    statement learned in the migration whose name ends with ``learned``."""
+    from _cli_support import project
+    from generator.engine import generate
+    from generator.project import list_migrations
+
+    project(root, files)
+    mig = root / "supabase" / "migrations"
+    assert generate(list_migrations(mig))[-1].manual_steps  # distrusted without the record
+    (entry,) = [e for e in learn_into(server, mig).entries if e.migration.endswith(learned)]
+    return mig, entry

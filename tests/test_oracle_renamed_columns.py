@@ -20,7 +20,7 @@ from generator.oracle.structure import renames
 from generator.project import list_migrations
 
 from _cli_support import project
-from _oracle_support import learn_into, round_trip_last
+from _oracle_support import learn_into, learned_entry, round_trip_last
 
 TABLES = """create table public.orgs (id bigint primary key);
 create table public.tournaments (
@@ -48,12 +48,8 @@ alter table public.tournaments alter column community_id type integer;
 
 @pytest.mark.pg
 def test_a_column_renamed_by_a_block_is_imported_as_a_rename(pg_server, tmp_path, request):
-    project(tmp_path, {"20240101000000_tables.sql": TABLES, "20240102000000_rename.sql": RENAME,
-                       "20240103000000_later.sql": LATER})
-    mig = tmp_path / "supabase" / "migrations"
-    assert generate(list_migrations(mig))[-1].manual_steps  # distrusted without the record
-    entries = learn_into(pg_server, mig).entries
-    (entry,) = [e for e in entries if e.migration.endswith("_rename.sql")]
+    files = {"20240101000000_tables.sql": TABLES, "20240102000000_rename.sql": RENAME, "20240103000000_later.sql": LATER}
+    mig, entry = learned_entry(pg_server, tmp_path, files, "_rename.sql")
     (table,) = [c for c in entry.changes if c.get("ref") == ["table", "public.tournaments"]]
     assert table["structure"]["rename columns"] == {"organization_id": "community_id"}
     assert generate(list_migrations(mig))[-1].manual_steps == []

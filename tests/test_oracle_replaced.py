@@ -18,7 +18,7 @@ from generator.engine import generate
 from generator.project import list_migrations
 
 from _cli_support import project
-from _oracle_support import learn_into, round_trip_last
+from _oracle_support import learned_entry, round_trip_last
 
 TABLES = """create table public.wallets (id uuid primary key default extensions.uuid_generate_v4(), balance numeric not null default 0);
 create function public.wallet_total() returns numeric language sql stable
@@ -47,12 +47,8 @@ end $$;
     "drop function public.new_wallet();\n",
 ], ids=["replace", "drop"])
 def test_a_replaced_function_is_known_by_its_new_definition(pg_server, tmp_path, request, later):
-    project(tmp_path, {"20240101000000_tables.sql": TABLES, "20240102000000_move.sql": MOVE,
-                       "20240103000000_later.sql": later})
-    mig = tmp_path / "supabase" / "migrations"
-    assert generate(list_migrations(mig))[-1].manual_steps  # distrusted without the record
-    entries = learn_into(pg_server, mig).entries
-    (entry,) = [e for e in entries if e.migration.endswith("_move.sql")]
+    files = {"20240101000000_tables.sql": TABLES, "20240102000000_move.sql": MOVE, "20240103000000_later.sql": later}
+    mig, entry = learned_entry(pg_server, tmp_path, files, "_move.sql")
     replaced = {c["ref"][1]: c["set"]["definition"] for c in entry.changes if "definition" in c.get("set", {})}
     assert set(replaced) == {"public.wallet_total()", "public.new_wallet()"}, entry
     assert all("private.wallets" in d and "public.wallets" not in d for d in replaced.values())

@@ -16,7 +16,7 @@ from generator.engine import generate
 from generator.project import list_migrations
 
 from _cli_support import project
-from _oracle_support import learn_into, round_trip_last
+from _oracle_support import learn_into, learned_entry, round_trip_last
 
 VIEWS = """create table public.notes (id bigint primary key, body text, owner uuid);
 create view public.note_bodies as select id, body from public.notes;
@@ -35,12 +35,9 @@ end $$;
 
 @pytest.mark.pg
 def test_view_options_set_by_a_block_are_known_again(pg_server, tmp_path, request):
-    project(tmp_path, {"20240101000000_views.sql": VIEWS, "20240102000000_harden.sql": HARDEN,
-                       "20240103000000_later.sql": "drop view public.note_owners;\ndrop view public.note_bodies;\n"})
-    mig = tmp_path / "supabase" / "migrations"
-    assert generate(list_migrations(mig))[-1].manual_steps  # distrusted without the record
-    entries = learn_into(pg_server, mig).entries
-    (entry,) = [e for e in entries if e.migration.endswith("_harden.sql")]
+    later = "drop view public.note_owners;\ndrop view public.note_bodies;\n"
+    files = {"20240101000000_views.sql": VIEWS, "20240102000000_harden.sql": HARDEN, "20240103000000_later.sql": later}
+    mig, entry = learned_entry(pg_server, tmp_path, files, "_harden.sql")
     options = {c["ref"][1]: c["set"]["options"] for c in entry.changes if "options" in c.get("set", {})}
     assert options == {"public.note_bodies": ["security_invoker=true"],
                        "public.note_owners": ["check_option=local", "security_invoker=true"]}, entry
