@@ -1,4 +1,4 @@
-"""Tables, views and functions an opaque statement created that the catalog does not know.
+"""Types, tables, views and functions an opaque statement created that the catalog does not know.
 
 ``DO $$ BEGIN EXECUTE format('CREATE TABLE public.%I (...)', name); END $$`` makes a table
 the static replay never sees: every later rollback that needs it says "table ... is not in
@@ -19,7 +19,11 @@ rule, replica identity, storage or statistics setting, no default drawing from a
 says why. A view is written back as ``CREATE VIEW`` with its options and
 ``pg_get_viewdef``'s query, its comments and privileges; a function or procedure
 (``synthesize_function``) as ``pg_get_functiondef`` prints it, owned by that role, with
-its comment and privileges. ``prove`` round-trips every rollback this changes.
+its comment and privileges. A type (``synthesize_type``): an enum with its labels, a
+composite type with its attributes, a domain with its base type, default, ``NOT NULL`` and
+checks, owned by that role, with its comment and privileges (a range type, or a domain
+check that is ``NOT VALID``, is not imported). ``prove`` round-trips every rollback this
+changes.
 """
 
 from __future__ import annotations
@@ -158,6 +162,38 @@ def synthesize_function(key: str, fn: dict[str, Any], owner: str) -> dict[str, A
     return {"kind": fn["kind"], "name": key, "sql": sql, "acl": dict(fn.get("acl") or {}), "column acl": {}}
 
 
+def synthesize_type(key: str, t: dict[str, Any], owner: str) -> dict[str, Any]:
+    """The same for type ``key``: ``CREATE TYPE`` or ``CREATE DOMAIN`` as the snapshot has it."""
+    kind = t.get("kind")
+    what = f"{kind} {key}, created by the statement"
+    if t.get("owner") != owner:
+        raise NotImportable(f"{what}: its owner is {t.get('owner')!r}")
+    if kind == "enum":
+        sql = [f"CREATE TYPE {key} AS ENUM ({', '.join(_literal(v) for v in t.get('labels') or [])});"]
+    elif kind == "composite type":
+        attrs = [f"{_q(a['name'])} {a['type']}" + (f" COLLATE {a['collation']}" if a.get("collation") else "")
+                 for a in t.get("attributes") or []]
+        sql = [f"CREATE TYPE {key} AS ({', '.join(attrs)});"]
+    elif kind == "domain":
+        text = f"CREATE DOMAIN {key} AS {t['base type']}"
+        if t.get("collation"):
+            text += f" COLLATE {t['collation']}"
+        if t.get("default") is not None:
+            text += f" DEFAULT {t['default']}"
+        if t.get("not null"):
+            text += " NOT NULL"
+        for name, definition in sorted((t.get("constraints") or {}).items()):
+            if definition.endswith("NOT VALID"):
+                raise NotImportable(f"{what}: its constraint {name} is NOT VALID")
+            text += f" CONSTRAINT {_q(name)} {definition}"
+        sql = [text + ";"]
+    else:
+        raise NotImportable(f"{what}: a {kind} is not imported")
+    if t.get("comment") is not None:
+        sql.append(f"COMMENT ON {'DOMAIN' if kind == 'domain' else 'TYPE'} {key} IS {_literal(t['comment'])};")
+    return {"kind": "type", "name": key, "sql": sql, "acl": dict(t.get("acl") or {}), "column acl": {}}
+
+
 def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -> None:
     """Put each created object into ``catalog`` (right after ``stmt``, the statement that made
     them): its DDL through the handlers, then its privileges. An object the catalog knows
@@ -166,7 +202,7 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
 
     from ..engine import handle_statement
     from ..parse import InputError, parse_statements
-    from ..refs import column_ref, function_ref
+    from ..refs import column_ref, function_ref, type_ref
     from ..sqltext import split_name
     from .record import caused_by
 
@@ -182,6 +218,12 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
                     continue
                 key: tuple = ()
                 ref = (kind, name)
+            elif kind == "type":
+                key = tuple(split_name(name))
+                if len(key) != 2 or key in catalog.types or catalog.relation_kind(key):
+                    continue
+                ref = type_ref(key)
+                key = ()  # (not a relation: no columns)
             else:
                 key = tuple(split_name(name))
                 if len(key) != 2 or catalog.relation_kind(key):

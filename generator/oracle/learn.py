@@ -62,7 +62,7 @@ class Opaque:
     stmt: Statement
     refs: list[ObjRef]
     defaults: bool  # it made default privileges uncertain
-    known: frozenset[str] = frozenset()  # the relations and functions the catalog knows right after it
+    known: frozenset[str] = frozenset()  # the types, relations and functions the catalog knows right after it
 
 
 @dataclass
@@ -236,7 +236,7 @@ def _pass(server, migrations: list[Migration], known: record.Oracle | None,
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
         if refs or defaults or undone_by_hand(stmt, steps):
-            names = frozenset(qname(*k) for k in (*cat.tables, *cat.views)) | frozenset(
+            names = frozenset(qname(*k) for k in (*cat.types, *cat.tables, *cat.views)) | frozenset(
                 function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in cat.functions.values())
             found.append(Opaque(stmt, sorted(refs), defaults, names))
             why = skipped.depends(stmt.sql, cat, out.skipped)  # rule 2
@@ -422,12 +422,19 @@ def _imported(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot)
 
 def _created(entry: record.Entry, o: Opaque, before: Snapshot, after: Snapshot) -> record.Entry:
     """``entry`` with what the statement created that the catalog does not know (``created``:
-    functions, then tables, then views, the order the DDL can run in), or why each one is
-    not imported."""
+    types, then functions, then tables, then views, the order the DDL can run in), or why
+    each one is not imported."""
     from ..catalog import CURRENT_USER
-    from .created import synthesize, synthesize_function
+    from .created import synthesize, synthesize_function, synthesize_type
 
     made, skipped = [], dict(entry.not_imported)
+    for key, t in sorted(after.get("type", {}).items()):  # first: functions and tables may use them
+        if key in before.get("type", {}) or key in o.known:
+            continue
+        try:
+            made.append(synthesize_type(key, t, CURRENT_USER))
+        except imports.NotImportable as exc:
+            skipped[f"type {key}"] = str(exc)
     for key, fn in sorted(after.get("function", {}).items()):
         if key in before.get("function", {}) or key in o.known:
             continue

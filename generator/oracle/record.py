@@ -195,7 +195,7 @@ def _created_ok(c: object) -> bool:
     def acl(a: object) -> bool:
         return isinstance(a, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in a.items())
 
-    return (isinstance(c, dict) and c.get("kind") in ("table", "view", "function", "procedure")
+    return (isinstance(c, dict) and c.get("kind") in ("type", "table", "view", "function", "procedure")
             and isinstance(c.get("name"), str) and isinstance(c.get("sql"), list)
             and all(isinstance(s, str) and s.rstrip().endswith(";") for s in c["sql"]) and acl(c.get("acl"))
             and isinstance(c.get("column acl"), dict) and all(acl(v) for v in c["column acl"].values()))
