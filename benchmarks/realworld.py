@@ -147,7 +147,8 @@ def _record_entries(project: Path) -> dict[tuple[str, int], dict] | None:
 ORIGINS = {
     "own": "the opaque statement's own rollback; learn saw what it did (with the record: not all of it invertible)",
     "learned": "a later rollback; learn saw what its cause did (with the record: not all of it importable)",
-    "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one",
+    "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one "
+                 "(no cause named: the step's own migration is such a one, e.g. it alters a table no migration creates)",
     "edge": "its cause depends on rows, the time or functions learn cannot judge (the honest edge)",
     "proof": "learn saw its cause, but the proof dropped the entry: a rollback it made automatic did not round-trip",
     "no entry": "its cause has no entry in the record (no record, or not an opaque statement learn replayed)",
@@ -155,15 +156,17 @@ ORIGINS = {
 }
 
 
-def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tuple[str, int], dict] | None) -> str:
-    """What ``learn`` made of the statement behind an opaque-history manual step (``ORIGINS``)."""
+def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tuple[str, int], dict] | None,
+                 unapplied: frozenset[str] = frozenset()) -> str:
+    """What ``learn`` made of the statement behind an opaque-history manual step (``ORIGINS``).
+    ``unapplied``: the migrations (file names) learn could not apply on its server."""
     w = WHERE.search(reason)
     if reason.startswith("the DO block cannot be decided statically") or w is None and "SELECT calls" in reason:
         where = undoes
     else:
         where = (Path(w.group(1)).name, int(w.group(2))) if w else None
     if where is None:
-        return "unnamed"
+        return "unapplied" if undoes is not None and undoes[0] in unapplied else "unnamed"
     entry = (entries or {}).get(where)
     if entry is None:
         return "no entry"
@@ -173,6 +176,14 @@ def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tupl
             return "unapplied"
         return "proof" if "did not round-trip on the server" in why else "edge"
     return "own" if where == undoes else "learned"
+
+
+def not_applied(learn_stderr: str) -> frozenset[str]:
+    """The migrations ``learn`` reported it could not apply (``path:line: ...`` followed by
+    ``  not applied here``), by file name."""
+    lines = learn_stderr.splitlines()
+    return frozenset(Path(m.group(1)).name for line, nxt in zip(lines, lines[1:])
+                     if nxt.startswith("  not applied here") and (m := re.match(r"(\S+?\.sql):\d+", line)))
 
 
 def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, str, float]:
@@ -189,6 +200,7 @@ def _run(cmd: list[str], timeout: float, cwd: Path) -> tuple[int | None, str, st
 def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, timeout: float,
                 learn: bool = False, keep: Path | None = None) -> Row:
     row = Row(project=str(project.relative_to(corpus)))
+    unapplied: frozenset[str] = frozenset()
     out = Path(tempfile.mkdtemp(prefix="realworld-"))
     try:
         if learn:  # on a copy: the record must not change later runs on the corpus
@@ -201,6 +213,8 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
             row.learn_exit = code
             if code is None or "Traceback (most recent call last)" in err:
                 row.crashed = f"learn: {'timed out' if code is None else 'traceback'}: {_last(err)}"
+            unapplied = not_applied(err)
+            (out.parent / "learn.log").write_text(err, encoding="utf-8")
         migrations = project / "supabase" / "migrations"
         row.migrations = count_migrations(migrations)
         code, _, err, secs = _run([*tool, "generate", "--project-dir", str(project), "--out-dir", str(out)],
@@ -219,7 +233,7 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
             row.manual_reasons[reason_class(reason)] += 1
             if opaque_history(reason):
                 row.opaque_manual += 1
-                row.opaque_origins[origin_class(reason, undoes, entries)] += 1
+                row.opaque_origins[origin_class(reason, undoes, entries, unapplied)] += 1
         if learn and entries is not None and not row.crashed:
             # the same project without its record, its steps classified by that record: before/after by cause
             record = project / "supabase" / "rollback-oracle.json"
@@ -233,7 +247,7 @@ def run_project(project: Path, corpus: Path, tool: list[str], verify: bool, time
                 aside.rename(record)
             for reason, undoes in _manual_steps([f for f in static.glob("rollback_*.sql") if f.is_file()]):
                 if opaque_history(reason):
-                    row.opaque_origins_static[origin_class(reason, undoes, entries)] += 1
+                    row.opaque_origins_static[origin_class(reason, undoes, entries, unapplied)] += 1
         if verify and not row.crashed:
             _verify(row, project, out, tool, timeout)
     except Exception as exc:  # noqa: BLE001 - one project's surprise is its row, not the end of the run

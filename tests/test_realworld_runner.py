@@ -5,6 +5,7 @@ prose that looks like an annotation, a project that crashes the tool)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -133,3 +134,38 @@ def test_opaque_steps_are_classed_by_what_learn_made_of_their_cause():
     entries[("2_m.sql", 3)] = {}
     assert rw.origin_class(where, ("5_x.sql", 1), entries) == "learned"
     assert rw.origin_class(where, ("2_m.sql", 3), entries) == "own"
+
+
+def test_a_step_with_no_cause_in_a_migration_learn_could_not_apply_is_classed_unapplied(tmp_path: Path):
+    """A table made in the dashboard: no migration creates it, so the one that alters it does
+    not apply on learn's empty database, and its "not in the catalog" step is not opaque
+    history that learn could have resolved."""
+    corpus = tmp_path / "corpus"
+    _project(corpus, "dashboard", {
+        "20250101000000_t.sql": "create table public.orders (id bigint primary key);\n",
+        "20250102000000_alter.sql": "alter table public.made_in_dashboard drop column note;\n",
+    })
+    out = tmp_path / "rows.json"
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realworld.py"), "--corpus", str(corpus),
+                          "--no-verify", "--learn", "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    (row,) = json.loads(out.read_text())
+    assert row["opaque_origins"] == {"unapplied": 1}, row
+
+
+def test_the_migrations_learn_did_not_apply_are_read_from_its_report():
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        rw = importlib.import_module("realworld")
+    finally:
+        sys.path.pop(0)
+    err = ("  20250101000000_make.sql\n"
+           "supabase/migrations/20250102000000_alter.sql:1: ERROR 42P01: relation \"public.t\" does not exist\n"
+           "  not applied here (the migration itself fails); learning goes on without it\n"
+           "supabase/migrations/20250103000000_other.sql:4: ERROR 42P01: relation \"public.u\" does not exist\n")
+    assert rw.not_applied(err) == {"20250102000000_alter.sql"}
+    reason = "table public.t is not in the catalog"
+    assert rw.origin_class(reason, ("20250102000000_alter.sql", 1), {}, rw.not_applied(err)) == "unapplied"
+    assert rw.origin_class(reason, ("20250103000000_other.sql", 1), {}, rw.not_applied(err)) == "unnamed"
