@@ -169,7 +169,7 @@ def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tupl
         return "unapplied" if undoes is not None and undoes[0] in unapplied else "unnamed"
     entry = (entries or {}).get(where)
     if entry is None:
-        return "no entry"
+        return "unapplied" if where[0] in unapplied else "no entry"
     why = entry.get("not_learned", "")
     if why:
         if "could not be applied" in why:

@@ -169,3 +169,7 @@ def test_the_migrations_learn_did_not_apply_are_read_from_its_report():
     reason = "table public.t is not in the catalog"
     assert rw.origin_class(reason, ("20250102000000_alter.sql", 1), {}, rw.not_applied(err)) == "unapplied"
     assert rw.origin_class(reason, ("20250103000000_other.sql", 1), {}, rw.not_applied(err)) == "unnamed"
+    # a cause named in a migration learn did not apply (a file that does not parse has no entry)
+    cause = "table public.t was changed by a statement the generator could not analyse (/p/20250102000000_alter.sql:1)"
+    assert rw.origin_class(cause, ("20250104000000_x.sql", 1), {}, rw.not_applied(err)) == "unapplied"
+    assert rw.origin_class(cause, ("20250104000000_x.sql", 1), {}) == "no entry"
