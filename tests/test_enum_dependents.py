@@ -134,3 +134,16 @@ def test_generated_column_over_the_enum_column_is_manual() -> None:
     rb = _replay(ROLES + "alter table public.memberships add column is_owner boolean "
                          "generated always as (level = 'owner') stored;", ADD)
     assert "generated column public.memberships.is_owner uses public.access_level" in rb.manual_steps[0].manual
+
+
+def test_only_a_sql_standard_body_is_parsed_as_one():
+    """The test every ADD VALUE makes of every function: a body kept as a string is not a
+    SQL-standard body even when it says return or atomic; RETURN and BEGIN ATOMIC bodies are."""
+    from generator.handlers.enums import _sql_body_of
+
+    string_body = ("CREATE FUNCTION public.f(a integer) RETURNS integer LANGUAGE plpgsql AS $$ begin "
+                   "return a; end $$")
+    assert _sql_body_of(string_body) is None
+    assert _sql_body_of("CREATE FUNCTION public.g() RETURNS text LANGUAGE sql AS 'select ''begin atomic'''") is None
+    assert _sql_body_of("CREATE FUNCTION public.h(a integer) RETURNS integer LANGUAGE sql RETURN a + 1") is not None
+    assert _sql_body_of("CREATE FUNCTION public.i() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT 1; END") is not None

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pglast import ast
+from pglast.parser import scan
 from pglast.visitors import Visitor
 
 from ..catalog import Catalog, Constraint, Function, Index, Key, Policy, Table, Trigger, Type
@@ -140,8 +141,16 @@ def _sql_body(f: Function) -> ast.Node | None:
 @lru_cache(maxsize=4096)
 def _sql_body_of(definition: str) -> ast.Node | None:
     # (every ADD VALUE asks this of every function: parsed once per definition; read only)
-    if "atomic" not in definition.lower() and "return" not in definition.lower():
+    low = definition.lower()
+    if "atomic" not in low and "return" not in low:
         return None
+    # A SQL-standard body starts with the keyword RETURN or BEGIN ATOMIC; in a body kept as a
+    # string those words are inside one string token. Scanning is much cheaper than parsing.
+    try:
+        if not any(t.name in ("RETURN", "ATOMIC") for t in scan(definition)):
+            return None
+    except Exception:  # noqa: BLE001 - (the parser says what is wrong)
+        pass
     return fn_handlers.parse_definition(definition).sql_body
 
 
