@@ -14,7 +14,10 @@ run in the mind against the catalog:
   duplicate_function / duplicate_schema [OR ...] THEN NULL; END`` (the handler may only
   RAISE a notice): every statement is checked against the catalog. If one would fail with
   a caught error (its object already exists), the whole block did nothing: no inverse.
-  Otherwise it ran: its normal inverse. ``WHEN OTHERS`` swallows any error, so a block
+  Otherwise it ran: its normal inverse. The same for renames guarded by ``WHEN
+  undefined_table / undefined_column / undefined_object`` (a second run finds the old
+  name gone): a rename of a table, view, sequence, index, column or type the catalog
+  holds and trusts cannot fail so. ``WHEN OTHERS`` swallows any error, so a block
   the catalog says succeeded may still have failed: manual.
 - ``RAISE NOTICE/WARNING/INFO...`` and ``ASSERT`` are inert; a branch that ends in ``RAISE
   EXCEPTION`` cannot have run (the migration succeeded), so an undecided guard in front
@@ -54,6 +57,7 @@ _CODES = {
     "42710": "duplicate_object", "42P07": "duplicate_table", "42701": "duplicate_column",
     "42723": "duplicate_function", "42P06": "duplicate_schema", "42P16": "invalid_table_definition",
     "23505": "unique_violation", "42704": "undefined_object", "42P01": "undefined_table",
+    "42703": "undefined_column",
 }
 _DUPLICATES = frozenset({"duplicate_object", "duplicate_table", "duplicate_column", "duplicate_function",
                          "duplicate_schema", "invalid_table_definition"})
@@ -188,6 +192,48 @@ def _publication_error(node: ast.AlterPublicationStmt, cat: Catalog) -> str | No
     return None
 
 
+_RELATIONS = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": "materialized view",
+              "OBJECT_SEQUENCE": "sequence", "OBJECT_INDEX": "index"}
+
+
+def _rename_error(node: ast.RenameStmt, cat: Catalog) -> str | None:
+    """``ALTER TABLE/VIEW/SEQUENCE/INDEX ... RENAME [COLUMN] ... TO``, ``ALTER TYPE ... RENAME
+    TO``: decided for an object the catalog holds and trusts (a name it does not hold may
+    still exist: then whether it failed cannot be told, unless IF EXISTS made a missing
+    one a notice)."""
+    kind = getattr(node.renameType, "name", "")
+    if kind in _RELATIONS or kind == "OBJECT_COLUMN":
+        rv = node.relation
+        key = cat.resolve_relation(rv.schemaname, rv.relname)
+        have = cat.relation_kind(key)
+        if have is None:
+            if node.missing_ok:
+                return None  # IF EXISTS: a notice
+            raise Unsupported(f"relation {qname(*key)} is not known, so whether the statement failed cannot be told")
+        reason = cat.tainted.get((have, qname(*key)))
+        if reason:
+            raise Unsupported(f"{have} {qname(*key)} was changed by {reason}, so whether the statement failed cannot be told")
+        if kind != "OBJECT_COLUMN":
+            new = (key[0], node.newname)
+            return "duplicate_table" if cat.relation_kind(new) or new in cat.types else None
+        table = cat.tables.get(key)
+        if table is None:
+            raise Unsupported(f"{have} {qname(*key)}: whether its column was renamed cannot be told")
+        if node.subname not in table.columns:
+            return "undefined_column"
+        return "duplicate_column" if node.newname in table.columns else None
+    if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        schema, name = _names(node.object.names if hasattr(node.object, "names") else node.object)
+        key = cat.resolve_type(schema, name)
+        if key is None:
+            raise Unsupported(f"type {name} is not known, so whether the statement failed cannot be told")
+        reason = cat.tainted.get(("type", qname(*key)))
+        if reason:
+            raise Unsupported(f"type {qname(*key)} was changed by {reason}, so whether the statement failed cannot be told")
+        return "duplicate_object" if _type_taken(cat, key[0], node.newname) else None
+    raise Unsupported(f"whether renaming a {kind.removeprefix('OBJECT_').lower()} failed cannot be predicted")
+
+
 def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
     """The duplicate-kind error ``node`` raises against ``cat`` (None: it succeeds).
 
@@ -248,6 +294,8 @@ def would_fail(node: ast.Node, cat: Catalog, caught: set[str]) -> str | None:
         return "duplicate_object" if node.role in cat.roles else None
     if isinstance(node, ast.AlterTableStmt):
         return _alter_table_error(node, cat)
+    if isinstance(node, ast.RenameStmt):
+        return _rename_error(node, cat)
     if caught <= _DUPLICATES and isinstance(node, (
         ast.GrantStmt, ast.GrantRoleStmt, ast.CommentStmt, ast.DropStmt, ast.AlterOwnerStmt, ast.VariableSetStmt,
         ast.AlterDefaultPrivilegesStmt, ast.NotifyStmt, ast.AlterFunctionStmt,
