@@ -31,6 +31,10 @@ do $$ begin
 exception when undefined_column then null;
 end $$;
 do $$ begin
+  alter table public.communities rename constraint organizations_pkey to communities_pkey;
+exception when undefined_object then null;
+end $$;
+do $$ begin
   alter index public.organizations_owner rename to communities_admin;
 exception when undefined_table then null;
 end $$;
@@ -69,9 +73,10 @@ def test_a_rename_onto_a_taken_name_would_have_failed(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("block", [
-    # a column the catalog does not hold: renamed before by a statement it did not follow?
     "do $$ begin alter table public.organizations rename column nope to other; "
     "exception when undefined_column then null; end $$;",
+    "do $$ begin alter table public.organizations rename constraint nope to other; "
+    "exception when undefined_object then null; end $$;",
 ])
 def test_a_rename_of_what_is_not_there_did_nothing(tmp_path, block) -> None:
     project(tmp_path, {"20240101000000_t.sql": HISTORY[0], "20240102000000_r.sql": block})

@@ -197,12 +197,12 @@ _RELATIONS = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": 
 
 
 def _rename_error(node: ast.RenameStmt, cat: Catalog) -> str | None:
-    """``ALTER TABLE/VIEW/SEQUENCE/INDEX ... RENAME [COLUMN] ... TO``, ``ALTER TYPE ... RENAME
+    """``ALTER TABLE/VIEW/SEQUENCE/INDEX ... RENAME [COLUMN|CONSTRAINT] ... TO``, ``ALTER TYPE ... RENAME
     TO``: decided for an object the catalog holds and trusts (a name it does not hold may
     still exist: then whether it failed cannot be told, unless IF EXISTS made a missing
     one a notice)."""
     kind = getattr(node.renameType, "name", "")
-    if kind in _RELATIONS or kind == "OBJECT_COLUMN":
+    if kind in _RELATIONS or kind in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
         rv = node.relation
         key = cat.resolve_relation(rv.schemaname, rv.relname)
         have = cat.relation_kind(key)
@@ -213,12 +213,20 @@ def _rename_error(node: ast.RenameStmt, cat: Catalog) -> str | None:
         reason = cat.tainted.get((have, qname(*key)))
         if reason:
             raise Unsupported(f"{have} {qname(*key)} was changed by {reason}, so whether the statement failed cannot be told")
-        if kind != "OBJECT_COLUMN":
+        if kind in _RELATIONS:
             new = (key[0], node.newname)
             return "duplicate_table" if cat.relation_kind(new) or new in cat.types else None
         table = cat.tables.get(key)
         if table is None:
-            raise Unsupported(f"{have} {qname(*key)}: whether its column was renamed cannot be told")
+            raise Unsupported(f"{have} {qname(*key)}: whether its {kind.removeprefix('OBJECT_').lower()} was renamed "
+                              "cannot be told")
+        if kind == "OBJECT_TABCONSTRAINT":
+            con = table.constraints.get(node.subname)
+            if con is None:
+                return "undefined_object"
+            if con.kind in ("p", "u", "x") and cat.relation_kind((key[0], node.newname)):
+                return "duplicate_table"  # (its index is renamed with it)
+            return "duplicate_object" if node.newname in table.constraints else None
         if node.subname not in table.columns:
             return "undefined_column"
         return "duplicate_column" if node.newname in table.columns else None
