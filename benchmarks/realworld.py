@@ -147,13 +147,21 @@ def _record_entries(project: Path) -> dict[tuple[str, int], dict] | None:
 ORIGINS = {
     "own": "the opaque statement's own rollback; learn saw what it did (with the record: not all of it invertible)",
     "learned": "a later rollback; learn saw what its cause did (with the record: not all of it importable)",
-    "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one "
-                 "(no cause named: the step's own migration is such a one, e.g. it alters a table no migration creates)",
+    "unapplied": "its cause is in a migration that does not apply on an empty database, or depends on one",
+    "not replayed": "no cause named, or one without an entry, in a migration learn could not apply (e.g. it "
+                    "alters a table no migration creates, or does not parse)",
     "edge": "its cause depends on rows, the time or functions learn cannot judge (the honest edge)",
     "proof": "learn saw its cause, but the proof dropped the entry: a rollback it made automatic did not round-trip",
     "no entry": "its cause has no entry in the record (no record, or not an opaque statement learn replayed)",
     "unnamed": "no cause named: the object is not in the catalog (never created by the history, or by an opaque statement)",
 }
+
+
+# The totals without what no replay on an empty database can reach (issue 13: "the replay
+# stops there"): before 2026-12-07 only "unapplied" was left out; "not replayed" was split
+# from "unnamed" and "no entry" then, both figures are printed.
+REPLAYS = (("where the history replays", {"unapplied", "not replayed"}),
+           ("without unapplied only (as before 2026-12-07)", {"unapplied"}))
 
 
 def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tuple[str, int], dict] | None,
@@ -166,10 +174,10 @@ def origin_class(reason: str, undoes: tuple[str, int] | None, entries: dict[tupl
     else:
         where = (Path(w.group(1)).name, int(w.group(2))) if w else None
     if where is None:
-        return "unapplied" if undoes is not None and undoes[0] in unapplied else "unnamed"
+        return "not replayed" if undoes is not None and undoes[0] in unapplied else "unnamed"
     entry = (entries or {}).get(where)
     if entry is None:
-        return "unapplied" if where[0] in unapplied else "no entry"
+        return "not replayed" if where[0] in unapplied else "no entry"
     why = entry.get("not_learned", "")
     if why:
         if "could not be applied" in why:
@@ -395,7 +403,10 @@ def reasons(rows: list[Row], most: int) -> str:
              "| cause | without | with | change |", "|---|---:|---:|---:|"]
             + [f"| {ORIGINS.get(k, k)} | {static[k]} | {origins[k]} | {_change(static[k], origins[k])} |" for k in keys]
             + [f"| **all** | {sum(static.values())} | {sum(origins.values())} | "
-               f"{_change(sum(static.values()), sum(origins.values()))} |"]))
+               f"{_change(sum(static.values()), sum(origins.values()))} |"]
+            + [f"| **{label}** | {a} | {b} | {_change(a, b)} |" for label, left_out in REPLAYS
+               for a, b in [(sum(v for k, v in static.items() if k not in left_out),
+                             sum(v for k, v in origins.items() if k not in left_out))]]))
     elif origins:
         out.append("\n".join(["Those steps by what `learn` made of their cause:", "", "| steps | cause |", "|---:|---|"]
                              + [f"| {n} | {ORIGINS.get(k, k)} |" for k, n in origins.most_common()]))

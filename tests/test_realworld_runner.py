@@ -136,7 +136,7 @@ def test_opaque_steps_are_classed_by_what_learn_made_of_their_cause():
     assert rw.origin_class(where, ("2_m.sql", 3), entries) == "own"
 
 
-def test_a_step_with_no_cause_in_a_migration_learn_could_not_apply_is_classed_unapplied(tmp_path: Path):
+def test_a_step_with_no_cause_in_a_migration_learn_could_not_apply_is_classed_not_replayed(tmp_path: Path):
     """A table made in the dashboard: no migration creates it, so the one that alters it does
     not apply on learn's empty database, and its "not in the catalog" step is not opaque
     history that learn could have resolved."""
@@ -150,7 +150,10 @@ def test_a_step_with_no_cause_in_a_migration_learn_could_not_apply_is_classed_un
                           "--no-verify", "--learn", "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     (row,) = json.loads(out.read_text())
-    assert row["opaque_origins"] == {"unapplied": 1}, row
+    assert row["opaque_origins"] == {"not replayed": 1}, row
+    # left out of the replayable total, which the old one (only "unapplied" left out) still counts
+    assert "| **where the history replays** | 0 | 0 | - |" in res.stdout, res.stdout
+    assert "| **without unapplied only (as before 2026-12-07)** | 1 | 1 | +0% |" in res.stdout, res.stdout
 
 
 def test_the_migrations_learn_did_not_apply_are_read_from_its_report():
@@ -167,9 +170,9 @@ def test_the_migrations_learn_did_not_apply_are_read_from_its_report():
            "supabase/migrations/20250103000000_other.sql:4: ERROR 42P01: relation \"public.u\" does not exist\n")
     assert rw.not_applied(err) == {"20250102000000_alter.sql"}
     reason = "table public.t is not in the catalog"
-    assert rw.origin_class(reason, ("20250102000000_alter.sql", 1), {}, rw.not_applied(err)) == "unapplied"
+    assert rw.origin_class(reason, ("20250102000000_alter.sql", 1), {}, rw.not_applied(err)) == "not replayed"
     assert rw.origin_class(reason, ("20250103000000_other.sql", 1), {}, rw.not_applied(err)) == "unnamed"
     # a cause named in a migration learn did not apply (a file that does not parse has no entry)
     cause = "table public.t was changed by a statement the generator could not analyse (/p/20250102000000_alter.sql:1)"
-    assert rw.origin_class(cause, ("20250104000000_x.sql", 1), {}, rw.not_applied(err)) == "unapplied"
+    assert rw.origin_class(cause, ("20250104000000_x.sql", 1), {}, rw.not_applied(err)) == "not replayed"
     assert rw.origin_class(cause, ("20250104000000_x.sql", 1), {}) == "no entry"
