@@ -3,9 +3,10 @@
 
 Found in trainers.gg: a migration renames organizations to communities, each column in a
 DO block that ignores a column already renamed (``EXCEPTION WHEN undefined_column``). The
-static replay cannot tell whether the rename ran, so the table stayed distrusted, and
+static replay could not tell whether the rename ran, so the table stayed distrusted, and
 ``learn`` saw the new name at the old one's place and refused it ("renamed or
-reordered"). PostgreSQL puts an added column last, so a new name at the same place is a
+reordered"). (That plain form is decided statically now: test_roundtrip_doblock_renames.py;
+here the rename is built at run time, which no static replay can follow.) PostgreSQL puts an added column last, so a new name at the same place is a
 rename: the catalog renames the column as ``ALTER TABLE ... RENAME COLUMN`` would (its
 index, foreign key, policy, privileges and comment follow), and a later migration that
 drops the index and the policy, revokes the column's privilege, clears its comment and
@@ -34,7 +35,7 @@ comment on column public.tournaments.organization_id is 'the owner';
 grant select (organization_id) on public.tournaments to anon;
 """
 RENAME = """do $$ begin
-  alter table public.tournaments rename column organization_id to community_id;
+  execute format('alter table public.tournaments rename column %I to %I', 'organization_id', 'community_id');
 exception when undefined_column then null;
 end $$;
 """

@@ -215,8 +215,13 @@ create table public.entries (id bigint primary key, tournament_id bigint);
 alter table public.entries enable row level security;
 create policy staff_view on public.entries for select using (
   tournament_id in (select t.id from public.tournaments t where t.organization_id is not null));"""
-_RENAME_MAYBE = """do $$ begin
+_RENAME_DECIDED = """do $$ begin
   alter table public.tournaments rename column organization_id to community_id;
+exception when undefined_column then null;
+end $$;"""
+# the same rename built at run time: the block cannot be decided statically
+_RENAME_MAYBE = """do $$ begin
+  execute format('alter table public.tournaments rename column %I to %I', 'organization_id', 'community_id');
 exception when undefined_column then null;
 end $$;"""
 
@@ -235,6 +240,12 @@ def test_a_policy_reading_a_table_a_do_block_may_have_changed_is_manual() -> Non
     rb = replay(Migration("3", "drop", Path("3_drop.sql"), "drop policy staff_view on public.entries;"), cat)
     [step] = rb.manual_steps
     assert "reads public.tournaments" in step.manual and "2_m.sql:1" in step.manual
+
+
+def test_a_policy_reading_a_table_a_decided_block_renamed_is_restored_exactly(roundtrip):
+    # the catalog holds the column: the block ran, the recorded text follows the rename
+    rb, sql = roundtrip(history=[_READS_OTHER, _RENAME_DECIDED], migration="drop policy staff_view on public.entries;")
+    assert not rb.manual_steps and "t.community_id IS NOT NULL" in sql
 
 
 def test_a_policy_reading_another_trusted_table_is_restored_exactly(roundtrip):
