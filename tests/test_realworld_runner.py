@@ -117,14 +117,19 @@ def test_the_runner_learns_on_a_copy_and_counts_manual_steps_of_opaque_history(t
     assert not list(corpus.rglob("rollback-oracle.json"))  # the corpus itself is left as it was
 
 
-def test_opaque_steps_are_classed_by_what_learn_made_of_their_cause():
+def _runner_module():
+    """benchmarks/realworld.py, imported (it is a script, not a package module)."""
     import importlib
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
     try:
-        rw = importlib.import_module("realworld")
+        return importlib.import_module("realworld")
     finally:
         sys.path.pop(0)
+
+
+def test_opaque_steps_are_classed_by_what_learn_made_of_their_cause():
+    rw = _runner_module()
     where = "table public.t was changed by a statement the generator could not analyse (/p/2_m.sql:3), so"
     entries = {("2_m.sql", 3): {"not_learned": "the rollback of 5_x.sql this entry made automatic did not "
                                                "round-trip on the server: the rollback fails: ..."}}
@@ -157,13 +162,7 @@ def test_a_step_with_no_cause_in_a_migration_learn_could_not_apply_is_classed_no
 
 
 def test_the_migrations_learn_did_not_apply_are_read_from_its_report():
-    import importlib
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    try:
-        rw = importlib.import_module("realworld")
-    finally:
-        sys.path.pop(0)
+    rw = _runner_module()
     err = ("  20250101000000_make.sql\n"
            "supabase/migrations/20250102000000_alter.sql:1: ERROR 42P01: relation \"public.t\" does not exist\n"
            "  not applied here (the migration itself fails); learning goes on without it\n"
