@@ -151,8 +151,11 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
         tries.update(again)
         if progress:
             progress(f"pass {n}: {len(again)} statement(s) whose distrust shows once the record is in place")
-        keep = record.Oracle({k: e for k, e in learned.items() if k not in again})
-        more = {(e.migration, e.line): e for e in _pass(server, migrations, keep, progress, False).entries}
+        # every entry is applied in this pass's static replay, those to learn again too: a
+        # statement learned again may be what makes a later one's distrust show (a table it
+        # moved, written back by its entry), and the later one is learned in the same pass
+        more = {(e.migration, e.line): e
+                for e in _pass(server, migrations, record.Oracle(learned), progress, False, again).entries}
         # a statement learned again keeps what it learned before: the server did the same,
         # only the objects the static replay saw it distrust may differ
         out.entries = [_merged(e, more.pop(k)) if k in more else e for k, e in learned.items()]
@@ -218,10 +221,12 @@ def _relearn(migrations: list[Migration], oracle: record.Oracle) -> set[tuple[st
 
 
 def _pass(server, migrations: list[Migration], known: record.Oracle | None,
-          progress: Callable[[str], None] | None, stop_at_first_error: bool) -> Outcome:
+          progress: Callable[[str], None] | None, stop_at_first_error: bool,
+          again: frozenset[tuple[str, int]] | set[tuple[str, int]] = frozenset()) -> Outcome:
     """One replay of the history (static and on the server, in step). ``known``: the entries
     learned by the passes before, applied as ``generate`` applies them; only statements
-    opaque without an entry there are learned."""
+    opaque without an entry there are learned, and those in ``again`` (file name, line),
+    which are learned for what their entry left distrusted."""
     from ..engine import iter_generate
     from ..verify import _Fresh
 
@@ -231,7 +236,8 @@ def _pass(server, migrations: list[Migration], known: record.Oracle | None,
     found: list[Opaque] = []
 
     def observe(stmt: Statement, cat: Catalog, steps: list) -> None:
-        if known is not None and known.at(stmt.path.name, stmt.line) is not None:
+        if known is not None and (stmt.path.name, stmt.line) not in again \
+                and known.at(stmt.path.name, stmt.line) is not None:
             return
         refs = [r for r, w in cat.tainted.items() if record.caused_by(w, stmt.where)]
         defaults = any(v.endswith(f" at {stmt.where}") for v in cat.uncertain_defaults.values())
