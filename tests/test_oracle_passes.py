@@ -90,3 +90,42 @@ def test_a_statement_learned_again_keeps_what_it_learned_before():
     assert both.imported == (("table", "public.a"), ("table", "public.b"))
     assert [c["ref"][1] for c in both.changes] == ["public.a", "public.b"]
     assert both.not_imported == (("view public.v", "view public.v was dropped"),)  # public.b is imported now
+
+
+# A chain: the second block makes a table and drops the moved table's policies (it is
+# learned again in the second pass, for the moved table); the third alters the table the
+# second made, which the static replay knows only from the second block's entry.
+CHAIN = """do $$
+declare target text := 'private';
+begin
+  execute format('alter table public.promos set schema %I', target);
+end $$;
+do $$
+declare p record;
+begin
+  execute format('create table private.%I (id bigint primary key, note text)', 'log');
+  for p in select policyname, schemaname, tablename from pg_policies
+           where schemaname = 'private' and tablename = 'promos' loop
+    execute format('drop policy if exists %I on %I.%I', p.policyname, p.schemaname, p.tablename);
+  end loop;
+end $$;
+do $$ begin
+  execute format('alter table private.%I add column extra integer', 'log');
+end $$;
+"""
+
+
+@pytest.mark.pg
+def test_a_statement_learned_again_keeps_its_entry_for_the_ones_after_it(pg_server, tmp_path, monkeypatch, request):
+    """In the second pass the second block is learned again; its first entry stays in that
+    pass's static replay, so the third block is seen to distrust the table it made and is
+    learned in the same pass (before, it waited for a third pass: on tutur3u such chains
+    ran out of passes)."""
+    project(tmp_path, {"20240101000000_table.sql": TABLE, "20240102000000_chain.sql": CHAIN,
+                       "20240103000000_later.sql": "alter table private.log drop column extra;\n"})
+    mig = tmp_path / "supabase" / "migrations"
+    monkeypatch.setattr(oracle_learn, "PASSES", 2)
+    learn_into(pg_server, mig)
+    assert generate(list_migrations(mig))[-1].manual_steps == []
+    sql = round_trip_last(pg_server, mig, request.node.name)
+    assert "ADD COLUMN extra integer" in sql
