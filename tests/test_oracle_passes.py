@@ -26,12 +26,13 @@ alter table public.promos enable row level security;
 create policy promos_read on public.promos for select to authenticated using (true);
 create schema private;
 """
-MOVE = """do $$
+MOVE_PROMOS = """do $$
 declare target text := 'private';
 begin
   execute format('alter table public.promos set schema %I', target);
 end $$;
-do $$
+"""
+MOVE = MOVE_PROMOS + """do $$
 declare p record;
 begin
   for p in select policyname, schemaname, tablename from pg_policies
@@ -95,12 +96,7 @@ def test_a_statement_learned_again_keeps_what_it_learned_before():
 # A chain: the second block makes a table and drops the moved table's policies (it is
 # learned again in the second pass, for the moved table); the third alters the table the
 # second made, which the static replay knows only from the second block's entry.
-CHAIN = """do $$
-declare target text := 'private';
-begin
-  execute format('alter table public.promos set schema %I', target);
-end $$;
-do $$
+CHAIN = MOVE_PROMOS + """do $$
 declare p record;
 begin
   execute format('create table private.%I (id bigint primary key, note text)', 'log');

@@ -192,8 +192,7 @@ def _publication_error(node: ast.AlterPublicationStmt, cat: Catalog) -> str | No
     return None
 
 
-_RELATIONS = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": "materialized view",
-              "OBJECT_SEQUENCE": "sequence", "OBJECT_INDEX": "index"}
+_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_INDEX"})
 
 
 def _rename_error(node: ast.RenameStmt, cat: Catalog) -> str | None:
@@ -231,7 +230,7 @@ def _rename_error(node: ast.RenameStmt, cat: Catalog) -> str | None:
             return "undefined_column"
         return "duplicate_column" if node.newname in table.columns else None
     if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-        schema, name = _names(node.object.names if hasattr(node.object, "names") else node.object)
+        schema, name = _names(node.object)
         key = cat.resolve_type(schema, name)
         if key is None:
             raise Unsupported(f"type {name} is not known, so whether the statement failed cannot be told")

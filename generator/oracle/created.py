@@ -216,17 +216,16 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
                     known = {function_ref(f.schema, f.name, f.identity_args, f.kind)[1] for f in catalog.functions.values()}
                 if name in known:
                     continue
-                key: tuple = ()
+                relation: tuple = ()
                 ref = (kind, name)
             elif kind == "type":
-                key = tuple(split_name(name))
-                if len(key) != 2 or key in catalog.types or catalog.relation_kind(key):
+                tkey = tuple(split_name(name))
+                if len(tkey) != 2 or tkey in catalog.types or catalog.relation_kind(tkey):
                     continue
-                ref = type_ref(key)
-                key = ()  # (not a relation: no columns)
+                relation, ref = (), type_ref(tkey)
             else:
-                key = tuple(split_name(name))
-                if len(key) != 2 or catalog.relation_kind(key):
+                relation = tuple(split_name(name))
+                if len(relation) != 2 or catalog.relation_kind(relation):
                     continue
             catalog.search_path = ("pg_catalog",)
             try:
@@ -235,11 +234,11 @@ def replay(catalog: Any, created: tuple[dict, ...], stmt: Any, migration: Any) -
                 continue
             for st in statements:
                 handle_statement(replace(st, line=stmt.line), catalog, migration)
-            if key:
-                ref = (catalog.relation_kind(key) or kind, name)
+            if relation:
+                ref = (catalog.relation_kind(relation) or kind, name)
             _set_exactly(catalog, ref, item["acl"])
             for col, acl in item["column acl"].items():
-                _set_exactly(catalog, column_ref(key, col), acl)
+                _set_exactly(catalog, column_ref(relation, col), acl)
             for r, at in list(catalog.tainted.items()):
                 if caused_by(at, stmt.where) and (r == ref or r[1].endswith(f" ON {name}") or r[1].startswith(f"{name}.")):
                     del catalog.tainted[r]

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -134,7 +134,8 @@ def learn(server, migrations: list[Migration], old: record.Oracle | None = None,
     static replay without the record could not see (it did not know the table): a DO block
     that drops the moved table's policies, an ``ALTER TABLE`` on it. ``_relearn`` finds them
     (no entry, or an entry that did not consider what they now distrust); the next pass,
-    on a fresh database, learns just those, and their entries replace the earlier ones."""
+    on a fresh database, learns just those (every entry applied in its static replay), and
+    what it learns of each is merged with its earlier entry."""
     started = time.monotonic()
     out = _pass(server, migrations, None, progress, stop_at_first_error)
     tries: Counter[tuple[str, int]] = Counter()
@@ -179,7 +180,7 @@ def _merged(old: record.Entry, new: record.Entry) -> record.Entry:
     asked about the objects its static replay saw the statement distrust)."""
     if new.not_learned or old.not_learned:
         return new
-    known = {f"{kind} {ident}" for kind, ident in (*old.unchanged, *new.unchanged, *old.imported, *new.imported)}
+    known = old.settled() | new.settled()
     changes = {imports.sort_key(c): c for c in (*old.changes, *new.changes)}
     created = {c["name"]: c for c in (*old.created, *new.created)}
     return replace(
@@ -211,7 +212,7 @@ def _relearn(migrations: list[Migration], oracle: record.Oracle) -> set[tuple[st
             if refs or defaults or undone_by_hand(stmt, steps):
                 again.add((stmt.path.name, stmt.line))
         elif not entry.not_learned:
-            looked = {f"{kind} {ident}" for kind, ident in (*entry.unchanged, *entry.imported)} | dict(entry.not_imported).keys()
+            looked = entry.settled() | dict(entry.not_imported).keys()
             if any(f"{kind} {ident}" not in looked for kind, ident in refs):
                 again.add((stmt.path.name, stmt.line))
 
@@ -222,7 +223,7 @@ def _relearn(migrations: list[Migration], oracle: record.Oracle) -> set[tuple[st
 
 def _pass(server, migrations: list[Migration], known: record.Oracle | None,
           progress: Callable[[str], None] | None, stop_at_first_error: bool,
-          again: frozenset[tuple[str, int]] | set[tuple[str, int]] = frozenset()) -> Outcome:
+          again: Collection[tuple[str, int]] = ()) -> Outcome:
     """One replay of the history (static and on the server, in step). ``known``: the entries
     learned by the passes before, applied as ``generate`` applies them; only statements
     opaque without an entry there are learned, and those in ``again`` (file name, line),

@@ -97,10 +97,14 @@ class Entry:
     # The statement's own rollback, from what it was observed to do (generator/oracle/undo.py):
     # used in place of its manual step. None: not known; empty: it changed nothing.
     undo: tuple[str, ...] | None = None
-    # Tables, views and functions the statement created that the catalog did not know
+    # Types, tables, views and functions the statement created that the catalog did not know
     # (generator/oracle/created.py):
     # each {"kind", "name", "sql", "acl", "column acl"}, put into the catalog right after it.
     created: tuple[dict, ...] = ()
+
+    def settled(self) -> set[str]:
+        """The refs ("kind identity") the entry trusts again: proven unchanged or imported."""
+        return {f"{kind} {ident}" for kind, ident in (*self.unchanged, *self.imported)}
 
     def to_json(self) -> dict:
         out: dict = {
