@@ -35,6 +35,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -410,8 +411,11 @@ class Server:
         except (OSError, ValueError):
             return None
 
-    def stop(self) -> None:
-        """Stop the server (immediate mode) and remove its directory. Idempotent."""
+    def stop(self, remove_later: bool = False) -> None:
+        """Stop the server (immediate mode) and remove its directory. Idempotent.
+        ``remove_later``: the directory (tens of thousands of files after a large history:
+        about 0.4 s) is removed by a detached child process, once nothing uses it any more,
+        so that the caller can end meanwhile; where no child can start it is removed here."""
         if self._stopped:
             return
         self._stopped = True
@@ -425,6 +429,8 @@ class Server:
             deadline = time.monotonic() + 10
             while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
+        if remove_later and not _alive(pid or 0) and _remove_detached(self.tmpdir):
+            return
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def __hash__(self) -> int:
@@ -434,7 +440,26 @@ class Server:
         return self is other
 
 
+def _remove_detached(path: Path) -> bool:
+    """Start a child process, in a session of its own, that removes ``path``; False when none
+    can start."""
+    if not sys.executable:
+        return False
+    try:
+        _DETACHED.append(subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)", str(path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    except OSError:
+        return False
+    return True
+
+
+_DETACHED: list[subprocess.Popen] = []  # (kept: a Popen collected while its process runs warns)
+
+
 def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

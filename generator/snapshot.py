@@ -37,6 +37,8 @@ from typing import Any
 
 import psycopg
 
+from .bucketed import BUCKET, Bucketed
+
 BACKUP_SCHEMA = "supabase_rollback_backup"
 
 Snapshot = dict[str, dict[str, dict[str, Any]]]
@@ -776,21 +778,20 @@ class _Row:
 @dataclass
 class _State:
     big: dict[str, Objects]
-    rows: dict[str, dict[Ident, _Row]]
+    # per tracked catalog: identity -> row, grouped by range of oids (see _bucket)
+    rows: dict[str, Bucketed[Ident, _Row]]
     counts: dict[str, int]  # user rows per tracked catalog, and rows per _FALLBACK_CATALOGS
-    children: dict[Addr, set[tuple[str, Ident]]]
+    children: Bucketed[Addr, set[tuple[str, Ident]]]  # object -> the rows that belong to it
     names: dict[str, dict[int, str]]
     watermark: int
-    # per tracked catalog: oid range (see _bucket) -> identities, and -> row count
-    members: dict[str, dict[int, set[Ident]]] = field(default_factory=dict)
+    # per tracked catalog: oid range (see _bucket) -> row count
     bucket_counts: dict[str, dict[int, int]] = field(default_factory=dict)
 
     def add(self, t: _Tracked, ident: Ident, row: _Row, n: int) -> None:
         """``n`` more rows of ``ident`` (``row`` is what is stored for it now)."""
-        self.rows[t.name][ident] = row
-        self.counts[t.name] += n
         b = _bucket(t, ident)
-        self.members[t.name].setdefault(b, set()).add(ident)
+        self.rows[t.name].group(b)[ident] = row
+        self.counts[t.name] += n
         self.bucket_counts[t.name][b] = self.bucket_counts[t.name].get(b, 0) + n
         for a in row.addrs:
             self.children.setdefault(a, set()).add((t.name, ident))
@@ -800,11 +801,9 @@ class _State:
         row = self.rows[t.name][ident]
         row.count -= n
         self.counts[t.name] -= n
-        b = _bucket(t, ident)
-        self.bucket_counts[t.name][b] -= n
+        self.bucket_counts[t.name][_bucket(t, ident)] -= n
         if row.count <= 0:
             del self.rows[t.name][ident]
-            self.members[t.name][b].discard(ident)
             self.unlink(t.name, ident, row)
         return row
 
@@ -817,7 +816,8 @@ class _State:
                     del self.children[a]
 
 
-_BUCKET = 1024  # oids are handed out in sequence: an object and its parts share a range
+# oids are handed out in sequence: an object and its parts share a range
+_BUCKET = BUCKET
 
 
 def _bucket(t: _Tracked, ident: Ident) -> int:
@@ -915,9 +915,9 @@ class IncrementalSnapshots:
         self.state = None
         big = {category: _READERS[category](rows, None) for category in BIG}
         counts = {c: n for c, n in rows(" UNION ALL ".join(f"SELECT '{c}', count(*) FROM {c}" for c in _FALLBACK_CATALOGS))}
-        st = _State(big, {}, counts, {}, self._names(rows), watermark)
+        st = _State(big, {}, counts, Bucketed(pos=1), self._names(rows), watermark)
         for t in _TRACKED:
-            st.rows[t.name], st.counts[t.name], st.members[t.name], st.bucket_counts[t.name] = {}, 0, {}, {}
+            st.rows[t.name], st.counts[t.name], st.bucket_counts[t.name] = Bucketed(pos=t.bucket), 0, {}
             for values, label in rows(f"SELECT {_values_sql(t)}, {t.label} FROM {t.name} WHERE {t.subset} AND {t.user}"):
                 ident, row = _parse_row(t, values, label)
                 old = st.rows[t.name].get(ident)
@@ -1110,7 +1110,7 @@ class IncrementalSnapshots:
             raise _FullRead(f"{t.name}: changed rows not found")
         gone = {i: stored[i].count for i in explained if _bucket(t, i) not in bad}
         for b in bad:
-            for i in st.members[t.name].get(b, ()):
+            for i in st.rows[t.name].keys_in(b):
                 if t.duplicates:  # the old rows that are left: all of this identity minus the new ones
                     left = max(0, current.get(i, 0) - (changed[i].count if i in changed else 0))
                     if stored[i].count > left:

@@ -589,6 +589,7 @@ def verify_fresh(
     broken: list[str] | None = None,
     resume: Prefix | None = None,
     on_prefix: Callable[[Prefix, Callable[[], tuple[Snapshot, Any]]], None] | None = None,
+    drop_after: bool = True,
 ) -> list[Result]:
     """Verify the rollbacks in ``candidates`` (by migration stem, ``Migration.stem``) along
     ``history``.
@@ -607,7 +608,8 @@ def verify_fresh(
     migration to verify (the database then holds exactly the migrations before it), with
     no session open, so that the state can be saved, and a function that takes the schema
     there (``_Fresh.look``, to be saved with it). ``resume.schema``: that schema, as saved;
-    the first snapshot is then incremental.
+    the first snapshot is then incremental. ``drop_after=False`` leaves the database on the
+    server (that is about to be thrown away: dropping thousands of files is not free).
     """
     notes = notes if notes is not None else []
     broken = broken if broken is not None else []
@@ -698,7 +700,10 @@ def verify_fresh(
             result.seconds = time.monotonic() - started
             results.append(result)
     finally:
-        run.drop()
+        if drop_after:
+            run.drop()
+        else:
+            run.close_observer()
     return results
 
 

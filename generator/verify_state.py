@@ -6,7 +6,7 @@ before the first migration to verify is saved in the user's cache folder; the ne
 ``verify`` whose migrations to verify all come after that point starts the server from it
 and replays only the migrations after it.
 
-What a state is. The whole data folder of the throwaway cluster, copied while the server
+What a state is. The whole data folder of the throwaway cluster, packed while the server
 is stopped cleanly (``pg_ctl stop -m fast``: a shutdown checkpoint, nothing to recover).
 A physical copy, not a dump: roles and memberships that migrations create live in the
 cluster, not in the database; a dump/restore would renumber attributes, drop the trace of
@@ -14,13 +14,17 @@ dropped columns and change OIDs, so the schema snapshots (generator/snapshot.py)
 restored dump could differ from a replay's. Restoring the copy gives the very same
 cluster: the baseline template, the working database, the roles, the settings. Of the WAL
 only the segment holding the shutdown checkpoint is kept (the others are recycled ones;
-the server makes new ones as it needs them). Beside the copy, ``state.json`` holds what
-the replay recorded (``verify.Prefix``: migrations applied and not applied, the notes and
-errors the history-only migrations gave, the migration later failures are put down to),
-the key, the chain hash of every migration of the prefix, and for every copied file its
-size and sha256; a digest over all of it comes first. ``schema.pickle`` holds the schema
+the server makes new ones as it needs them). The files are kept as one pack (``data.pack``,
+their contents back to back, and ``data.index.json``, the folders and each file's path and
+size; generator/state_copy.py): a restore reads one file in sequence instead of tens of
+thousands, and checks one sha256. Beside them, ``state.json`` holds what the replay
+recorded (``verify.Prefix``: migrations applied and not applied, the notes and errors the
+history-only migrations gave, the migration later failures are put down to), the key, the
+chain hash of every migration of the prefix, and the size and sha256 of the pack and of
+its index; a digest over all of it comes first. ``schema.pickle`` holds the schema
 snapshot taken there with the incremental snapshotter's state (``verify.Prefix.schema``,
-its size and sha256 in ``state.json``): the first snapshot after a restore is incremental. The recorded notes name files by the migrations
+its size and sha256 in ``state.json``): the first snapshot after a restore is
+incremental. The recorded notes name files by the migrations
 folder as it was given (``supabase/migrations/x.sql:3``, relative to the folder verify ran
 in); restored, they name it as it is given now.
 
@@ -32,8 +36,9 @@ baseline, the stand-ins and the way migrations are applied are in there).
 
 Fail-safe. Any doubt and the history is replayed as before, with one ``note:`` line: a
 ``state.json`` that cannot be read, is not JSON, fails its digest, is of another format or
-tool version, names migrations not in the prefix; a file missing, shorter, longer or with
-another sha256 than recorded (every byte is checked while it is copied back); a server
+tool version, names migrations not in the prefix; a pack or index missing, shorter, longer,
+not a regular file or with another sha256 than recorded (every byte is checked while the
+files are written back); a server
 that does not start from the copy. A damaged state is removed; the run saves a new one.
 No state, or states of other points of the history or of other servers are not doubts:
 they are just not used (one note says why when the project has states and none fits).
@@ -57,6 +62,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,10 +73,9 @@ from .cache import loads, user_cache_dir
 from .chain import chain_hashes, sha
 from .verify import Prefix
 
-FORMAT = 1
+FORMAT = 2  # 2: the data folder packed in one file (generator/state_copy.py)
 STATE_FILE = "state.json"
 SCHEMA_FILE = "schema.pickle"  # the schema where the state was saved (verify.Prefix.schema)
-DATA = "data"
 KEEP_PER_PROJECT = 2
 KEEP_TOTAL = 4
 # A state is saved when replaying the history up to the first migration to verify took at
@@ -157,52 +162,48 @@ def _read_small(path: Path, limit: int = 64 << 20) -> bytes:
         os.close(fd)
 
 
-class _Copy:
-    """Copy each (source, target) file; ``result()``: ``(size, sha256)`` per pair, in order.
-    Many files are copied by a child process (generator/state_copy.py), started at once:
-    this process goes on meanwhile (reading the saved schema; on another thread,
-    ``verify`` generates its rollbacks), and the copy never waits for its GIL."""
+class _Child:
+    """A request to generator/state_copy.py (pack or unpack a data folder), answered by a child
+    process started at once: this process goes on meanwhile (reading the saved schema; on
+    another thread, ``verify`` generates its rollbacks), and the files never wait for its
+    GIL. When no child can run, ``result()`` does the work in this process."""
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
+    def __init__(self, request: dict) -> None:
+        self.request = request
         self.child: subprocess.Popen | None = None
-        if len(pairs) < 256 or not sys.executable:
+        if not sys.executable:
             return
         here = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
         try:
             self.child = subprocess.Popen([sys.executable, "-m", "generator.state_copy"], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        except OSError:  # no child process here: the copy runs in this one (result())
+        except OSError:  # no child process here: the work runs in this one (result())
             return
-        stdin, self.child.stdin = self.child.stdin, None  # the child reads it all at once, then copies
+        stdin, self.child.stdin = self.child.stdin, None  # the child reads it all at once, then works
         try:
-            stdin.write(json.dumps(pairs))  # type: ignore[union-attr]
+            stdin.write(json.dumps(request))  # type: ignore[union-attr]
             stdin.close()  # type: ignore[union-attr]
-        except OSError:  # it ended at once (it cannot run here): the copy runs in this process
+        except OSError:  # it ended at once (it cannot run here): the work runs in this process
             with contextlib.suppress(OSError):
                 stdin.close()  # type: ignore[union-attr]
             self.cancel()
             self.child = None
 
-    def result(self) -> list[tuple[int, str]]:
+    def result(self) -> object:
+        """The child's answer (StateError when the files are not the ones recorded)."""
         from . import state_copy
 
-        try:
-            got: object = None
-            if self.child is not None:
-                out, _ = self.child.communicate()
-                with contextlib.suppress(ValueError):
-                    got = json.loads(out) if self.child.returncode == 0 else None
-            if got is None:  # no child, or one that did not run (not the files' fault): copy here
-                return state_copy.copy_all(self.pairs)
-        except state_copy.NotRegular as exc:
-            raise StateError(str(exc)) from None
-        if isinstance(got, dict):
-            raise StateError(got.get("error") or "the copy failed")
-        if not isinstance(got, list) or len(got) != len(self.pairs):
-            raise StateError("the copy gave a result per file only for some")
-        return [(int(size), str(digest)) for size, digest in got]
+        got: object = None
+        if self.child is not None:
+            out, _ = self.child.communicate()
+            with contextlib.suppress(ValueError):
+                got = json.loads(out) if self.child.returncode == 0 else None
+        if not isinstance(got, dict) or not ({"ok"} == set(got) or {"error"} == set(got)):
+            got = state_copy.run(self.request)  # no child, or one that did not run (not the files' fault)
+        if "error" in got:
+            raise StateError(str(got["error"]) or "the copy failed")
+        return got["ok"]
 
     def cancel(self) -> None:
         """Stop the child if it still runs; its pipes are closed."""
@@ -255,6 +256,9 @@ class Store:
     _hashes: list[str] = field(default_factory=list)
     _server_fp: str = ""
     _started: float = field(default_factory=time.monotonic)
+    # set once seed() has started unpacking a state, or found none to use: the caller may
+    # hold the GIL for long stretches from then on (verify unpickles its catalog snapshot)
+    launched: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         base = user_cache_dir()
@@ -274,6 +278,12 @@ class Store:
 
     def seed(self, server) -> bool:
         """Copy the best usable state into ``server.datadir``; False when there is none."""
+        try:
+            return self._seed(server)
+        finally:
+            self.launched.set()
+
+    def _seed(self, server) -> bool:
         try:
             self._server_fp = server_fingerprint(server)
         except Exception:  # noqa: BLE001 - without a fingerprint there is no state to trust: none is used or saved
@@ -345,29 +355,20 @@ class Store:
         return None
 
     def _restore(self, d: Path, meta: dict, server) -> tuple | None:
-        """Copy the state's data folder into ``server``'s; the schema saved with it (None:
-        none, or not the one recorded)."""
-        # (paths as strings: thousands of files, and pathlib's objects cost more than the copy of most)
-        src, dst = os.path.join(d, DATA), os.fspath(server.datadir)
+        """Unpack the state's data folder into ``server``'s (a child process checks every byte
+        against the recorded sha256 while it writes); the schema saved with it (None: none,
+        or not the one recorded)."""
+        dst = os.fspath(server.datadir)
         os.mkdir(dst, 0o700)
-        owner = server.run_as
-        for rel in meta["dirs"]:
-            os.makedirs(os.path.join(dst, _safe(rel)), mode=0o700, exist_ok=True)
-        files = list(meta["files"].items())
-        copy = _Copy([(os.path.join(src, rel), os.path.join(dst, _safe(rel))) for rel, _ in files])
+        owner = list(server.run_as[:2]) if server.run_as else None
+        unpacking = _Child({"op": "unpack", "state": os.fspath(d), "recorded": meta["data"], "dst": dst,
+                            "owner": owner})
+        self.launched.set()
         try:
-            schema = _read_schema(d / SCHEMA_FILE, meta.get("schema"))  # while the files are copied
-            copied = copy.result()
+            schema = _read_schema(d / SCHEMA_FILE, meta.get("schema"))  # while the files are written
+            unpacking.result()
         finally:
-            copy.cancel()
-        for (rel, (size, digest)), got in zip(files, copied):
-            if got != (size, digest):
-                raise StateError(f"{rel} is not the file that was saved ({got[0]} bytes, {size} expected)")
-        if owner:
-            for root, dirs, files in os.walk(dst):
-                os.chown(root, owner[0], owner[1])
-                for n in files:
-                    os.chown(os.path.join(root, n), owner[0], owner[1])
+            unpacking.cancel()
         server.adopt_template()
         return schema
 
@@ -411,7 +412,7 @@ class Store:
             shutil.rmtree(tmp, ignore_errors=True)
             return
         try:
-            meta = self._copy_out(server, tmp / DATA, key, prefix)
+            meta = self._copy_out(server, tmp, key, prefix)
             meta["schema"] = schema
         except (OSError, StateError):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -434,22 +435,20 @@ class Store:
         wal = _wal_kept(server)
         dirs: list[str] = []
         rels: list[str] = []
-        dest.mkdir()
         for root, dnames, fnames in os.walk(src):
-            rel_root = Path(root).relative_to(src)
-            for n in sorted(dnames):
-                rel = str(rel_root / n)
-                dirs.append(rel)
-                (dest / rel).mkdir()
+            rel_root = os.path.relpath(root, src)
+            dnames.sort()
+            for n in dnames:
+                dirs.append(os.path.normpath(os.path.join(rel_root, n)))
             for n in sorted(fnames):
-                rel = str(rel_root / n)
-                if rel in _SKIP or (wal and rel_root == Path("pg_wal") and len(n) == 24 and n != wal):
+                rel = os.path.normpath(os.path.join(rel_root, n))
+                if rel in _SKIP or (wal and rel_root == "pg_wal" and len(n) == 24 and n != wal):
                     continue
                 rels.append(rel)
-        files = dict(zip(rels, _Copy([(os.path.join(src, rel), os.path.join(dest, rel)) for rel in rels]).result()))
+        data = _Child({"op": "pack", "src": os.fspath(src), "dirs": dirs, "files": rels, "dest": os.fspath(dest)}).result()
         n = prefix.count
         return {"key": key, "hashes": self._hashes[:n], "names": [m.path.name for m in self.history[:n]],
-                "prefix": prefix.record(), "dirs": dirs, "files": files}
+                "prefix": prefix.record(), "data": data}
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -491,7 +490,7 @@ def _load(d: Path) -> dict:
     key = body.get("key")
     if not isinstance(key, dict) or key.get("format") != FORMAT:
         raise StateError(f"format {key.get('format') if isinstance(key, dict) else '?'}, this version reads {FORMAT}")
-    for k in ("hashes", "names", "prefix", "dirs", "files"):
+    for k in ("hashes", "names", "prefix", "data"):
         if k not in body:
             raise StateError(f"no {k}")
     prefix = body["prefix"]
@@ -513,13 +512,6 @@ def _respell(saved: str, now: str):
         return lambda text: text
     old, new = saved.rstrip(os.sep) + os.sep, now.rstrip(os.sep) + os.sep
     return lambda text: text.replace(old, new)
-
-
-def _safe(rel: str) -> str:
-    """A path inside the data folder (never absolute, never going up)."""
-    if not isinstance(rel, str) or os.path.isabs(rel) or ".." in rel.split(os.sep):
-        raise StateError(f"{rel}: not a path inside the data folder")
-    return rel
 
 
 def _mtime(p: Path) -> float:

@@ -78,6 +78,22 @@ def test_console_script_entry_point(project):
     assert res.stdout.startswith(f"-- supabase-rollback {__version__}\n")
 
 
+def test_console_script_ends_with_every_byte_written_and_the_exit_status(project):
+    """main() ends the process without tearing its objects down (os._exit): what was written
+    to a pipe is all there, and the exit status is the command's."""
+    exe = Path(sys.executable).with_name("supabase-rollback")
+    whole = subprocess.run([str(exe), "generate"], capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    assert whole.stdout.endswith("4 written, 0 unchanged in supabase/rollbacks\n")
+    (project / "supabase" / "migrations" / "20990101000000_bad.sql").write_text("create tabel oops (;\n")
+    bad = subprocess.run([str(exe), "generate"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "20990101000000_bad.sql:1:" in bad.stderr
+    assert bad.stdout.endswith("0 written, 4 unchanged in supabase/rollbacks; 1 migration without a rollback "
+                               "(see below)\n"), bad.stdout
+    unknown = subprocess.run([str(exe), "no-such-command"], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "No such command" in unknown.stderr
+
+
 # -- generate everything / some ---------------------------------------------------------------
 
 

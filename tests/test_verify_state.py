@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import verify_state
+from generator import state_copy, verify_state
 from generator.cli import cli
 from generator.snapshot import snapshot
 from generator.verify_state import COUNTERS, STATE_FILE, Store
@@ -150,9 +150,29 @@ def test_a_migration_that_fails_to_apply_stays_skipped(tmp_path: Path):
 
 
 def _truncate_data_file(d: Path) -> None:
-    biggest = max((p for p in (d / "data" / "base").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
-    with open(biggest, "r+b") as fh:
-        fh.truncate(biggest.stat().st_size // 2)
+    pack = d / state_copy.PACK
+    with open(pack, "r+b") as fh:
+        fh.truncate(pack.stat().st_size // 2)
+
+
+def _edited_data_byte(d: Path) -> None:
+    """One byte of one file changed, the size the same: only the sha256 tells."""
+    pack = d / state_copy.PACK
+    with open(pack, "r+b") as fh:
+        fh.seek(pack.stat().st_size // 3)
+        b = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([b[0] ^ 0xFF]))
+
+
+def _index_edited(d: Path) -> None:
+    """The layout edited by hand: two files' sizes swapped (the pack still adds up)."""
+    index = d / state_copy.INDEX
+    doc = json.loads(index.read_text())
+    files = doc["files"]
+    i = next(i for i in range(len(files) - 1) if files[i][1] != files[i + 1][1])
+    files[i][1], files[i + 1][1] = files[i + 1][1], files[i][1]
+    index.write_text(json.dumps(doc))
 
 
 def _garbage(d: Path) -> None:
@@ -192,20 +212,21 @@ def _unreadable(d: Path) -> None:
 
 
 def _missing_data_file(d: Path) -> None:
-    next(p for p in (d / "data" / "global").iterdir() if p.is_file()).unlink()
+    (d / state_copy.PACK).unlink()
 
 
 def _symlinked_data_file(d: Path) -> None:
-    """A data file replaced by a link to one outside the state (the copy must not follow it)."""
-    victim = next(p for p in (d / "data" / "global").iterdir() if p.is_file())
+    """The pack replaced by a link to a copy outside the state (it must not be followed)."""
+    victim = d / state_copy.PACK
     outside = d.parents[3] / "outside"  # (not among the saved states)
     outside.write_bytes(victim.read_bytes())
     victim.unlink()
     victim.symlink_to(outside)
 
 
-@pytest.mark.parametrize("damage", [_truncate_data_file, _garbage, _truncated_record, _foreign_version, _older_tool,
-                                    _edited_by_hand, _unreadable, _missing_data_file, _symlinked_data_file])
+@pytest.mark.parametrize("damage", [_truncate_data_file, _edited_data_byte, _index_edited, _garbage, _truncated_record,
+                                    _foreign_version, _older_tool, _edited_by_hand, _unreadable, _missing_data_file,
+                                    _symlinked_data_file])
 def test_a_damaged_or_foreign_state_is_ignored_and_rebuilt(tmp_path: Path, damage):
     failing = {**HISTORY, "20240103500000_broken": "alter table public.nope add column q int;\n", **NEW}
     root = write(tmp_path / "p", failing)
@@ -318,25 +339,41 @@ def test_a_damaged_schema_file_means_one_full_read(tmp_path: Path, monkeypatch):
 
 
 @pytest.mark.parametrize("executable", ["real", "/bin/false", "/nonexistent/python"])
-def test_the_copy_of_a_state_is_exact_with_or_without_its_child_process(tmp_path: Path, monkeypatch, executable):
-    """Many files are copied and hashed by a child process; when none can run (no
-    interpreter, one that fails), the copy runs in this process: same files, same hashes.
-    A file that is a symbolic link is refused either way."""
-    import hashlib
-
-    src, dst = tmp_path / "src", tmp_path / "dst"
-    src.mkdir()
-    dst.mkdir()
-    pairs = []
+def test_a_packed_folder_unpacks_exactly_with_or_without_its_child_process(tmp_path: Path, monkeypatch, executable):
+    """The files are packed and unpacked by a child process; when none can run (no
+    interpreter, one that fails), the work runs in this process: the same files come back,
+    empty ones and ones larger than a read included. A file that is a symbolic link is
+    refused either way, and so is a pack that is not the one recorded."""
+    src, state, dst = tmp_path / "src", tmp_path / "state", tmp_path / "dst"
+    (src / "sub" / "deeper").mkdir(parents=True)
+    state.mkdir()
+    rels = []
     for i in range(300):
-        (src / str(i)).write_bytes(os.urandom(i * 37))
-        pairs.append((str(src / str(i)), str(dst / str(i))))
+        rel = f"sub/deeper/{i}" if i % 7 == 1 else f"sub/{i}" if i % 3 else str(i)
+        (src / rel).write_bytes(os.urandom(i * 37))
+        rels.append(rel)
+    (src / "big").write_bytes(os.urandom(state_copy.CHUNK + 12345))
+    rels.append("big")
     if executable != "real":
         monkeypatch.setattr(verify_state.sys, "executable", executable)
-    got = verify_state._Copy(pairs).result()
-    assert got == [(i * 37, hashlib.sha256((src / str(i)).read_bytes()).hexdigest()) for i in range(300)]
-    assert all((dst / str(i)).read_bytes() == (src / str(i)).read_bytes() for i in range(300))
-    (src / "7").unlink()
-    (src / "7").symlink_to(src / "8")
+    recorded = verify_state._Child({"op": "pack", "src": str(src), "dirs": ["sub", "sub/deeper"], "files": rels,
+                                    "dest": str(state)}).result()
+    assert recorded["pack"][0] == sum((src / r).stat().st_size for r in rels)
+    dst.mkdir()
+    n = verify_state._Child({"op": "unpack", "state": str(state), "recorded": recorded, "dst": str(dst)}).result()
+    assert n == len(rels)
+    assert sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file()) == sorted(rels)
+    assert all((dst / r).read_bytes() == (src / r).read_bytes() for r in rels)
+    assert all((dst / r).stat().st_mode & 0o777 == 0o600 for r in rels)
+
+    other = {**recorded, "pack": [recorded["pack"][0], "0" * 64]}
+    (tmp_path / "again").mkdir()
+    with pytest.raises(verify_state.StateError, match="sha256 differs"):
+        verify_state._Child({"op": "unpack", "state": str(state), "recorded": other,
+                             "dst": str(tmp_path / "again")}).result()
+    (src / rels[7]).unlink()
+    (src / rels[7]).symlink_to(src / rels[8])
+    (tmp_path / "state2").mkdir()
     with pytest.raises(verify_state.StateError, match="not a regular file"):
-        verify_state._Copy(pairs).result()
+        verify_state._Child({"op": "pack", "src": str(src), "dirs": ["sub", "sub/deeper"], "files": rels,
+                             "dest": str(tmp_path / "state2")}).result()

@@ -213,6 +213,8 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
     install_handlers()
     with ThreadPoolExecutor(max_workers=1) as pool:
         starting = pool.submit(start, store.seed if store else None)
+        if store is not None:  # unpickling the catalog snapshot holds the GIL: let the unpacking child start first
+            store.launched.wait(timeout=2.0)
         try:
             cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
         except BaseException:
@@ -241,7 +243,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
                     own = store if i == 0 else None
                     results += verify_fresh(server, history, targets, dbname=_dbname(i),
                                             progress=step, notes=notes, broken=broken,
-                                            resume=own.prefix if own else None,
+                                            resume=own.prefix if own else None, drop_after=i < len(plans) - 1,
                                             on_prefix=(lambda p, look, own=own: own.save(server, p, look)) if own else None)
         except psycopg.Error:
             if server.postmaster_pid() is None or not server.datadir.exists():
@@ -250,7 +252,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         server_info = {"kind": server.kind, "version": server.version, "embedded": server.embedded, "url": None,
                        "standins": list(server.standins)}
     finally:
-        server.stop()
+        server.stop(remove_later=True)
     code = out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
                        "seconds": time.monotonic() - began})
     broken += [c.broken for c in cands.values() if c.broken]  # (also: a statement nested too deeply)
