@@ -7,7 +7,6 @@ database, selects migrations and rollbacks, shows progress and prints the report
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -29,7 +28,7 @@ from ..parse import InputError, Migration
 from ..project import list_migrations
 from ..server import ServerError, baseline_extensions, install_handlers, start
 from ..verify import (
-    Candidate, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
+    Candidate, Later, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
 )
 from ..verify_state import Store
 
@@ -211,18 +210,23 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
     # The server starts (restoring a saved state: mostly file copying, outside the GIL) while
     # the rollbacks are generated in memory.
     install_handlers()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        starting = pool.submit(start, store.seed if store else None)
-        if store is not None:  # unpickling the catalog snapshot holds the GIL: let the unpacking child start first
-            store.launched.wait(timeout=2.0)
-        try:
-            cands = _candidates(selected, migrations, rollbacks_dir, generated, snapshots)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                starting.result().stop()
-            raise
+    # The rollbacks are generated on another thread; the first round trip starts as soon as
+    # the server is up and waits for its rollback only when it runs it (verify.Later).
+    pool = ThreadPoolExecutor(max_workers=2)
+    starting = pool.submit(start, store.seed if store else None)
+    if store is not None:  # unpickling the catalog snapshot holds the GIL: let the unpacking child start first
+        store.launched.wait(timeout=2.0)
+    generating = pool.submit(_candidates, selected, migrations, rollbacks_dir, generated, snapshots)
+    pool.shutdown(wait=False)
+    try:
         server = starting.result()
-    plans = [(history, {t.stem: cands[t.path.resolve()] for t in targets}) for history, targets in histories]
+    except BaseException:
+        error = generating.exception()  # bad input is told first, as when the rollbacks came before the server
+        if isinstance(error, InputError):
+            raise error from None
+        raise
+    plans = [(history, Later({t.stem: t.path.resolve() for t in targets}, generating))
+             for history, targets in histories]
     try:
         out.info(f"Server: throwaway {server.kind} (data in {server.tmpdir}, removed when done)")
         notes: list[str] = []
@@ -255,7 +259,7 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
         server.stop(remove_later=True)
     code = out.finish({"mode": "fresh", "server": server_info, "results": results, "notes": notes,
                        "seconds": time.monotonic() - began})
-    broken += [c.broken for c in cands.values() if c.broken]  # (also: a statement nested too deeply)
+    broken += [c.broken for c in generating.result().values() if c.broken]  # (also: a statement nested too deeply)
     if broken:  # the others are verified and reported; a migration that is not valid SQL is bad input
         click.echo("error: " + "\nerror: ".join(dict.fromkeys(broken)), err=True)
         return EXIT_INPUT
