@@ -59,8 +59,17 @@ def test_a_rollback_generated_late_gives_the_same_verdicts(tmp_path: Path, monke
     generate = verify_command._candidates
     ready_before = verify_command.verify_fresh.__globals__["ready"]
 
-    def slow(*args, **kwargs):
-        time.sleep(1.0)
+    started = threading.Event()
+    start = verify_command.start
+
+    def start_and_tell(*args, **kwargs):
+        server = start(*args, **kwargs)
+        started.set()
+        return server
+
+    def slow(*args, **kwargs):  # the rollbacks come after the server is up
+        started.wait(60)
+        time.sleep(0.5)
         return generate(*args, **kwargs)
 
     def noted(candidates):
@@ -68,6 +77,7 @@ def test_a_rollback_generated_late_gives_the_same_verdicts(tmp_path: Path, monke
         return ready_before(candidates)
 
     monkeypatch.setattr(verify_command, "_candidates", slow)
+    monkeypatch.setattr(verify_command, "start", start_and_tell)
     monkeypatch.setitem(verify_command.verify_fresh.__globals__, "ready", noted)
     assert verdicts() == at_once
     assert [v[1] for v in at_once] == ["verified", "column_order"]
