@@ -31,8 +31,9 @@ rollback which recreates a column at the end can be told apart from a real diffe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -647,18 +648,89 @@ def diff(before: Snapshot, after: Snapshot) -> Diff:
         a, b = before.get(category, {}), after.get(category, {})
         for key in list(a) + [k for k in b if k not in a]:
             if key not in b:
-                result.differences.append(f"{_label(category, key, a[key])} is missing")
+                result.differences.append(f"{_label(category, key, plain(a[key]))} is missing")
             elif key not in a:
-                result.differences.append(f"{_label(category, key, b[key])} exists but should not")
-            elif a[key] is not b[key]:  # incremental snapshots share the objects that did not change
-                label = _label(category, key, a[key])
-                result.differences.extend(_object_diff(label, a[key], b[key]))
-                oa, ob = a[key].get("column order"), b[key].get("column order")
+                result.differences.append(f"{_label(category, key, plain(b[key]))} exists but should not")
+            elif a[key] is not b[key] and a[key] != b[key]:  # incremental snapshots share the objects that did not change
+                x, y = plain(a[key]), plain(b[key])
+                label = _label(category, key, x)
+                result.differences.extend(_object_diff(label, x, y))
+                oa, ob = x.get("column order"), y.get("column order")
                 if oa != ob and oa is not None and ob is not None and set(oa) == set(ob):
                     result.order_differences.append(
                         f"{label}: column order differs: ({', '.join(oa)}) vs ({', '.join(ob)})"
                     )
     return result
+
+
+# -- objects of a saved schema ------------------------------------------------------------------
+
+
+class Stored(Mapping[str, Any]):
+    """An object of a schema ``verify`` saved with a database state (generator/verify_state.py),
+    kept pickled until it is looked into. After a restore, the snapshots share the objects
+    that did not change and compare them by identity: most are never decoded, and loading
+    the schema of a large project costs a fraction of unpickling all of it."""
+
+    __slots__ = ("blob", "_obj")
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self._obj: dict[str, Any] | None = None
+
+    def load(self) -> dict[str, Any]:
+        if self._obj is None:
+            self._obj = pickle.loads(self.blob)
+        return self._obj
+
+    def __getitem__(self, name: str) -> Any:
+        return self.load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.load())
+
+    def __len__(self) -> int:
+        return len(self.load())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Stored):
+            if other.blob == self.blob:
+                return True
+            other = other.load()
+        return self.load() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Stored, (self.blob,)
+
+    def __repr__(self) -> str:
+        return repr(self.load())
+
+
+def plain(obj: Any) -> Any:
+    """``obj`` as a dict (a ``Stored`` object decoded)."""
+    return obj.load() if isinstance(obj, Stored) else obj
+
+
+def stored(snap: Snapshot, state: Any) -> tuple[Snapshot, Any]:
+    """A copy of a snapshot and of the incremental snapshotter's state (``_State``) taken with
+    it, whose objects of the big categories are ``Stored``: what verify saves. The objects
+    the two share stay shared."""
+    made: dict[int, Stored] = {}
+
+    def of(obj: Any) -> Stored:
+        s = made.get(id(obj))
+        if s is None:
+            s = made[id(obj)] = obj if isinstance(obj, Stored) else Stored(
+                pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        return s
+
+    out = {c: ({key: of(obj) for key, obj in objs.items()} if c in BIG else objs) for c, objs in snap.items()}
+    if isinstance(state, _State):
+        state = replace(state, big={c: {oid: (key, of(obj)) for oid, (key, obj) in objs.items()}
+                                    for c, objs in state.big.items()})
+    return out, state
 
 
 # -- incremental snapshots ------------------------------------------------------------------------

@@ -71,6 +71,7 @@ from pathlib import Path
 from . import __version__
 from .cache import loads, user_cache_dir
 from .chain import chain_hashes, sha
+from .snapshot import stored
 from .verify import Prefix
 
 FORMAT = 2  # 2: the data folder packed in one file (generator/state_copy.py)
@@ -455,8 +456,9 @@ class Store:
 
 
 def _write_schema(path: Path, schema: tuple) -> tuple[int, str]:
-    """Pickle ``schema`` (``verify._Fresh.look``) to ``path``: its size and sha256."""
-    data = pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL)
+    """Pickle ``schema`` (``verify._Fresh.look``) to ``path``, each object of it apart
+    (``snapshot.Stored``: decoded only if a comparison looks into it): its size and sha256."""
+    data = pickle.dumps(stored(*schema), protocol=pickle.HIGHEST_PROTOCOL)
     path.write_bytes(data)
     return len(data), hashlib.sha256(data).hexdigest()
 

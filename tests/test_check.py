@@ -249,9 +249,9 @@ def test_warm_check_imports_nothing_heavy(project, tmp_path):
     run("check")
     code = (
         "import sys\n"
-        "from generator.cli import main\n"
+        "from generator.cli import cli\n"  # (main() ends the process at once: os._exit)
         "sys.argv = ['supabase-rollback', 'check']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "try:\n    cli(prog_name='supabase-rollback')\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = [m for m in ('jinja2', 'psycopg', 'generator.handlers', 'generator.engine', 'generator.render') if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
     )
