@@ -45,8 +45,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-from psycopg import sql as pgsql
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
 
 from . import baseline, standins
 
@@ -276,11 +278,15 @@ class Server:
 
     def dsn(self, dbname: str) -> str:
         """A psycopg/libpq conninfo string for database ``dbname``."""
+        import psycopg  # (imported late: verify restores a saved state while it is imported)
+
         return psycopg.conninfo.make_conninfo(
             host=str(self.socket_dir), port=self.port, user=self.user, dbname=dbname
         )
 
     def connect(self, dbname: str = "postgres", autocommit: bool = True) -> psycopg.Connection:
+        import psycopg
+
         return psycopg.connect(self.dsn(dbname), autocommit=autocommit)
 
     @property
@@ -298,6 +304,8 @@ class Server:
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """Create database ``name`` (optionally cloned from ``template``); return its conninfo."""
+        from psycopg import sql as pgsql
+
         q = pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name))
         if template:
             q = pgsql.SQL("{} TEMPLATE {}").format(q, pgsql.Identifier(template))
@@ -308,11 +316,15 @@ class Server:
         return self.dsn(name)
 
     def drop_database(self, name: str) -> None:
+        from psycopg import sql as pgsql
+
         with self.connect() as conn:
             conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
 
     def template(self, name: str = "supabase_baseline_tpl") -> str:
         """Create (once per server) a database with the Supabase baseline, usable as TEMPLATE."""
+        from psycopg import sql as pgsql
+
         if name not in self._templates:
             self.create_database(name)
             with self.connect(name) as conn:
@@ -657,6 +669,8 @@ def prepare_database(conn: psycopg.Connection) -> list[str]:
 
 def set_search_path(conn: psycopg.Connection, dbname: str) -> None:
     """``ALTER DATABASE <dbname> SET search_path = "$user", public, extensions`` (Supabase's)."""
+    from psycopg import sql as pgsql
+
     conn.execute(
         pgsql.SQL("ALTER DATABASE {} SET search_path = " + BASELINE_SEARCH_PATH).format(pgsql.Identifier(dbname))
     )

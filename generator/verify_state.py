@@ -67,12 +67,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .cache import loads, user_cache_dir
 from .chain import chain_hashes, sha
-from .snapshot import stored
-from .verify import Prefix
+
+if TYPE_CHECKING:
+    from .verify import Prefix
 
 FORMAT = 2  # 2: the data folder packed in one file (generator/state_copy.py)
 STATE_FILE = "state.json"
@@ -326,6 +328,8 @@ class Store:
             return False
         rec = meta["prefix"]
         here = _respell(meta["key"]["folder"], str(self.migrations_dir))
+        from .verify import Prefix  # (imported late: the files are being written meanwhile)
+
         self.prefix = Prefix(count, rec["applied"], rec["unapplied"], [here(n) for n in rec["notes"]],
                              [here(b) for b in rec["broken"]],
                              (rec["blocker"][0], here(rec["blocker"][1])) if rec["blocker"] else None,
@@ -458,6 +462,8 @@ class Store:
 def _write_schema(path: Path, schema: tuple) -> tuple[int, str]:
     """Pickle ``schema`` (``verify._Fresh.look``) to ``path``, each object of it apart
     (``snapshot.Stored``: decoded only if a comparison looks into it): its size and sha256."""
+    from .snapshot import stored
+
     data = pickle.dumps(stored(*schema), protocol=pickle.HIGHEST_PROTOCOL)
     path.write_bytes(data)
     return len(data), hashlib.sha256(data).hexdigest()

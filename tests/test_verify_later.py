@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator import verify as verify_module
 from generator.commands import verify as verify_command
 from generator.verify import Later, ready
 
@@ -57,7 +58,7 @@ def test_a_rollback_generated_late_gives_the_same_verdicts(tmp_path: Path, monke
     at_once = verdicts()
     speculative: list[bool] = []
     generate = verify_command._candidates
-    ready_before = verify_command.verify_fresh.__globals__["ready"]
+    ready_before = verify_module.ready
 
     started = threading.Event()
     start = verify_command.start
@@ -78,7 +79,7 @@ def test_a_rollback_generated_late_gives_the_same_verdicts(tmp_path: Path, monke
 
     monkeypatch.setattr(verify_command, "_candidates", slow)
     monkeypatch.setattr(verify_command, "start", start_and_tell)
-    monkeypatch.setitem(verify_command.verify_fresh.__globals__, "ready", noted)
+    monkeypatch.setattr(verify_module, "ready", noted)
     assert verdicts() == at_once
     assert [v[1] for v in at_once] == ["verified", "column_order"]
     assert speculative and speculative[0]  # the first round trip did not wait to take its schema

@@ -16,27 +16,33 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .options import migrations_dir_option, project_dir_option
-import psycopg
 
 from ..config import Config, Folders, resolve_folders
 from ..parse import InputError, Migration
 from ..project import list_migrations
 from ..server import ServerError, baseline_extensions, install_handlers, start
-from ..verify import (
-    Candidate, Later, LiveReport, Result, Status, applied_versions, candidate, mask_url, verify_fresh, verify_live,
-)
 from ..verify_state import Store
+
+# generator.verify (the engine, psycopg) is imported where it is used: a restore of a saved
+# database state starts in a child process while it is imported (commands/verify._verify).
+if TYPE_CHECKING:
+    from ..verify import Candidate, LiveReport, Result
 
 ENV_DB_URL = "SUPABASE_ROLLBACK_DB_URL"
 EXIT_ACTION = 1
 EXIT_INPUT = 2
 JSON_SCHEMA_VERSION = 1
-_ORDER = (Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, Status.SKIPPED)
+
+
+def _order() -> tuple:
+    from ..verify import Status
+
+    return Status.VERIFIED, Status.COLUMN_ORDER, Status.FAILED, Status.MANUAL, Status.SKIPPED
 
 
 @click.command()
@@ -119,7 +125,11 @@ def verify(
     except ServerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ACTION)
-    except psycopg.OperationalError as exc:
+    except Exception as exc:  # (psycopg is imported only where it is used)
+        if type(exc).__module__.split(".")[0] != "psycopg" or not _cannot_connect(exc):
+            raise
+        from ..verify import mask_url
+
         click.echo(f"error: cannot connect: {mask_url(str(exc).strip())}", err=True)
         sys.exit(EXIT_ACTION)
     except KeyboardInterrupt:
@@ -139,8 +149,10 @@ def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool,
     the folder starts from the newest one before the first migration asked for, and the
     snapshots after the newest migrations it replays are kept for next time."""
     from ..cli import _iter_rollbacks  # the generate command's selection helpers (imported late: cli imports us)
+    from ..verify import candidate
 
     resume = None
+    known: dict[Path, Candidate] = {}
     if snapshots is not None:
         from ..cache import Cache, cache_key
         from ..chain import chain_hashes
@@ -148,17 +160,54 @@ def _candidates(selected, migrations, rollbacks_dir: Path, generated: bool,
         from ..resume import plan_replay
 
         inside = {id(m): i for i, m in enumerate(migrations)}
-        wanted = [inside[id(t)] for t, _ in selected if id(t) in inside]
-        if wanted:
+        if any(id(t) in inside for t, _ in selected):
             cache = Cache.load(snapshots.path, cache_key(snapshots.config, snapshots.migrations_dir), _note)
-            resume = plan_replay(cache, migrations, chain_hashes(migrations), min(wanted))
+            hashes = chain_hashes(migrations)
+            if not generated and rollbacks_dir is not None:
+                for t, _ in selected:
+                    c = _up_to_date(cache, hashes[inside[id(t)]], t, rollbacks_dir) if id(t) in inside else None
+                    if c is not None:
+                        known[t.path.resolve()] = c
+                selected = [(t, h) for t, h in selected if t.path.resolve() not in known]
+            wanted = [inside[id(t)] for t, _ in selected if id(t) in inside]
+            if wanted:
+                resume = plan_replay(cache, migrations, hashes, min(wanted))
+            else:
+                cache.close()
+    if not selected:
+        return known
     cands = {c.migration.path.resolve(): c for c in (
         candidate(rb, rollbacks_dir, use_files=not generated)
         for rb in _iter_rollbacks(selected, migrations, None, None, resume)
     )}
     if resume is not None:
         resume.save()
-    return cands
+    return {**known, **cands}
+
+
+def _up_to_date(cache, chain: str, m: Migration, rollbacks_dir: Path) -> Candidate | None:
+    """The rollback file of ``m`` when the project's cache (the one ``check`` reads) says it
+    is exactly what ``generate`` writes now for ``m`` after its history (chain hash ``chain``),
+    as ``candidate()`` would find it after generating it again: verify then need not
+    generate it (after a large history, unpickling a catalog and replaying the migration).
+    None: it must be generated (no entry, no such file, another text)."""
+    from ..cache import same_text
+    from ..render import rollback_file_name
+    from ..verify import Candidate, statements_of, unresolved_manual_steps
+
+    e = cache.entries.get(chain)
+    if e is None or e.broken or e.sql_name != rollback_file_name(m):
+        return None
+    path = rollbacks_dir / e.sql_name
+    same, _ = same_text(cache, path, e.sql_sha)
+    if not same:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        manual = unresolved_manual_steps(statements_of(text, path))
+    except (OSError, UnicodeDecodeError, InputError):
+        return None
+    return Candidate(m, text, path, "file", "up to date", manual=manual)
 
 
 @dataclass(frozen=True)
@@ -207,15 +256,19 @@ def _verify(args, db_url, last, project_dir, migrations_dir, rollbacks_dir, gene
     store = None
     if use_cache and folder_targets:  # the folder's plan (plans[0]) starts from a saved state when it can
         store = Store(migrations_dir, histories[0][0], min(migrations.index(t) for t in folder_targets), _dbname(0))
-    # The server starts (restoring a saved state: mostly file copying, outside the GIL) while
-    # the rollbacks are generated in memory.
+    # The server starts on a thread (restoring a saved state: its files written by a child
+    # process, outside the GIL), and the rollbacks are generated on another; the first round
+    # trip starts as soon as the server is up and waits for its rollback only when it runs it
+    # (verify.Later). The engine is imported once the child has started.
     install_handlers()
-    # The rollbacks are generated on another thread; the first round trip starts as soon as
-    # the server is up and waits for its rollback only when it runs it (verify.Later).
     pool = ThreadPoolExecutor(max_workers=2)
     starting = pool.submit(start, store.seed if store else None)
-    if store is not None:  # unpickling the catalog snapshot holds the GIL: let the unpacking child start first
+    if store is not None:  # importing, then unpickling a catalog, hold the GIL: let the child start first
         store.launched.wait(timeout=2.0)
+    import psycopg
+
+    from ..verify import Later, verify_fresh
+
     generating = pool.submit(_candidates, selected, migrations, rollbacks_dir, generated, snapshots)
     pool.shutdown(wait=False)
     try:
@@ -280,6 +333,9 @@ def _baseline_missing_extensions(server) -> list[str]:
 def _live(args, db_url, last, migrations, migrations_dir, rollbacks_dir, generated, out: _Output,
           snapshots: Snapshots | None = None) -> int:
     from ..cli import _select
+    import psycopg
+
+    from ..verify import applied_versions, mask_url, verify_live
 
     shown_url = mask_url(db_url)
     by_version = {m.version: m for m in migrations}
@@ -370,14 +426,22 @@ def _result_json(r: Result) -> dict[str, Any]:
 
 
 def summary(results: list[Result]) -> dict[str, int]:
-    counts = {s.value: 0 for s in _ORDER}
+    counts = {s.value: 0 for s in _order()}
     for r in results:
         counts[r.status.value] += 1
     counts["total"] = len(results)
     return counts
 
 
+def _cannot_connect(exc: BaseException) -> bool:
+    import psycopg
+
+    return isinstance(exc, psycopg.OperationalError)
+
+
 def exit_code(results: list[Result]) -> int:
+    from ..verify import Status
+
     return EXIT_ACTION if any(r.status in (Status.FAILED, Status.MANUAL) for r in results) else 0
 
 
@@ -408,6 +472,8 @@ class _Output:
             bar.update(n - seen[0] + 1 if seen[0] else n)
 
     def finish(self, report: dict[str, Any]) -> int:
+        from ..verify import Status
+
         results: list[Result] = report["results"]
         code = exit_code(results)
         if self.fmt == "json":
@@ -436,7 +502,7 @@ class _Output:
         counts = summary(results)
         click.echo("")
         click.echo("Summary")
-        for status in _ORDER:
+        for status in _order():
             label = {"skipped": "skipped (environment)", "manual": "manual steps (not verifiable until resolved)"}.get(
                 status.value, status.label)
             click.echo(f"  {label:<46}{counts[status.value]:>4}")
