@@ -44,7 +44,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -467,6 +466,8 @@ class Server:
         self._stopped = True
         _LIVE.discard(self)
         pid = self.postmaster_pid()
+        if pid is None and self._postmaster is not None and self._postmaster.poll() is None:
+            pid = self._postmaster.pid  # stopped while it starts: no postmaster.pid yet
         if pid is not None:
             try:
                 os.kill(pid, signal.SIGQUIT)  # an immediate shutdown, as ``pg_ctl stop -m immediate`` asks
