@@ -719,21 +719,21 @@ class Later(Mapping[str, Candidate]):
     itself is waited for (and an error of the generation raised) when it is looked at."""
 
     def __init__(self, keys: dict[str, Any], future: Future[dict[Any, Candidate]]) -> None:
-        self.keys_ = keys
+        self.key_of = keys
         self.future = future
 
     def __contains__(self, stem: object) -> bool:
-        return stem in self.keys_
+        return stem in self.key_of
 
     def __getitem__(self, stem: str) -> Candidate:
-        key = self.keys_[stem]  # (KeyError at once for a migration without one)
+        key = self.key_of[stem]  # (KeyError at once for a migration without one)
         return self.future.result()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.keys_)
+        return iter(self.key_of)
 
     def __len__(self) -> int:
-        return len(self.keys_)
+        return len(self.key_of)
 
 
 def ready(candidates: Mapping[str, Candidate]) -> bool:
